@@ -1,0 +1,125 @@
+"""The JSON API under /api/v1: one NinjaAPI, one error shape, bearer-token and session auth.
+
+Every 4xx answers `{"code": "...", "message": "...", "details": ...}`; `code` is stable for
+programs, `message` is for people (Chinese by default).
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from openhall.accounts.services import api_token_authenticate
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A refusal a client can act on. Services raise Django errors; edges may raise this."""
+
+    def __init__(self, *, status: int, code: str, message: str, details=None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="OpenHall API",
+    version="1",
+    description="OpenHall 党群服务中心运营平台 API. Authenticate with `Authorization: Bearer oh_…` "
+    "(create a token with `openhall token create --user <mobile>`) or a signed-in session.",
+    urls_namespace="api",
+    auth=[BearerToken(), django_auth],
+)
+
+HTTP_CODES = {
+    400: ("bad_request", "请求有误。"),
+    401: ("unauthorized", "请先登录或提供有效的 API 令牌。"),
+    403: ("forbidden", "您没有执行此操作的权限。"),
+    404: ("not_found", "找不到该对象。"),
+    405: ("method_not_allowed", "不支持该请求方法。"),
+    409: ("conflict", "与现有数据冲突。"),
+    413: ("too_large", "请求内容过大。"),
+    422: ("validation_error", "提交的数据不符合要求，请检查后重试。"),
+    429: ("rate_limited", "请求太频繁，请稍后再试。"),
+}
+
+
+def error_body(
+    status: int, *, code: str | None = None, message: str | None = None, details=None
+) -> dict:
+    default_code, default_message = HTTP_CODES.get(status, ("error", "请求失败。"))
+    return {"code": code or default_code, "message": message or default_message, "details": details}
+
+
+def _respond(request, status: int, **body) -> HttpResponse:
+    return api.create_response(request, error_body(status, **body), status=status)
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request, exc: ApiError):
+    return _respond(request, exc.status, code=exc.code, message=exc.message, details=exc.details)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc: NinjaValidationError):
+    details = [
+        {"loc": list(err.get("loc", [])), "type": err.get("type"), "msg": err.get("msg")}
+        for err in exc.errors
+    ]
+    return _respond(request, 422, details=details)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_django_validation_error(request, exc: DjangoValidationError):
+    details = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    message = "；".join(m for messages in details.values() for m in messages)
+    return _respond(request, 422, message=message, details=details)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    return _respond(request, 401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    # ninja answers 403 "CSRF check Failed" for session writes without a token.
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        return _respond(request, 403, code="csrf_failed", message="页面已过期，请刷新后重试。")
+    if exc.status_code == 400:
+        return _respond(request, 400, details=str(exc))
+    return _respond(request, exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _respond(request, 404)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return _respond(request, 403)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    logger.exception("API error on %s %s", request.method, request.path)
+    return _respond(request, 500, code="internal_error", message="服务器开小差了，请稍后再试。")
+
+
+api.add_router("/", "openhall.core.api.router")
+api.add_router("/", "openhall.accounts.api.router")
+api.add_router("/", "openhall.venues.api.router")

@@ -1,0 +1,15 @@
+"""`openhall`: Django's manage.py plus OpenHall's own commands (serve, demo_data, token, …)."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openhall.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

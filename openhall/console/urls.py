@@ -1,0 +1,26 @@
+from django.urls import path
+
+from openhall.console import views
+
+app_name = "console"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.console_login, name="login"),
+    path("c/<int:center_id>/", views.center_home, name="center"),
+    path("c/<int:center_id>/spaces/", views.spaces, name="spaces"),
+    path("c/<int:center_id>/teams/", views.teams, name="teams"),
+    path("c/<int:center_id>/teams/<int:team_id>/", views.team_detail, name="team"),
+    path("c/<int:center_id>/enterprises/", views.enterprises, name="enterprises"),
+    path(
+        "c/<int:center_id>/enterprises/<int:enterprise_id>/",
+        views.enterprise_detail,
+        name="enterprise",
+    ),
+    path(
+        "c/<int:center_id>/enterprises/<int:enterprise_id>/verify/",
+        views.enterprise_verify,
+        name="enterprise_verify",
+    ),
+    path("c/<int:center_id>/staff/", views.staff, name="staff"),
+    path("c/<int:center_id>/audit/", views.audit, name="audit"),
+]

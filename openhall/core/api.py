@@ -1,0 +1,74 @@
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from openhall.core import permissions, selectors
+from openhall.core.models import Center
+from openhall.core.permissions import Perm
+
+router = Router(tags=["centers"])
+
+
+class CenterOut(Schema):
+    id: int
+    name: str
+    slug: str
+    street: str
+    district: str
+    address: str
+    phone: str
+    area_m2: int | None
+    staffed_hours: str
+
+    @staticmethod
+    def resolve_street(obj: Center) -> str:
+        return obj.street.name
+
+    @staticmethod
+    def resolve_district(obj: Center) -> str:
+        return obj.street.district.name
+
+
+class AuditEntryOut(Schema):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    before: dict | None
+    after: dict | None
+    ip: str | None
+
+    @staticmethod
+    def resolve_actor(obj) -> str:
+        return obj.actor_label
+
+
+class AuditFilter(Schema):
+    action: str = ""
+    actor_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+@router.get("/centers", response=list[CenterOut], summary="Centers you work in")
+def list_centers(request: HttpRequest):
+    return permissions.centers_for(request.user, Perm.VIEW_STATS).select_related("street__district")
+
+
+@router.get("/centers/{center_id}", response=CenterOut, summary="One center")
+def get_center(request: HttpRequest, center_id: int):
+    return permissions.center_or_404(request.user, center_id, Perm.VIEW_STATS)
+
+
+@router.get(
+    "/centers/{center_id}/audit", response=list[AuditEntryOut], summary="The center's audit log"
+)
+@paginate(LimitOffsetPagination)
+def list_audit(request: HttpRequest, center_id: int, filters: Query[AuditFilter]):
+    center = permissions.center_or_404(request.user, center_id, Perm.VIEW_AUDIT)
+    return selectors.audit_entries(center=center, **filters.dict())

@@ -1,0 +1,69 @@
+import secrets
+
+from django.conf import settings
+from django.utils import translation
+
+from openhall.core.request_context import current_ip
+
+
+class RequestContextMiddleware:
+    """Makes the client's IP available to the audit log for this request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_ip.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            current_ip.reset(token)
+
+
+def client_ip(request) -> str | None:
+    # Behind nginx the proxy sets X-Real-IP; without a trusted proxy REMOTE_ADDR is the truth.
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        real_ip = request.META.get("HTTP_X_REAL_IP")
+        if real_ip:
+            return real_ip
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class ChineseFirstLocaleMiddleware:
+    """zh-hans for everyone unless they chose another language (cookie), whatever the browser says.
+
+    Residents' phones often run an English system language; the center's pages stay Chinese.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """No inline scripts or styles, nothing from other hosts: the site works on a LAN in China."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.csp_nonce = secrets.token_urlsafe(16)
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = (
+                "default-src 'self'; "
+                f"script-src 'self' 'nonce-{request.csp_nonce}'; "
+                "style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+                "connect-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; "
+                "form-action 'self'"
+            )
+        return response

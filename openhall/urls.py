@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from openhall.api import api
+from openhall.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("console/", include("openhall.console.urls")),
+    path("django-admin/", admin.site.urls),
+    path("", include("openhall.portal.urls")),
+]
+
+handler404 = "openhall.core.views.not_found"
+handler500 = "openhall.core.views.server_error"

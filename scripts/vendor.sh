@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Refresh openhall/static/vendor/ from the npm registry at the versions pinned in package.json.
+# The copied files are committed, so neither `make run` nor production needs npm or a CDN.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm install --no-audit --no-fund --ignore-scripts >/dev/null
+dest=openhall/static/vendor
+rm -rf "$dest" && mkdir -p "$dest/htmx" "$dest/weui"
+cp node_modules/htmx.org/dist/htmx.min.js "$dest/htmx/"
+cp node_modules/htmx.org/LICENSE "$dest/htmx/LICENSE"
+cp node_modules/weui/dist/style/weui.min.css "$dest/weui/"
+cp node_modules/weui/LICENSE* "$dest/weui/" 2>/dev/null || true
+for pkg in htmx.org weui; do
+  printf '%s %s\n' "$pkg" "$(node -p "require('./node_modules/$pkg/package.json').version")"
+done > "$dest/VERSIONS"
+cat "$dest/VERSIONS"
