@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
 from openhall.accounts.services import api_token_authenticate
@@ -35,12 +36,18 @@ class BearerToken(HttpBearer):
         return user
 
 
+class Utf8JSONRenderer(JSONRenderer):
+    # Chinese messages stay readable in logs and curl output instead of \uXXXX escapes.
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="OpenHall API",
     version="1",
     description="OpenHall 党群服务中心运营平台 API. Authenticate with `Authorization: Bearer oh_…` "
     "(create a token with `openhall token create --user <mobile>`) or a signed-in session.",
     urls_namespace="api",
+    renderer=Utf8JSONRenderer(),
     auth=[BearerToken(), django_auth],
 )
 

@@ -112,6 +112,9 @@ class TeamMembership(models.Model):
             models.UniqueConstraint(fields=["team", "user"], name="team_membership_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.team} · {self.user} · {self.get_role_display()}"
+
 
 class Enterprise(models.Model):
     center = models.ForeignKey(
@@ -168,6 +171,9 @@ class EnterpriseMembership(models.Model):
                 fields=["enterprise", "user"], name="enterprise_membership_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.user} · {self.get_role_display()}"
 
 
 class ApiToken(models.Model):

@@ -17,11 +17,15 @@ def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def api_not_found(request: HttpRequest, exception=None) -> JsonResponse:
+    from openhall.api import error_body
+
+    return JsonResponse(error_body(404), status=404, json_dumps_params={"ensure_ascii": False})
+
+
 def not_found(request: HttpRequest, exception=None):
     if _wants_json(request):
-        from openhall.api import error_body
-
-        return JsonResponse(error_body(404), status=404)
+        return api_not_found(request)
     return render(request, "404.html", status=404)
 
 

@@ -1,0 +1,133 @@
+"""Personas shared by every test: two centers in one street, their staff, and residents.
+
+alice   resident
+tom     team leader of center A's dance team
+olivia  operator of center A          oscar   operator of center B
+adam    center admin of center A
+rita    street reviewer of the street (sees A and B)
+dave    district viewer of the district
+root    superuser
+"""
+
+import os
+
+import pytest
+
+from openhall import factories
+from openhall.core.models import StaffRole
+
+PASSWORD = "correct-horse-9"  # every persona's password (see UserFactory)
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Throttle counters and other cached state must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_immediately(settings):
+    from huey.contrib.djhuey import HUEY
+
+    previous = HUEY.immediate
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = previous
+
+
+@pytest.fixture
+def street(db):
+    return factories.StreetFactory()
+
+
+@pytest.fixture
+def center_a(street):
+    return factories.CenterFactory(street=street, name="甲街道党群服务中心", slug="center-a")
+
+
+@pytest.fixture
+def center_b(street):
+    return factories.CenterFactory(street=street, name="乙社区党群服务站", slug="center-b")
+
+
+@pytest.fixture
+def alice(db):
+    return factories.UserFactory(real_name="王爱丽")
+
+
+@pytest.fixture
+def tom(center_a):
+    return factories.UserFactory(real_name="汤姆")
+
+
+@pytest.fixture
+def olivia(center_a):
+    user = factories.UserFactory(real_name="李运营")
+    factories.StaffFactory(user=user, role=StaffRole.OPERATOR, center=center_a)
+    return user
+
+
+@pytest.fixture
+def oscar(center_b):
+    user = factories.UserFactory(real_name="周运营")
+    factories.StaffFactory(user=user, role=StaffRole.OPERATOR, center=center_b)
+    return user
+
+
+@pytest.fixture
+def adam(center_a):
+    user = factories.UserFactory(real_name="王管理")
+    factories.StaffFactory(user=user, role=StaffRole.CENTER_ADMIN, center=center_a)
+    return user
+
+
+@pytest.fixture
+def rita(street):
+    user = factories.UserFactory(real_name="赵审核")
+    factories.StaffFactory(user=user, role=StaffRole.STREET_REVIEWER, street=street)
+    return user
+
+
+@pytest.fixture
+def dave(street):
+    user = factories.UserFactory(real_name="孙区级")
+    factories.StaffFactory(user=user, role=StaffRole.DISTRICT_VIEWER, district=street.district)
+    return user
+
+
+@pytest.fixture
+def root(db):
+    return factories.UserFactory(real_name="超级管理员", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def client_for(client):
+    """`client_for(user)`: a test client signed in as that person."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def api_client(db):
+    """`api_client(user)`: a client sending a fresh bearer token of that person on every request."""
+    from django.test import Client
+
+    from openhall.accounts.services import api_token_create
+
+    def make(user):
+        _, raw = api_token_create(user=user, name="test")
+        return Client(headers={"Authorization": f"Bearer {raw}"})
+
+    return make

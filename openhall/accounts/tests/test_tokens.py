@@ -1,0 +1,69 @@
+from datetime import timedelta
+from io import StringIO
+
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from openhall.accounts import services
+from openhall.accounts.models import ApiToken
+
+
+def test_a_token_is_stored_only_as_a_hash(alice):
+    token, raw = services.api_token_create(user=alice, name="script")
+    assert raw.startswith("oh_") and len(raw) > 40
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT token_hash, prefix FROM accounts_apitoken WHERE id = %s", [token.pk])
+        token_hash, prefix = cursor.fetchone()
+    assert raw not in token_hash and raw[10:] not in prefix
+
+
+def test_a_token_signs_its_owner_in(alice):
+    _, raw = services.api_token_create(user=alice, name="script")
+    assert services.api_token_authenticate(raw) == alice
+    assert services.api_token_authenticate(raw + "x") is None
+    assert services.api_token_authenticate("") is None
+
+
+def test_a_revoked_token_no_longer_works(alice):
+    token, raw = services.api_token_create(user=alice, name="script")
+    services.api_token_revoke(token=token, by=alice)
+    assert services.api_token_authenticate(raw) is None
+
+
+def test_an_expired_token_no_longer_works(alice):
+    _, raw = services.api_token_create(
+        user=alice, name="script", expires_at=timezone.now() + timedelta(days=1)
+    )
+    assert services.api_token_authenticate(raw) == alice
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        assert services.api_token_authenticate(raw) is None
+
+
+def test_a_deactivated_users_token_no_longer_works(alice):
+    _, raw = services.api_token_create(user=alice, name="script")
+    alice.is_active = False
+    alice.save()
+    assert services.api_token_authenticate(raw) is None
+
+
+def test_the_command_prints_a_token_that_opens_the_api(olivia, center_a):
+    out = StringIO()
+    call_command("token", "create", "--user", olivia.mobile, "--name", "ops", stdout=out)
+    raw = out.getvalue().strip()
+    response = Client(headers={"Authorization": f"Bearer {raw}"}).get(
+        f"/api/v1/centers/{center_a.pk}"
+    )
+    assert response.status_code == 200
+    assert response.json()["name"] == center_a.name
+    assert ApiToken.objects.get(user=olivia).name == "ops"
+
+
+def test_the_command_revokes_by_prefix(olivia):
+    token, raw = services.api_token_create(user=olivia, name="ops")
+    call_command(
+        "token", "revoke", "--user", olivia.mobile, "--prefix", token.prefix, stdout=StringIO()
+    )
+    assert services.api_token_authenticate(raw) is None

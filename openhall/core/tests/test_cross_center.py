@@ -1,0 +1,157 @@
+"""Staff of center A must get 404 for every object of center B, on every page and API endpoint.
+
+The tests walk the URL configuration and the OpenAPI schema, so a page or endpoint added later
+is covered without anyone remembering to add it here; a new kind of id in a URL fails loudly
+until this file knows how to make such an object in center B.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from openhall import factories
+from openhall.api import api
+
+
+@pytest.fixture
+def objects_of(center_a, center_b):
+    """`objects_of(center)`: one object of each kind in that center, keyed by its URL argument."""
+
+    def make(center):
+        return {
+            "center_id": center.pk,
+            "team_id": factories.TeamFactory(center=center).pk,
+            "enterprise_id": factories.EnterpriseFactory(center=center).pk,
+        }
+
+    return make
+
+
+def console_patterns():
+    resolver = get_resolver()
+    console = next(
+        p for p in resolver.url_patterns if isinstance(p, URLResolver) and p.namespace == "console"
+    )
+    for pattern in console.url_patterns:
+        assert isinstance(pattern, URLPattern)
+        if "center_id" in str(pattern.pattern):
+            yield pattern
+
+
+def console_url(pattern: URLPattern, ids: dict) -> str:
+    path = "/console/" + str(pattern.pattern)
+    for name in re.findall(r"<int:(\w+)>", path):
+        if name not in ids:
+            raise KeyError(
+                f"test_cross_center does not know how to make a '{name}' for another center"
+            )
+        path = path.replace(f"<int:{name}>", str(ids[name]))
+    return path
+
+
+def console_method(pattern: URLPattern) -> str:
+    return "post" if pattern.name.endswith(("_verify", "_approve", "_reject", "_delete")) else "get"
+
+
+def test_there_are_center_pages_to_check():
+    assert len(list(console_patterns())) >= 8
+
+
+@pytest.mark.parametrize("persona", ["olivia", "adam"])
+def test_staff_of_center_a_get_404_for_every_console_page_of_center_b(
+    persona, request, client, objects_of, center_b
+):
+    client.force_login(request.getfixturevalue(persona))
+    ids = objects_of(center_b)
+    for pattern in console_patterns():
+        url = console_url(pattern, ids)
+        response = getattr(client, console_method(pattern))(url)
+        assert response.status_code == 404, f"{url} answered {response.status_code}"
+
+
+def test_the_same_pages_open_for_their_own_center(client, adam, objects_of, center_a):
+    client.force_login(adam)
+    ids = objects_of(center_a)
+    for pattern in console_patterns():
+        url = console_url(pattern, ids)
+        response = getattr(client, console_method(pattern))(url)
+        assert response.status_code in (200, 302), f"{url} answered {response.status_code}"
+
+
+def api_operations():
+    schema = api.get_openapi_schema()
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            yield method, path.removeprefix("/api/v1")
+
+
+def api_url(path: str, ids: dict) -> str:
+    for name in re.findall(r"\{(\w+)\}", path):
+        if name not in ids:
+            raise KeyError(
+                f"test_cross_center does not know how to make a '{name}' for another center"
+            )
+        path = path.replace("{" + name + "}", str(ids[name]))
+    return "/api/v1" + path
+
+
+@pytest.mark.parametrize("persona", ["olivia", "adam"])
+def test_staff_of_center_a_get_404_for_every_api_object_of_center_b(
+    persona, request, api_client, objects_of, center_b
+):
+    client = api_client(request.getfixturevalue(persona))
+    ids = objects_of(center_b)
+    checked = 0
+    for method, path in api_operations():
+        if "{" not in path:
+            continue
+        url = api_url(path, ids)
+        response = getattr(client, method)(url, content_type="application/json")
+        assert response.status_code == 404, (
+            f"{method.upper()} {url} answered {response.status_code}"
+        )
+        assert response.json()["code"] == "not_found"
+        checked += 1
+    assert checked >= 6
+
+
+def test_the_center_list_shows_only_the_staffs_own_centers(api_client, olivia, center_a, center_b):
+    names = [c["name"] for c in api_client(olivia).get("/api/v1/centers").json()]
+    assert names == [center_a.name]
+
+
+def test_a_street_reviewer_sees_every_center_of_the_street(api_client, rita, center_a, center_b):
+    names = {c["name"] for c in api_client(rita).get("/api/v1/centers").json()}
+    assert names == {center_a.name, center_b.name}
+
+
+def test_a_resident_sees_no_center_in_the_staff_api(api_client, alice, center_a):
+    assert api_client(alice).get("/api/v1/centers").json() == []
+    assert api_client(alice).get(f"/api/v1/centers/{center_a.pk}").status_code == 404
+
+
+def test_an_operator_may_see_but_not_read_the_audit_log_of_their_center(
+    api_client, client, olivia, center_a
+):
+    assert api_client(olivia).get(f"/api/v1/centers/{center_a.pk}/audit").status_code == 403
+    client.force_login(olivia)
+    assert client.get(f"/console/c/{center_a.pk}/audit/").status_code == 403
+
+
+def test_a_district_viewer_sees_figures_but_not_the_teams(client, dave, center_a):
+    client.force_login(dave)
+    assert client.get(f"/console/c/{center_a.pk}/").status_code == 200
+    assert client.get(f"/console/c/{center_a.pk}/teams/").status_code == 403
+
+
+def test_a_resident_cannot_open_the_console(client, alice, center_a):
+    client.force_login(alice)
+    assert client.get("/console/").status_code == 403
+    assert client.get(f"/console/c/{center_a.pk}/").status_code == 403
+
+
+def test_an_anonymous_visitor_is_sent_to_the_console_login(client, center_a):
+    response = client.get(f"/console/c/{center_a.pk}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/console/login/")

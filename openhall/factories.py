@@ -1,0 +1,107 @@
+"""factory_boy factories for tests and benchmarks."""
+
+import itertools
+
+import factory
+
+from openhall.accounts.models import Enterprise, Team, TeamMembership, User
+from openhall.accounts.validators import uscc_check_char
+from openhall.core.models import Center, District, StaffMembership, StaffRole, Street
+from openhall.venues.models import Space
+
+_mobiles = itertools.count(13700000000)
+_uscc = itertools.count(1)
+
+
+def next_mobile() -> str:
+    return str(next(_mobiles))
+
+
+def valid_uscc() -> str:
+    first17 = f"91210204MA{next(_uscc):07d}"
+    return first17 + uscc_check_char(first17)
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+        django_get_or_create = ["name"]
+
+    name = "沙河口区"
+
+
+class StreetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Street
+        django_get_or_create = ["district", "name"]
+
+    district = factory.SubFactory(DistrictFactory)
+    name = "XX街道"
+
+
+class CenterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Center
+
+    street = factory.SubFactory(StreetFactory)
+    name = factory.Sequence(lambda n: f"第{n}党群服务中心")
+    slug = factory.Sequence(lambda n: f"center-{n}")
+    address = "大连市沙河口区XX路1号"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    mobile = factory.LazyFunction(next_mobile)
+    real_name = factory.Sequence(lambda n: f"居民{n}")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-9")
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            instance.save()
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffMembership
+
+    user = factory.SubFactory(UserFactory)
+    role = StaffRole.OPERATOR
+    center = None
+
+
+class SpaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Space
+
+    center = factory.SubFactory(CenterFactory)
+    name = factory.Sequence(lambda n: f"活动室{n}")
+    capacity = 20
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        skip_postgeneration_save = True
+
+    center = factory.SubFactory(CenterFactory)
+    name = factory.Sequence(lambda n: f"舞蹈队{n}")
+
+    @factory.post_generation
+    def leader(self, create, extracted, **kwargs):
+        if create and extracted:
+            TeamMembership.objects.create(
+                team=self, user=extracted, role=TeamMembership.Role.LEADER
+            )
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enterprise
+
+    center = factory.SubFactory(CenterFactory)
+    name = factory.Sequence(lambda n: f"大连示例科技有限公司{n}")
+    uscc = factory.LazyFunction(valid_uscc)
