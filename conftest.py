@@ -131,3 +131,48 @@ def api_client(db):
         return Client(headers={"Authorization": f"Bearer {raw}"})
 
     return make
+
+
+def _require_service(name: str, url: str, probe) -> str:
+    """Return `url` if the service answers; otherwise skip locally, fail under CI=true."""
+    try:
+        probe(url)
+    except Exception as exc:  # noqa: BLE001 — any failure means the service is not usable
+        message = f"{name} at {url} is not reachable: {exc}"
+        if running_in_ci():
+            pytest.fail(message + " (CI=true: real services are required)")
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture
+def redis_url():
+    import redis
+
+    def probe(url):
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        try:
+            client.ping()
+        finally:
+            client.close()
+
+    url = os.environ.get("OPENHALL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    url = _require_service("Redis", url, probe)
+    yield url
+    client = redis.Redis.from_url(url)
+    client.flushdb()  # database 15 belongs to the tests
+    client.close()
+
+
+@pytest.fixture
+def mqtt_url():
+    import socket
+    from urllib.parse import urlparse
+
+    def probe(url):
+        parsed = urlparse(url)
+        socket.create_connection((parsed.hostname, parsed.port or 1883), timeout=2).close()
+
+    return _require_service(
+        "MQTT broker", os.environ.get("OPENHALL_TEST_MQTT_URL", "mqtt://127.0.0.1:1883"), probe
+    )

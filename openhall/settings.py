@@ -201,6 +201,7 @@ USE_TZ = True  # stored in UTC, shown in Asia/Shanghai
 
 # --- Static files ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # our CSS and the vendored front-end libraries
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing root before collectstatic
 MEDIA_URL = "/media/"

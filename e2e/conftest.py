@@ -1,0 +1,119 @@
+"""Browser tests: a real `openhall serve` on a fresh SQLite database, driven by Debian's Chromium.
+
+The server is started exactly as `make run` starts it (migrate, demo data, web + worker), so
+these tests also prove that a newcomer's first run works.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("OPENHALL_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_openhall(tmp_path_factory):
+    var = tmp_path_factory.mktemp("openhall-var")
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "OPENHALL_VAR_DIR": str(var),
+        "DATABASE_URL": f"sqlite:///{var / 'e2e.sqlite3'}",
+        "REDIS_URL": "",
+        "PYTHONWARNINGS": "ignore",
+    }
+    cli = [sys.executable, "-m", "openhall.cli"]
+    for step in (["migrate", "--noinput", "-v0"], ["demo_data"]):
+        subprocess.run(cli + step, env=env, check=True, capture_output=True)  # noqa: S603
+    port = _free_port()
+    log = (var / "serve.log").open("w")
+    server = subprocess.Popen(
+        cli + ["serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )  # noqa: S603
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2):  # noqa: S310
+                break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail("openhall serve did not start:\n" + (var / "serve.log").read_text())
+            time.sleep(0.3)
+    yield base
+    server.terminate()
+    server.wait(timeout=15)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_errors():
+    return []
+
+
+@pytest.fixture
+def phone(browser, page_errors):
+    """A page the size of a resident's phone, collecting console errors (CSP violations show here)."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN"
+    )
+    page = context.new_page()
+    page.on("console", lambda msg: page_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser, page_errors):
+    context = browser.new_context(viewport={"width": 1366, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    page.on("console", lambda msg: page_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
