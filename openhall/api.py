@@ -16,6 +16,7 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
 from openhall.accounts.services import api_token_authenticate
+from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,41 @@ def on_django_validation_error(request, exc: DjangoValidationError):
     return _respond(request, 422, message=message, details=details)
 
 
+@api.exception_handler(BookingRefused)
+def on_booking_refused(request, exc: BookingRefused):
+    violations = [{"code": v.code, "message": v.message} for v in exc.violations]
+    return _respond(
+        request,
+        422,
+        code=exc.violations[0].code,
+        message=str(exc),
+        details={"violations": violations},
+    )
+
+
+@api.exception_handler(BookingConflict)
+def on_booking_conflict(request, exc: BookingConflict):
+    conflicts = [
+        {
+            "space_id": c.space_id,
+            "space": c.space,
+            "start": c.start.isoformat(),
+            "end": c.end.isoformat(),
+        }
+        for c in exc.conflicts
+    ]
+    return _respond(
+        request, 409, code="conflict", message=str(exc), details={"conflicts": conflicts}
+    )
+
+
+@api.exception_handler(InvalidTransition)
+def on_invalid_transition(request, exc: InvalidTransition):
+    return _respond(
+        request, 422 if exc.code.endswith("_required") else 409, code=exc.code, message=str(exc)
+    )
+
+
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request, exc):
     return _respond(request, 401)
@@ -130,3 +166,4 @@ def on_unexpected(request, exc):
 api.add_router("/", "openhall.core.api.router")
 api.add_router("/", "openhall.accounts.api.router")
 api.add_router("/", "openhall.venues.api.router")
+api.add_router("/", "openhall.bookings.api.router")

@@ -105,3 +105,65 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     center = factory.SubFactory(CenterFactory)
     name = factory.Sequence(lambda n: f"大连示例科技有限公司{n}")
     uscc = factory.LazyFunction(valid_uscc)
+
+
+def _tomorrow_at(hour: int):
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    day = timezone.localdate() + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A booking written directly with its claims (no rules): for tests of what happens next."""
+
+    class Meta:
+        model = "bookings.Booking"
+        skip_postgeneration_save = True
+
+    class Params:
+        at_hour = 10
+
+    center = factory.SubFactory(CenterFactory)
+    space = factory.LazyAttribute(lambda o: SpaceFactory(center=o.center))
+    booker = factory.SubFactory(UserFactory)
+    booked_by = factory.SelfAttribute("booker")
+    title = "读书会"
+    purpose = "public_benefit"
+    attendees = 10
+    start = factory.LazyAttribute(lambda o: _tomorrow_at(o.at_hour))
+    end = factory.LazyAttribute(lambda o: o.start + __import__("datetime").timedelta(hours=2))
+    status = "requested"
+
+    @factory.post_generation
+    def series(self, create, extracted, **kwargs):
+        from openhall.bookings.models import BookingSeries
+
+        if create and extracted:
+            self.series = BookingSeries.objects.create(
+                center=self.center,
+                space=self.space,
+                booker=self.booker,
+                rrule="FREQ=WEEKLY;COUNT=2",
+                title=self.title,
+            )
+            self.save(update_fields=["series"])
+
+    @factory.post_generation
+    def claims(self, create, extracted, **kwargs):
+        from openhall.bookings.models import BookingClaim
+        from openhall.venues.rules import leaf_units
+
+        if create:
+            BookingClaim.objects.bulk_create(
+                BookingClaim(
+                    booking=self,
+                    unit=u,
+                    start=self.start,
+                    end=self.end,
+                    live=self.status in self.LIVE,
+                )
+                for u in leaf_units(self.space)
+            )

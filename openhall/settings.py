@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "openhall.core",
     "openhall.accounts",
     "openhall.venues",
+    "openhall.bookings",
+    "openhall.notifications",
     "openhall.portal",
     "openhall.console",
     "django.contrib.admin",
@@ -229,3 +231,9 @@ LOGGING = {
 # --- OpenHall --------------------------------------------------------------------------------
 OPENHALL_HEARTBEAT_STALE_SECONDS = envint("OPENHALL_HEARTBEAT_STALE_SECONDS", "180")
 OPENHALL_API_TOKEN_PREFIX = "oh_"  # noqa: S105 — a label, not a secret
+# Bookings: an approved booking not checked in this long after its start is a no-show;
+# NO_SHOW_LIMIT no-shows within NO_SHOW_WINDOW_DAYS suspend booking rights for SUSPENSION_DAYS.
+OPENHALL_NO_SHOW_GRACE_MINUTES = envint("OPENHALL_NO_SHOW_GRACE_MINUTES", "15")
+OPENHALL_NO_SHOW_LIMIT = envint("OPENHALL_NO_SHOW_LIMIT", "3")
+OPENHALL_NO_SHOW_WINDOW_DAYS = envint("OPENHALL_NO_SHOW_WINDOW_DAYS", "60")
+OPENHALL_SUSPENSION_DAYS = envint("OPENHALL_SUSPENSION_DAYS", "30")

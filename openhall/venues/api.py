@@ -1,8 +1,8 @@
 from django.http import HttpRequest
-from ninja import Router, Schema
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
 
-from openhall.core import permissions
-from openhall.core.permissions import Perm
+from openhall.core.models import Center
 from openhall.venues.selectors import space_tree
 
 router = Router(tags=["spaces"])
@@ -10,10 +10,11 @@ router = Router(tags=["spaces"])
 
 class ZoneOut(Schema):
     id: int
+    parent_id: int | None
     name: str
     kind: str
     capacity: int
-    is_bookable: bool
+    bookable: bool = Field(alias="is_bookable")
 
 
 class SpaceOut(ZoneOut):
@@ -26,7 +27,11 @@ class SpaceOut(ZoneOut):
         return list(obj.children.all())
 
 
-@router.get("/centers/{center_id}/spaces", response=list[SpaceOut], summary="Rooms and their zones")
+@router.get(
+    "/centers/{center_id}/spaces",
+    response=list[SpaceOut],
+    summary="Rooms and their zones (public facts of a center)",
+    openapi_extra={"x-openhall-public": True},
+)
 def list_spaces(request: HttpRequest, center_id: int):
-    center = permissions.center_or_404(request.user, center_id, Perm.VIEW_CENTER)
-    return space_tree(center=center)
+    return space_tree(center=get_object_or_404(Center, pk=center_id, is_active=True))

@@ -1,0 +1,284 @@
+from datetime import date, datetime
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from openhall.accounts.models import Enterprise, Team, User
+from openhall.bookings import selectors, services
+from openhall.bookings.models import Booking, BookingSeries
+from openhall.core import permissions
+from openhall.core.models import Center
+from openhall.core.permissions import Perm
+from openhall.venues.models import Space
+
+router = Router(tags=["bookings"])
+PUBLIC = {"x-openhall-public": True}  # public facts of a center: no personal data
+
+
+class IntervalOut(Schema):
+    start: datetime
+    end: datetime
+
+
+class AvailabilityOut(Schema):
+    space_id: int
+    date: date
+    open: IntervalOut | None
+    taken: list[IntervalOut]
+    free: list[IntervalOut]
+
+
+class BookingIn(Schema):
+    space_id: int
+    start: datetime = Field(description="ISO-8601 with offset, e.g. 2026-12-01T19:00:00+08:00")
+    end: datetime
+    title: str = Field(max_length=100)
+    purpose: str
+    attendees: int = Field(ge=1, le=10000)
+    note: str = Field("", max_length=2000)
+    team_id: int | None = None
+    enterprise_id: int | None = None
+    booker_id: int | None = Field(None, description="staff only: book on behalf of this person")
+
+
+class SeriesIn(BookingIn):
+    rrule: str = Field(
+        max_length=200, description="RRULE subset, e.g. FREQ=WEEKLY;BYDAY=TU,TH;UNTIL=20270301"
+    )
+    skip_conflicts: bool = False
+
+
+class BookingOut(Schema):
+    id: int
+    center_id: int
+    space_id: int
+    space: str
+    series_id: int | None
+    title: str
+    purpose: str
+    attendees: int
+    start: datetime
+    end: datetime
+    status: str
+    decision_reason: str
+    team_id: int | None
+    booker: str
+
+    @staticmethod
+    def resolve_space(obj: Booking) -> str:
+        return str(obj.space)
+
+    @staticmethod
+    def resolve_booker(obj: Booking) -> str:
+        return str(obj.booker)
+
+
+class OccurrenceOut(Schema):
+    start: datetime
+    end: datetime
+    problem: str
+
+
+class SeriesOut(Schema):
+    series_id: int
+    created: list[BookingOut]
+    skipped: list[OccurrenceOut]
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=200)
+
+
+class BookingFilter(Schema):
+    center: int | None = None
+    space: int | None = None
+    from_: datetime | None = Field(None, alias="from")
+    to: datetime | None = None
+    status: str = ""
+
+
+def visible_booking(user: User, booking_id: int) -> Booking:
+    """The booker sees their own booking; staff see their centers' bookings; others get 404."""
+    visible = Booking.objects.filter(
+        Q(booker=user) | Q(center__in=permissions.centers_for(user, Perm.VIEW_CENTER))
+    )
+    return get_object_or_404(visible.select_related("space", "center", "booker"), pk=booking_id)
+
+
+def _space(space_id: int) -> Space:
+    return get_object_or_404(
+        Space.objects.select_related("center", "parent"), pk=space_id, center__is_active=True
+    )
+
+
+def _booking_args(request: HttpRequest, payload: BookingIn) -> dict:
+    space = _space(payload.space_id)
+    booker = request.user
+    if payload.booker_id is not None and payload.booker_id != request.user.pk:
+        permissions.require_center_perm(request.user, space.center, Perm.OPERATE)
+        booker = get_object_or_404(User, pk=payload.booker_id, is_active=True)
+    team = (
+        get_object_or_404(Team, pk=payload.team_id, center=space.center)
+        if payload.team_id
+        else None
+    )
+    enterprise = (
+        get_object_or_404(Enterprise, pk=payload.enterprise_id) if payload.enterprise_id else None
+    )
+    return {
+        "space": space,
+        "booker": booker,
+        "by": request.user,
+        "start": payload.start,
+        "end": payload.end,
+        "title": payload.title,
+        "purpose": payload.purpose,
+        "attendees": payload.attendees,
+        "team": team,
+        "enterprise": enterprise,
+    }
+
+
+@router.get(
+    "/spaces/{space_id}/availability",
+    response=AvailabilityOut,
+    summary="Free and taken times of a space on a day",
+    openapi_extra=PUBLIC,
+)
+def space_availability(request: HttpRequest, space_id: int, date: date):
+    result = selectors.availability(space=_space(space_id), day=date)
+    return {
+        "space_id": space_id,
+        "date": date,
+        "open": result["open"],
+        "taken": result["taken"],
+        "free": result["free"],
+    }
+
+
+@router.get(
+    "/centers/{center_id}/free-spaces",
+    response=list[dict],
+    summary="Every space free over a time (time first)",
+    openapi_extra=PUBLIC,
+)
+def center_free_spaces(
+    request: HttpRequest, center_id: int, start: datetime, end: datetime, attendees: int = 0
+):
+    center = get_object_or_404(Center.objects.filter(is_active=True), pk=center_id)
+    if start >= end:
+        raise services.BookingRefused(
+            [services.RuleViolation("invalid_time", "结束时间必须晚于开始时间。")]
+        )
+    spaces = selectors.free_spaces(center=center, start=start, end=end, attendees=attendees)
+    return [
+        {"id": s.pk, "name": str(s), "capacity": s.capacity, "parent_id": s.parent_id}
+        for s in spaces
+    ]
+
+
+@router.post("/bookings", response={201: BookingOut}, summary="Request a booking")
+def create_booking(request: HttpRequest, payload: BookingIn):
+    return 201, services.booking_request(**_booking_args(request, payload), note=payload.note)
+
+
+@router.get("/bookings", response=list[BookingOut], summary="Bookings you may see")
+@paginate(LimitOffsetPagination)
+def list_bookings(request: HttpRequest, filters: Query[BookingFilter]):
+    staff_centers = permissions.centers_for(request.user, Perm.VIEW_CENTER)
+    if filters.center is not None:
+        staff_centers = staff_centers.filter(pk=filters.center)
+    bookings = selectors.bookings_for(
+        space_id=filters.space, since=filters.from_, until=filters.to, status=filters.status
+    )
+    mine = Q(booker=request.user)
+    if filters.center is not None:
+        mine &= Q(center_id=filters.center)
+    return bookings.filter(Q(center__in=staff_centers) | mine)
+
+
+@router.get("/bookings/{booking_id}", response=BookingOut, summary="One booking")
+def get_booking(request: HttpRequest, booking_id: int):
+    return visible_booking(request.user, booking_id)
+
+
+@router.post("/bookings/{booking_id}/approve", response=BookingOut, summary="Approve a request")
+def approve_booking(request: HttpRequest, booking_id: int):
+    return services.booking_approve(
+        booking=visible_booking(request.user, booking_id), by=request.user
+    )
+
+
+@router.post(
+    "/bookings/{booking_id}/reject", response=BookingOut, summary="Reject a request, with a reason"
+)
+def reject_booking(request: HttpRequest, booking_id: int, payload: ReasonIn):
+    return services.booking_reject(
+        booking=visible_booking(request.user, booking_id), by=request.user, reason=payload.reason
+    )
+
+
+@router.post("/bookings/{booking_id}/cancel", response=BookingOut, summary="Cancel a booking")
+def cancel_booking(request: HttpRequest, booking_id: int, payload: ReasonIn | None = None):
+    reason = payload.reason if payload else ""
+    return services.booking_cancel(
+        booking=visible_booking(request.user, booking_id), by=request.user, reason=reason
+    )
+
+
+@router.post("/bookings/{booking_id}/check-in", response=BookingOut, summary="Check in")
+def check_in_booking(request: HttpRequest, booking_id: int):
+    return services.booking_check_in(
+        booking=visible_booking(request.user, booking_id), by=request.user
+    )
+
+
+@router.post(
+    "/booking-series/preview",
+    response=list[OccurrenceOut],
+    summary="The dates of a series and which cannot be booked",
+)
+def preview_series(request: HttpRequest, payload: SeriesIn):
+    args = _booking_args(request, payload)
+    return services.series_preview(
+        space=args["space"],
+        booker=args["booker"],
+        start=payload.start,
+        end=payload.end,
+        rrule=payload.rrule,
+        purpose=payload.purpose,
+        attendees=payload.attendees,
+        team=args["team"],
+        enterprise=args["enterprise"],
+    )
+
+
+@router.post("/booking-series", response={201: SeriesOut}, summary="Book a recurring series")
+def create_series(request: HttpRequest, payload: SeriesIn):
+    series, created, skipped = services.booking_series_create(
+        **_booking_args(request, payload),
+        rrule=payload.rrule,
+        skip_conflicts=payload.skip_conflicts,
+    )
+    return 201, {"series_id": series.pk, "created": created, "skipped": skipped}
+
+
+@router.post(
+    "/booking-series/{series_id}/cancel",
+    response=list[BookingOut],
+    summary="Cancel the rest of a series",
+)
+def cancel_series(request: HttpRequest, series_id: int, payload: ReasonIn | None = None):
+    visible = BookingSeries.objects.filter(
+        Q(booker=request.user)
+        | Q(center__in=permissions.centers_for(request.user, Perm.VIEW_CENTER))
+    )
+    series = visible.filter(pk=series_id).first()
+    if series is None:
+        raise Http404
+    return services.booking_series_cancel(
+        series=series, by=request.user, reason=payload.reason if payload else ""
+    )

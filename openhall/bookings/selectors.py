@@ -1,0 +1,155 @@
+"""Reads for bookings: availability, free-space search, lists, the day calendar, statistics."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from openhall.bookings.models import Booking, BookingClaim
+from openhall.bookings.services import overlapping_claims
+from openhall.core.models import Center
+from openhall.venues.models import OpeningHours, Space
+from openhall.venues.rules import leaf_units
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def opening_window(center: Center, day: date) -> Interval | None:
+    """The part of `day` the center is open (all day if it has set no hours)."""
+    hours = list(OpeningHours.objects.filter(center=center))
+    day_start, day_end = local_day_bounds(day)
+    if not hours:
+        return Interval(day_start, day_end)
+    today = next((h for h in hours if h.weekday == day.weekday()), None)
+    if today is None:
+        return None
+    return Interval(
+        timezone.make_aware(datetime.combine(day, today.opens)),
+        timezone.make_aware(datetime.combine(day, today.closes)),
+    )
+
+
+def merge(intervals: list[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for interval in sorted(intervals, key=lambda i: i.start):
+        if merged and interval.start <= merged[-1].end:
+            merged[-1] = Interval(merged[-1].start, max(merged[-1].end, interval.end))
+        else:
+            merged.append(interval)
+    return merged
+
+
+def availability(*, space: Space, day: date) -> dict:
+    """Taken and free intervals of `space` on a local day, within opening hours.
+
+    A whole room is taken when any of its zones is; buffers count as taken.
+    """
+    day_start, day_end = local_day_bounds(day)
+    window = opening_window(space.center, day)
+    units = [u.pk for u in leaf_units(space)]
+    claims = overlapping_claims(unit_ids=units, start=day_start, end=day_end).values_list(
+        "start", "end"
+    )
+    taken = merge([Interval(max(s, day_start), min(e, day_end)) for s, e in claims])
+    free: list[Interval] = []
+    if window is not None:
+        cursor = window.start
+        for interval in taken:
+            if interval.start > cursor:
+                free.append(Interval(cursor, min(interval.start, window.end)))
+            cursor = max(cursor, interval.end)
+            if cursor >= window.end:
+                break
+        if cursor < window.end:
+            free.append(Interval(cursor, window.end))
+        free = [f for f in free if f.start < f.end]
+    return {"space": space, "day": day, "open": window, "taken": taken, "free": free}
+
+
+def free_spaces(
+    *, center: Center, start: datetime, end: datetime, attendees: int = 0
+) -> list[Space]:
+    """Every bookable space with nothing booked over [start, end) (time first, then the room)."""
+    spaces = list(
+        Space.objects.filter(center=center, is_bookable=True)
+        .select_related("parent")
+        .order_by("sort_order", "pk")
+    )
+    units_of = {s.pk: [u.pk for u in leaf_units(s)] for s in spaces}
+    all_units = {u for units in units_of.values() for u in units}
+    busy = set(
+        overlapping_claims(unit_ids=list(all_units), start=start, end=end).values_list(
+            "unit_id", flat=True
+        )
+    )
+    return [
+        s
+        for s in spaces
+        if not busy.intersection(units_of[s.pk])
+        and (not attendees or not s.capacity or s.capacity >= attendees)
+    ]
+
+
+def bookings_for(
+    *,
+    centers: QuerySet[Center] | None = None,
+    booker=None,
+    space_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    status: str = "",
+) -> QuerySet[Booking]:
+    bookings = Booking.objects.select_related("space", "space__parent", "booker", "team", "center")
+    if centers is not None:
+        bookings = bookings.filter(center__in=centers)
+    if booker is not None:
+        bookings = bookings.filter(booker=booker)
+    if space_id:
+        bookings = bookings.filter(Q(space_id=space_id) | Q(space__parent_id=space_id))
+    if since:
+        bookings = bookings.filter(end__gt=since)
+    if until:
+        bookings = bookings.filter(start__lt=until)
+    if status:
+        bookings = bookings.filter(status__in=status.split(","))
+    return bookings.order_by("start", "pk")
+
+
+def pending_approvals(*, center: Center) -> QuerySet[Booking]:
+    return bookings_for(
+        centers=Center.objects.filter(pk=center.pk), status=Booking.Status.REQUESTED
+    ).filter(start__gt=timezone.now())
+
+
+def day_calendar(*, center: Center, day: date) -> list[dict]:
+    """Rows of the staff day calendar: each space with its bookings that day."""
+    day_start, day_end = local_day_bounds(day)
+    bookings = list(
+        bookings_for(
+            centers=Center.objects.filter(pk=center.pk), since=day_start, until=day_end
+        ).filter(status__in=[*Booking.LIVE, Booking.Status.COMPLETED, Booking.Status.NO_SHOW])
+    )
+    rows = []
+    for space in (
+        Space.objects.filter(center=center)
+        .select_related("parent")
+        .order_by("parent__sort_order", "sort_order", "pk")
+    ):
+        rows.append({"space": space, "bookings": [b for b in bookings if b.space_id == space.pk]})
+    return rows
+
+
+def claims_between(*, center: Center, since: datetime, until: datetime) -> QuerySet[BookingClaim]:
+    return BookingClaim.objects.filter(
+        unit__center=center, live=True, start__lt=until, end__gt=since
+    )

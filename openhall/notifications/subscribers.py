@@ -1,0 +1,42 @@
+"""Turn domain events into messages for the people concerned."""
+
+from django.utils import timezone
+
+from openhall.core.events import subscribe
+from openhall.notifications.services import message_send
+
+BOOKING_TEXT = {
+    "booking.requested": ("预约已提交", "您预约的“{space}”{when}已提交，等待工作人员审批。"),
+    "booking.approved": ("预约已通过", "您预约的“{space}”{when}已通过，请按时到场签到。"),
+    "booking.rejected": ("预约未通过", "您预约的“{space}”{when}未通过：{reason}"),
+    "booking.cancelled": ("预约已取消", "您预约的“{space}”{when}已取消。{reason}"),
+    "booking.expired": ("预约已自动取消", "您预约的“{space}”{when}在开始前未获审批，已自动取消。"),
+    "booking.no_show": (
+        "预约未到场",
+        "您预约的“{space}”{when}未按时签到，已记为未到场；多次未到场将暂停预约权限。",
+    ),
+}
+
+
+def booking_event(event: str):
+    def handle(*, booking_id: int) -> None:
+        from openhall.bookings.models import Booking
+
+        booking = Booking.objects.select_related("space").get(pk=booking_id)
+        start = timezone.localtime(booking.start)
+        when = f"（{start:%m月%d日 %H:%M}–{timezone.localtime(booking.end):%H:%M}）"
+        title, body = BOOKING_TEXT[event]
+        message_send(
+            user_id=booking.booker_id,
+            key=f"{event}:{booking.pk}",
+            title=title,
+            body=body.format(space=booking.space, when=when, reason=booking.decision_reason),
+            url=f"/bookings/{booking.pk}/",
+        )
+
+    return handle
+
+
+def connect() -> None:
+    for event in BOOKING_TEXT:
+        subscribe(event, booking_event(event))

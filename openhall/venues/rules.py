@@ -1,0 +1,101 @@
+"""The effective booking rules of a space: its own, inherited up the tree, then the center's,
+then these defaults. One place answers "what are the rules here?"."""
+
+from dataclasses import dataclass, fields
+
+from openhall.venues.models import BookerKind, BookingRule, Purpose, Space
+
+RULE_FIELDS = [
+    "booker_kinds",
+    "purposes",
+    "min_duration_minutes",
+    "max_duration_minutes",
+    "min_notice_minutes",
+    "max_days_ahead",
+    "buffer_minutes",
+    "max_active_per_booker",
+    "requires_approval",
+    "allow_unstaffed",
+    "cancel_deadline_minutes",
+    "paid_hours_per_week",
+]
+
+
+@dataclass(frozen=True)
+class EffectiveRules:
+    booker_kinds: tuple[str, ...]
+    purposes: tuple[str, ...]
+    min_duration_minutes: int
+    max_duration_minutes: int
+    min_notice_minutes: int
+    max_days_ahead: int
+    buffer_minutes: int
+    max_active_per_booker: int
+    requires_approval: bool
+    allow_unstaffed: bool
+    cancel_deadline_minutes: int
+    paid_hours_per_week: int
+
+
+DEFAULT_RULES = EffectiveRules(
+    booker_kinds=tuple(BookerKind.values),
+    purposes=tuple(Purpose.values),
+    min_duration_minutes=30,
+    max_duration_minutes=4 * 60,
+    min_notice_minutes=60,
+    max_days_ahead=30,
+    buffer_minutes=0,
+    max_active_per_booker=5,
+    requires_approval=True,
+    allow_unstaffed=False,
+    cancel_deadline_minutes=2 * 60,
+    paid_hours_per_week=10,
+)
+
+# No single occurrence may claim more than this (buffers included). Availability queries rely
+# on it to bound their scan on both sides: a day touches only that day's claims.
+MAX_CLAIM_MINUTES = 24 * 60
+
+
+def space_ancestry(space: Space) -> list[Space]:
+    chain = []
+    node: Space | None = space
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    return chain
+
+
+def effective_rules(space: Space) -> EffectiveRules:
+    chain = space_ancestry(space)
+    rules = {r.space_id: r for r in BookingRule.objects.filter(space__in=chain)}
+    center_rule = BookingRule.objects.filter(center_id=space.center_id, space__isnull=True).first()
+    layers = [rules.get(s.pk) for s in chain] + [center_rule]
+    values = {}
+    for field in fields(EffectiveRules):
+        value = next(
+            (
+                getattr(layer, field.name)
+                for layer in layers
+                if layer and getattr(layer, field.name) is not None
+            ),
+            None,
+        )
+        if value is None:
+            value = getattr(DEFAULT_RULES, field.name)
+        if isinstance(value, list):
+            value = tuple(value)
+        values[field.name] = value
+    return EffectiveRules(**values)
+
+
+def leaf_units(space: Space) -> list[Space]:
+    """The smallest bookable parts a booking of `space` occupies: a room with zones claims all of
+    them, a zone or a room without zones claims itself."""
+    children = list(Space.objects.filter(parent=space).order_by("pk"))
+    if not children:
+        return [space]
+    units: list[Space] = []
+    for child in children:
+        units.extend(leaf_units(child))
+    return units
