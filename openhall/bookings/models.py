@@ -91,7 +91,7 @@ class Booking(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     check_in_code = models.CharField(
-        max_length=32, unique=True, default=secrets.token_urlsafe, editable=False
+        max_length=64, unique=True, default=secrets.token_urlsafe, editable=False
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
