@@ -5,14 +5,17 @@ programs, `message` is for people (Chinese by default).
 """
 
 import logging
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, django_auth
 
 from openhall.accounts.services import api_token_authenticate
@@ -37,9 +40,24 @@ class BearerToken(HttpBearer):
         return user
 
 
+class LocalTimeEncoder(NinjaJSONEncoder):
+    """Times go out in Asia/Shanghai with their offset (2026-12-01T19:00:00+08:00): the same
+    instant as UTC, but what a person in the center reads on the wall clock."""
+
+    def default(self, o):
+        if isinstance(o, datetime) and timezone.is_aware(o):
+            return timezone.localtime(o).isoformat()
+        return super().default(o)
+
+
 class Utf8JSONRenderer(JSONRenderer):
     # Chinese messages stay readable in logs and curl output instead of \uXXXX escapes.
+    encoder_class = LocalTimeEncoder
     json_dumps_params = {"ensure_ascii": False}
+
+
+def local_iso(moment: datetime) -> str:
+    return timezone.localtime(moment).isoformat()
 
 
 api = NinjaAPI(
@@ -115,8 +133,8 @@ def on_booking_conflict(request, exc: BookingConflict):
         {
             "space_id": c.space_id,
             "space": c.space,
-            "start": c.start.isoformat(),
-            "end": c.end.isoformat(),
+            "start": local_iso(c.start),
+            "end": local_iso(c.end),
         }
         for c in exc.conflicts
     ]

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from openhall.accounts.models import Enterprise, Team, User
@@ -182,7 +182,9 @@ def center_free_spaces(
 
 @router.post("/bookings", response={201: BookingOut}, summary="Request a booking")
 def create_booking(request: HttpRequest, payload: BookingIn):
-    return 201, services.booking_request(**_booking_args(request, payload), note=payload.note)
+    return Status(
+        201, services.booking_request(**_booking_args(request, payload), note=payload.note)
+    )
 
 
 @router.get("/bookings", response=list[BookingOut], summary="Bookings you may see")
@@ -263,7 +265,7 @@ def create_series(request: HttpRequest, payload: SeriesIn):
         rrule=payload.rrule,
         skip_conflicts=payload.skip_conflicts,
     )
-    return 201, {"series_id": series.pk, "created": created, "skipped": skipped}
+    return Status(201, {"series_id": series.pk, "created": created, "skipped": skipped})
 
 
 @router.post(

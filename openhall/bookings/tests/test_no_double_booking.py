@@ -16,7 +16,8 @@ from openhall.bookings.tests.conftest import at
 from openhall.venues.models import BookingRule
 
 on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the race and the exclusion constraint are PostgreSQL's (CI runs both)"
+    connection.vendor != "postgresql",
+    reason="the race and the exclusion constraint are PostgreSQL's (CI runs both)",
 )
 
 
@@ -32,15 +33,25 @@ def overlapping_live_claims() -> list[tuple[BookingClaim, BookingClaim]]:
 
 
 requests = st.lists(
-    st.tuples(st.sampled_from(["room", "a", "b", "other"]), st.integers(0, 20), st.integers(1, 8)), min_size=1, max_size=12
+    st.tuples(st.sampled_from(["room", "a", "b", "other"]), st.integers(0, 20), st.integers(1, 8)),
+    min_size=1,
+    max_size=12,
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(requests=requests)
-def test_the_claim_rule_matches_a_brute_force_model(center_a, alice, multimedia, dance_room, requests):
+def test_the_claim_rule_matches_a_brute_force_model(
+    center_a, alice, multimedia, dance_room, requests
+):
     Booking.objects.all().delete()
-    BookingRule.objects.get_or_create(center=center_a, space=None, defaults={"max_active_per_booker": 1000, "min_duration_minutes": 15})
+    BookingRule.objects.get_or_create(
+        center=center_a,
+        space=None,
+        defaults={"max_active_per_booker": 1000, "min_duration_minutes": 15},
+    )
     room, zone_a, zone_b = multimedia
     spaces = {"room": room, "a": zone_a, "b": zone_b, "other": dance_room}
     units = {"room": {"a", "b"}, "a": {"a"}, "b": {"b"}, "other": {"other"}}
@@ -51,8 +62,14 @@ def test_the_claim_rule_matches_a_brute_force_model(center_a, alice, multimedia,
         model_ok = all(not (units[name] & u) or end <= s or e <= start for u, s, e in accepted)
         try:
             services.booking_request(
-                space=spaces[name], booker=alice, by=alice, start=base + timedelta(minutes=15 * start),
-                end=base + timedelta(minutes=15 * end), title="测试", purpose="public_benefit", attendees=1,
+                space=spaces[name],
+                booker=alice,
+                by=alice,
+                start=base + timedelta(minutes=15 * start),
+                end=base + timedelta(minutes=15 * end),
+                title="测试",
+                purpose="public_benefit",
+                attendees=1,
             )
             service_ok = True
         except services.BookingConflict:
@@ -61,6 +78,43 @@ def test_the_claim_rule_matches_a_brute_force_model(center_a, alice, multimedia,
         if model_ok:
             accepted.append((units[name], start, end))
     assert overlapping_live_claims() == []
+
+
+def race(attempts: list[tuple]) -> list[str]:
+    """Start every booking request at the same instant, each thread on its own connection."""
+    barrier = threading.Barrier(len(attempts))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt(person, space, start, end):
+        try:
+            barrier.wait(timeout=20)
+            services.booking_request(
+                space=space,
+                booker=person,
+                by=person,
+                start=start,
+                end=end,
+                title="抢订",
+                purpose="team",
+                attendees=5,
+            )
+            result = "won"
+        except services.BookingConflict:
+            result = "conflict"
+        except Exception as exc:  # a deadlock, a raw IntegrityError …: the test must see it
+            result = f"error: {type(exc).__name__}: {exc}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt, args=args) for args in attempts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
 
 
 @on_postgresql
@@ -72,40 +126,21 @@ def test_a_storm_of_overlapping_requests_books_each_unit_once():
     zone_a = factories.SpaceFactory(center=center, parent=room, name="A区", capacity=30)
     zone_b = factories.SpaceFactory(center=center, parent=room, name="B区", capacity=30)
     people = [factories.UserFactory() for _ in range(24)]
-    spaces = [room, zone_a, zone_b]
     rng = random.Random(2026)  # noqa: S311 — reproducible, not secret
 
-    for round_number in range(5):
-        barrier = threading.Barrier(len(people))
-        outcomes: list[str] = []
-        lock = threading.Lock()
-        day = 2 + round_number
-
-        def attempt(person, space, start_q, length_q):
-            try:
-                barrier.wait(timeout=20)
-                services.booking_request(
-                    space=space, booker=person, by=person, start=at(day, 9) + timedelta(minutes=15 * start_q),
-                    end=at(day, 9) + timedelta(minutes=15 * (start_q + length_q)), title="抢订", purpose="team", attendees=5,
+    for day in range(2, 7):
+        attempts = []
+        for person in people:
+            start = at(day, 9) + timedelta(minutes=15 * rng.randint(0, 6))
+            attempts.append(
+                (
+                    person,
+                    rng.choice([room, zone_a, zone_b]),
+                    start,
+                    start + timedelta(minutes=15 * rng.randint(2, 6)),
                 )
-                result = "won"
-            except services.BookingConflict:
-                result = "conflict"
-            except Exception as exc:  # a deadlock, a raw IntegrityError …: the test must see it
-                result = f"error: {type(exc).__name__}: {exc}"
-            finally:
-                connections.close_all()
-            with lock:
-                outcomes.append(result)
-
-        threads = [
-            threading.Thread(target=attempt, args=(p, rng.choice(spaces), rng.randint(0, 6), rng.randint(2, 6))) for p in people
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-
+            )
+        outcomes = race(attempts)
         assert [o for o in outcomes if o.startswith("error")] == []
         assert len(outcomes) == len(people)
         assert "won" in outcomes and "conflict" in outcomes
@@ -115,7 +150,14 @@ def test_a_storm_of_overlapping_requests_books_each_unit_once():
 @on_postgresql
 def test_the_database_refuses_an_overlapping_claim_written_directly(alice, dance_room):
     booking = services.booking_request(
-        space=dance_room, booker=alice, by=alice, start=at(2, 9), end=at(2, 11), title="读书会", purpose="team", attendees=5
+        space=dance_room,
+        booker=alice,
+        by=alice,
+        start=at(2, 9),
+        end=at(2, 11),
+        title="读书会",
+        purpose="team",
+        attendees=5,
     )
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(

@@ -1,0 +1,13 @@
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from openhall.bookings.services import booking_sweep
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_bookings() -> dict[str, int]:
+    """Every minute: no-shows released, used bookings completed, undecided requests expired.
+
+    Safe when two workers overlap: each booking is re-read under a row lock before it moves.
+    """
+    return booking_sweep()

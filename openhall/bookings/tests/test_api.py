@@ -1,0 +1,170 @@
+from datetime import timedelta
+
+from openhall.bookings.models import Booking
+from openhall.bookings.tests.conftest import at
+
+
+def payload(space, start, end, **extra):
+    return {
+        "space_id": space.pk,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "title": "读书会",
+        "purpose": "public_benefit",
+        "attendees": 8,
+        **extra,
+    }
+
+
+def test_a_resident_books_through_the_api(api_client, alice, multimedia):
+    _, zone_a, _ = multimedia
+    response = api_client(alice).post(
+        "/api/v1/bookings", payload(zone_a, at(2, 9), at(2, 11)), content_type="application/json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "requested" and body["space"] == "多媒体活动室 · A区"
+
+
+def test_a_collision_answers_409_naming_the_slot(api_client, alice, tom, multimedia):
+    room, zone_a, _ = multimedia
+    api_client(alice).post(
+        "/api/v1/bookings", payload(zone_a, at(2, 9), at(2, 11)), content_type="application/json"
+    )
+    response = api_client(tom).post(
+        "/api/v1/bookings", payload(room, at(2, 10), at(2, 12)), content_type="application/json"
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "conflict"
+    conflict = body["details"]["conflicts"][0]
+    assert conflict["space_id"] == zone_a.pk and conflict["start"] == at(2, 9).isoformat()
+
+
+def test_a_broken_rule_answers_422_with_the_rules_code(api_client, alice, dance_room):
+    response = api_client(alice).post(
+        "/api/v1/bookings",
+        payload(dance_room, at(2, 9), at(2, 11), attendees=500),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "over_capacity"
+    assert "最多 40 人" in response.json()["message"]
+
+
+def test_a_time_without_offset_or_garbage_is_a_validation_error(api_client, alice, dance_room):
+    body = payload(dance_room, at(2, 9), at(2, 11))
+    body["start"] = "next tuesday"
+    response = api_client(alice).post("/api/v1/bookings", body, content_type="application/json")
+    assert response.status_code == 422 and response.json()["code"] == "validation_error"
+
+
+def test_availability_shows_taken_and_free_times(api_client, alice, multimedia):
+    room, zone_a, _ = multimedia
+    api_client(alice).post(
+        "/api/v1/bookings", payload(zone_a, at(2, 9), at(2, 11)), content_type="application/json"
+    )
+    day = at(2, 0).date().isoformat()
+    body = api_client(alice).get(f"/api/v1/spaces/{room.pk}/availability", {"date": day}).json()
+    assert body["taken"] == [{"start": at(2, 9).isoformat(), "end": at(2, 11).isoformat()}]
+    assert body["free"][0]["end"] == at(2, 9).isoformat()
+
+
+def test_the_free_room_search_leaves_out_busy_rooms(
+    api_client, alice, multimedia, dance_room, center_a
+):
+    room, zone_a, zone_b = multimedia
+    api_client(alice).post(
+        "/api/v1/bookings", payload(zone_a, at(2, 9), at(2, 11)), content_type="application/json"
+    )
+    names = {
+        s["name"]
+        for s in api_client(alice)
+        .get(
+            f"/api/v1/centers/{center_a.pk}/free-spaces",
+            {"start": at(2, 10).isoformat(), "end": at(2, 12).isoformat()},
+        )
+        .json()
+    }
+    assert names == {"舞蹈教室", "多媒体活动室 · B区"}
+
+
+def test_the_operator_approves_and_the_resident_sees_it(api_client, alice, olivia, dance_room):
+    booking_id = (
+        api_client(alice)
+        .post(
+            "/api/v1/bookings",
+            payload(dance_room, at(2, 9), at(2, 11)),
+            content_type="application/json",
+        )
+        .json()["id"]
+    )
+    assert (
+        api_client(olivia).post(f"/api/v1/bookings/{booking_id}/approve").json()["status"]
+        == "approved"
+    )
+    assert api_client(alice).get(f"/api/v1/bookings/{booking_id}").json()["status"] == "approved"
+
+
+def test_a_rejection_without_a_reason_is_refused(api_client, alice, olivia, dance_room):
+    booking_id = (
+        api_client(alice)
+        .post(
+            "/api/v1/bookings",
+            payload(dance_room, at(2, 9), at(2, 11)),
+            content_type="application/json",
+        )
+        .json()["id"]
+    )
+    response = api_client(olivia).post(
+        f"/api/v1/bookings/{booking_id}/reject", {"reason": ""}, content_type="application/json"
+    )
+    assert response.status_code == 422 and response.json()["code"] == "reason_required"
+
+
+def test_residents_see_only_their_own_bookings(api_client, alice, tom, dance_room):
+    api_client(alice).post(
+        "/api/v1/bookings",
+        payload(dance_room, at(2, 9), at(2, 11)),
+        content_type="application/json",
+    )
+    mine = api_client(tom).post(
+        "/api/v1/bookings",
+        payload(dance_room, at(3, 9), at(3, 11)),
+        content_type="application/json",
+    )
+    listing = api_client(tom).get("/api/v1/bookings").json()
+    assert [b["id"] for b in listing["items"]] == [mine.json()["id"]]
+    alices = Booking.objects.get(booker=alice).pk
+    assert api_client(tom).get(f"/api/v1/bookings/{alices}").status_code == 404
+
+
+def test_staff_filter_their_centers_bookings_by_time(api_client, olivia, alice, dance_room):
+    for day in (2, 3, 4):
+        api_client(alice).post(
+            "/api/v1/bookings",
+            payload(dance_room, at(day, 9), at(day, 10)),
+            content_type="application/json",
+        )
+    listing = (
+        api_client(olivia)
+        .get("/api/v1/bookings", {"from": at(3, 0).isoformat(), "to": at(4, 0).isoformat()})
+        .json()
+    )
+    assert listing["count"] == 1
+
+
+def test_a_series_through_the_api_skips_conflicts(api_client, tom, alice, dance_room):
+    api_client(alice).post(
+        "/api/v1/bookings",
+        payload(dance_room, at(3, 19), at(3, 21)),
+        content_type="application/json",
+    )
+    body = payload(
+        dance_room, at(2, 19), at(2, 21), rrule="FREQ=DAILY;COUNT=3", skip_conflicts=True
+    )
+    response = api_client(tom).post("/api/v1/booking-series", body, content_type="application/json")
+    assert response.status_code == 201
+    result = response.json()
+    assert len(result["created"]) == 2 and result["skipped"][0]["start"] == at(3, 19).isoformat()
+    assert result["created"][1]["start"] == (at(2, 19) + timedelta(days=2)).isoformat()

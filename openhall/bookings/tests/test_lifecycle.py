@@ -1,0 +1,272 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from openhall.bookings import services
+from openhall.bookings.models import Booking
+from openhall.bookings.tests.conftest import at
+from openhall.core.models import AuditEntry
+from openhall.notifications.models import Message
+from openhall.venues.models import BookingRule
+
+
+@pytest.fixture
+def requested(alice, dance_room):
+    return services.booking_request(
+        space=dance_room,
+        booker=alice,
+        by=alice,
+        start=at(2, 9),
+        end=at(2, 11),
+        title="读书会",
+        purpose="team",
+        attendees=8,
+    )
+
+
+def test_an_operator_approves_and_the_booker_is_told_once(
+    requested, olivia, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_approve(booking=requested, by=olivia)
+        services.booking_approve(booking=requested, by=olivia)
+    requested.refresh_from_db()
+    assert requested.status == Booking.Status.APPROVED and requested.decided_by == olivia
+    assert Message.objects.filter(user=alice, title="预约已通过").count() == 1
+    entry = AuditEntry.objects.get(action="booking.approve")
+    assert entry.before["status"] == "requested" and entry.after["status"] == "approved"
+
+
+def test_an_operator_of_another_center_cannot_approve(requested, oscar):
+    with pytest.raises(Http404):
+        services.booking_approve(booking=requested, by=oscar)
+    requested.refresh_from_db()
+    assert requested.status == Booking.Status.REQUESTED
+
+
+def test_a_rejection_needs_a_reason_the_booker_reads(
+    requested, olivia, alice, django_capture_on_commit_callbacks
+):
+    with pytest.raises(services.InvalidTransition):
+        services.booking_reject(booking=requested, by=olivia, reason="  ")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_reject(booking=requested, by=olivia, reason="当天有街道活动")
+    assert "当天有街道活动" in Message.objects.get(user=alice, title="预约未通过").body
+    assert not requested.claims.filter(live=True).exists()
+
+
+def test_the_booker_cancels_before_the_deadline_but_not_after(alice, dance_room, time_machine):
+    booking = services.booking_request(
+        space=dance_room,
+        booker=alice,
+        by=alice,
+        start=at(2, 9),
+        end=at(2, 11),
+        title="读书会",
+        purpose="team",
+        attendees=8,
+    )
+    time_machine.move_to(booking.start - timedelta(hours=1), tick=False)
+    with pytest.raises(services.InvalidTransition) as late:
+        services.booking_cancel(booking=booking, by=alice)
+    assert late.value.code == "cancel_deadline_passed"
+    time_machine.move_to(booking.start - timedelta(hours=3), tick=False)
+    assert services.booking_cancel(booking=booking, by=alice).status == Booking.Status.CANCELLED
+
+
+def test_staff_cancel_any_time_but_must_say_why(requested, olivia):
+    with pytest.raises(services.InvalidTransition):
+        services.booking_cancel(booking=requested, by=olivia)
+    assert (
+        services.booking_cancel(booking=requested, by=olivia, reason="停电").decision_reason
+        == "停电"
+    )
+
+
+def test_someone_else_cannot_cancel_my_booking(requested, tom, oscar, rita):
+    with pytest.raises(Http404):
+        services.booking_cancel(booking=requested, by=tom)
+    with pytest.raises(Http404):
+        services.booking_cancel(booking=requested, by=oscar, reason="试试")
+    with pytest.raises(PermissionDenied):  # a street reviewer sees the center but does not run it
+        services.booking_cancel(booking=requested, by=rita, reason="试试")
+    requested.refresh_from_db()
+    assert requested.status == Booking.Status.REQUESTED
+
+
+def test_check_in_opens_half_an_hour_before_the_start(requested, olivia, alice, time_machine):
+    services.booking_approve(booking=requested, by=olivia)
+    time_machine.move_to(requested.start - timedelta(minutes=45), tick=False)
+    with pytest.raises(services.InvalidTransition):
+        services.booking_check_in(booking=requested, by=alice)
+    time_machine.move_to(requested.start - timedelta(minutes=20), tick=False)
+    booking = services.booking_check_in(booking=requested, by=alice)
+    assert booking.status == Booking.Status.CHECKED_IN and booking.checked_in_at is not None
+
+
+def test_the_sweep_marks_no_shows_completes_visits_and_expires_undecided_requests(
+    alice, tom, olivia, dance_room, time_machine
+):
+    shown = services.booking_request(
+        space=dance_room,
+        booker=alice,
+        by=olivia,
+        start=at(2, 9),
+        end=at(2, 10),
+        title="到场",
+        purpose="team",
+        attendees=3,
+    )
+    absent = services.booking_request(
+        space=dance_room,
+        booker=tom,
+        by=olivia,
+        start=at(2, 10),
+        end=at(2, 11),
+        title="缺席",
+        purpose="team",
+        attendees=3,
+    )
+    undecided = services.booking_request(
+        space=dance_room,
+        booker=alice,
+        by=alice,
+        start=at(2, 11),
+        end=at(2, 12),
+        title="未审",
+        purpose="team",
+        attendees=3,
+    )
+    time_machine.move_to(at(2, 9, 5), tick=False)
+    services.booking_check_in(booking=shown, by=alice)
+    time_machine.move_to(at(2, 12, 30), tick=False)
+    assert services.booking_sweep() == {"no_show": 1, "completed": 1, "expired": 1}
+    assert services.booking_sweep() == {"no_show": 0, "completed": 0, "expired": 0}  # idempotent
+    statuses = {b.title: b.status for b in Booking.objects.all()}
+    assert statuses == {"到场": "completed", "缺席": "no_show", "未审": "cancelled"}
+    assert (
+        not absent.claims.filter(live=True).exists()
+        and not undecided.claims.filter(live=True).exists()
+    )
+
+
+def test_repeated_no_shows_suspend_booking_rights(
+    alice, olivia, dance_room, center_a, time_machine, settings
+):
+    settings.OPENHALL_NO_SHOW_LIMIT = 2
+    BookingRule.objects.create(center=center_a, max_days_ahead=60)
+    for day in (2, 3):
+        services.booking_request(
+            space=dance_room,
+            booker=alice,
+            by=olivia,
+            start=at(day, 9),
+            end=at(day, 10),
+            title="缺席",
+            purpose="team",
+            attendees=3,
+        )
+    later = at(10, 9)
+    time_machine.move_to(at(4, 9), tick=False)
+    services.booking_sweep()
+    with pytest.raises(services.BookingRefused) as refused:
+        services.booking_request(
+            space=dance_room,
+            booker=alice,
+            by=alice,
+            start=later,
+            end=later + timedelta(hours=1),
+            title="再来",
+            purpose="team",
+            attendees=3,
+        )
+    assert refused.value.violations[0].code == "suspended"
+    assert "暂停至" in str(refused.value)
+
+
+def test_a_weekly_series_lists_conflicts_and_may_skip_them(tom, alice, dance_room, center_a):
+    BookingRule.objects.create(center=center_a, max_days_ahead=90)
+    first = at(7 - at(0, 0).weekday() + 1, 19)  # next week's Tuesday 19:00
+    clash = services.booking_request(
+        space=dance_room,
+        booker=alice,
+        by=alice,
+        start=first + timedelta(days=7),
+        end=first + timedelta(days=7, hours=2),
+        title="占用",
+        purpose="team",
+        attendees=3,
+    )
+    rule = "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=6"
+    preview = services.series_preview(
+        space=dance_room,
+        booker=tom,
+        start=first,
+        end=first + timedelta(hours=2),
+        rrule=rule,
+        purpose="team",
+        attendees=10,
+    )
+    assert [o.start for o in preview if o.problem] == [clash.start]
+    assert [o.start.weekday() for o in preview] == [1, 3, 1, 3, 1, 3]
+    with pytest.raises(services.BookingRefused):
+        services.booking_series_create(
+            space=dance_room,
+            booker=tom,
+            by=tom,
+            start=first,
+            end=first + timedelta(hours=2),
+            rrule=rule,
+            title="舞蹈队排练",
+            purpose="team",
+            attendees=10,
+        )
+    series, created, skipped = services.booking_series_create(
+        space=dance_room,
+        booker=tom,
+        by=tom,
+        start=first,
+        end=first + timedelta(hours=2),
+        rrule=rule,
+        title="舞蹈队排练",
+        purpose="team",
+        attendees=10,
+        skip_conflicts=True,
+    )
+    assert len(created) == 5 and [o.start for o in skipped] == [clash.start]
+    assert all(b.series == series for b in created)
+
+
+def test_cancelling_the_rest_of_a_series_keeps_the_past(tom, dance_room, center_a, time_machine):
+    BookingRule.objects.create(center=center_a, max_days_ahead=90, cancel_deadline_minutes=0)
+    first = at(2, 19)
+    series, created, _ = services.booking_series_create(
+        space=dance_room,
+        booker=tom,
+        by=tom,
+        start=first,
+        end=first + timedelta(hours=2),
+        rrule="FREQ=DAILY;COUNT=4",
+        title="排练",
+        purpose="team",
+        attendees=10,
+    )
+    time_machine.move_to(at(3, 22), tick=False)
+    cancelled = services.booking_series_cancel(series=series, by=tom)
+    assert [b.start for b in cancelled] == [b.start for b in created[2:]]
+
+
+def test_a_bad_repeat_rule_is_refused_in_words(tom, dance_room):
+    with pytest.raises(services.BookingRefused) as refused:
+        services.series_preview(
+            space=dance_room,
+            booker=tom,
+            start=at(2, 9),
+            end=at(2, 10),
+            rrule="FREQ=HOURLY;COUNT=3",
+            purpose="team",
+            attendees=3,
+        )
+    assert "每天、每周或每月" in str(refused.value)
