@@ -1,6 +1,7 @@
 """Demo data modelled on the seed's center: 沙河口区 XX街道党群服务中心. Loading twice changes nothing."""
 
 from dataclasses import dataclass
+from datetime import time
 
 from django.db import transaction
 
@@ -8,7 +9,7 @@ from openhall.accounts.models import Enterprise, EnterpriseMembership, Team, Tea
 from openhall.accounts.validators import uscc_check_char
 from openhall.core.audit import audit_record
 from openhall.core.models import Center, District, StaffMembership, StaffRole, Street
-from openhall.venues.models import Space
+from openhall.venues.models import BookingRule, OpeningHours, Space
 
 DEMO_PASSWORD = "openhall2026"  # noqa: S105 — printed by `make run`; demo data refuses DEBUG=false
 
@@ -157,6 +158,30 @@ def load_demo_data() -> dict[str, int]:
         user=users["13900000004"],
         defaults={"role": EnterpriseMembership.Role.ADMIN},
     )
+
+    # Open every day 08:00–21:30; staff on weekdays 08:30–17:00. The dance room and the multimedia
+    # room may be booked for evenings and weekends (their doors get smart locks).
+    for weekday in range(7):
+        staffed = weekday < 5
+        OpeningHours.objects.get_or_create(
+            center=center,
+            weekday=weekday,
+            defaults={
+                "opens": time(8),
+                "closes": time(21, 30),
+                "staffed_from": time(8, 30) if staffed else None,
+                "staffed_until": time(17) if staffed else None,
+            },
+        )
+    BookingRule.objects.get_or_create(
+        center=center, space=None, defaults={"max_days_ahead": 60, "buffer_minutes": 10}
+    )
+    for name in ("舞蹈教室", "多媒体活动室"):
+        BookingRule.objects.get_or_create(
+            center=center,
+            space=Space.objects.get(center=center, parent=None, name=name),
+            defaults={"allow_unstaffed": True},
+        )
 
     if any(created.values()):
         audit_record(actor=None, action="demo_data.load", center=center, after=created)

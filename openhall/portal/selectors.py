@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,8 @@ class ServiceEntry:
 def service_entries() -> list[ServiceEntry]:
     # Each entry gets its URL when its app lands (booking, activities, civic services …).
     return [
-        ServiceEntry(_("Book a room"), "▦", None),
+        ServiceEntry(_("Book a room"), "▦", reverse("portal:book")),
+        ServiceEntry(_("My bookings"), "✓", reverse("portal:my_bookings")),
         ServiceEntry(_("Activities"), "★", None),
         ServiceEntry(_("Report an issue"), "✎", None),
         ServiceEntry(_("Ask us"), "?", None),

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from openhall.portal import views
+from openhall.portal import booking_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -12,5 +12,12 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("elder-mode/", views.elder_mode, name="elder_mode"),
+    path("book/", booking_views.rooms, name="book"),
+    path("book/find/", booking_views.find, name="book_find"),
+    path("book/space/<int:space_id>/", booking_views.space_day, name="book_space"),
+    path("bookings/", booking_views.my_bookings, name="my_bookings"),
+    path("bookings/<int:booking_id>/", booking_views.booking_detail, name="booking"),
+    path("bookings/<int:booking_id>/cancel/", booking_views.booking_cancel, name="booking_cancel"),
+    path("rooms/<int:space_id>/check-in/", booking_views.room_check_in, name="room_check_in"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -52,8 +52,10 @@ def console_url(pattern: URLPattern, ids: dict) -> str:
     return path
 
 
-def console_method(pattern: URLPattern) -> str:
-    return "post" if pattern.name.endswith(("_verify", "_approve", "_reject", "_delete")) else "get"
+def fetch(client, url: str):
+    """GET the page, or POST to it when it only takes POST (actions)."""
+    response = client.get(url)
+    return client.post(url) if response.status_code == 405 else response
 
 
 def test_there_are_center_pages_to_check():
@@ -68,7 +70,7 @@ def test_staff_of_center_a_get_404_for_every_console_page_of_center_b(
     ids = objects_of(center_b)
     for pattern in console_patterns():
         url = console_url(pattern, ids)
-        response = getattr(client, console_method(pattern))(url)
+        response = fetch(client, url)
         assert response.status_code == 404, f"{url} answered {response.status_code}"
 
 
@@ -77,7 +79,7 @@ def test_the_same_pages_open_for_their_own_center(client, adam, objects_of, cent
     ids = objects_of(center_a)
     for pattern in console_patterns():
         url = console_url(pattern, ids)
-        response = getattr(client, console_method(pattern))(url)
+        response = fetch(client, url)
         assert response.status_code in (200, 302), f"{url} answered {response.status_code}"
 
 

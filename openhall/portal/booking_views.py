@@ -1,0 +1,280 @@
+"""Resident H5 pages for booking: rooms, a day's free times, the booking form, time-first
+search, 我的预约 and the check-in QR at each room."""
+
+from datetime import date, datetime, time, timedelta
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from openhall.accounts.models import TeamMembership
+from openhall.bookings import selectors, services
+from openhall.bookings.models import Booking
+from openhall.portal.selectors import current_center
+from openhall.venues.models import Purpose, Space
+from openhall.venues.rules import effective_rules
+from openhall.venues.selectors import space_tree
+
+DAYS_SHOWN = 14
+
+
+def _day(value: str | None) -> date:
+    today = timezone.localdate()
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return today
+    return min(max(day, today), today + timedelta(days=90))
+
+
+def _day_chips(selected: date) -> list[dict]:
+    today = timezone.localdate()
+    names = "一二三四五六日"
+    return [
+        {
+            "day": d,
+            "label": "今天" if d == today else f"周{names[d.weekday()]}",
+            "selected": d == selected,
+        }
+        for d in (today + timedelta(days=n) for n in range(DAYS_SHOWN))
+    ]
+
+
+def rooms(request):
+    center = current_center(request)
+    if center is None:
+        raise Http404
+    return render(
+        request,
+        "portal/book_rooms.html",
+        {"tab": "services", "center": center, "rooms": space_tree(center=center)},
+    )
+
+
+def _times(start: time = time(6), end: time = time(23)) -> list[str]:
+    slots, moment = [], datetime.combine(date.min, start)
+    while moment.time() <= end:
+        slots.append(moment.strftime("%H:%M"))
+        moment += timedelta(minutes=30)
+    return slots
+
+
+class BookingForm(forms.Form):
+    start = forms.TimeField(label=gettext_lazy("From"))
+    end = forms.TimeField(label=gettext_lazy("Until"))
+    title = forms.CharField(label=gettext_lazy("What is it for?"), max_length=100)
+    purpose = forms.ChoiceField(label=gettext_lazy("Purpose"), choices=Purpose.choices)
+    attendees = forms.IntegerField(
+        label=gettext_lazy("How many people"), min_value=1, max_value=10000
+    )
+    team = forms.TypedChoiceField(
+        label=gettext_lazy("Book for my team"), coerce=int, required=False, empty_value=None
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note for staff"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        led = (
+            TeamMembership.objects.filter(
+                user=user, role=TeamMembership.Role.LEADER
+            ).select_related("team")
+            if user.is_authenticated
+            else []
+        )
+        self.teams = {m.team.pk: m.team for m in led}
+        self.fields["team"].choices = [("", _("Myself"))] + [
+            (pk, team.name) for pk, team in self.teams.items()
+        ]
+        if not self.teams:
+            del self.fields["team"]
+
+
+def space_day(request, space_id):
+    space = get_object_or_404(
+        Space.objects.select_related("center", "parent"), pk=space_id, center__is_active=True
+    )
+    day = _day(request.GET.get("date") or request.POST.get("date"))
+    form = BookingForm(
+        request.user,
+        request.POST or None,
+        initial={
+            "start": request.GET.get("start", "09:00"),
+            "end": request.GET.get("end", "11:00"),
+            "attendees": request.GET.get("attendees", ""),
+        },
+    )
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('portal:login')}?next={request.path}")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                booking = services.booking_request(
+                    space=space,
+                    booker=request.user,
+                    by=request.user,
+                    start=timezone.make_aware(datetime.combine(day, data["start"])),
+                    end=timezone.make_aware(datetime.combine(day, data["end"])),
+                    title=data["title"],
+                    purpose=data["purpose"],
+                    attendees=data["attendees"],
+                    team=form.teams.get(data.get("team")),
+                    note=data["note"],
+                )
+            except (services.BookingRefused, services.BookingConflict) as exc:
+                form.add_error(None, str(exc))
+            else:
+                if booking.status == Booking.Status.APPROVED:
+                    messages.success(request, _("Booked. Please check in when you arrive."))
+                else:
+                    messages.success(
+                        request, _("Request sent. We will tell you when staff have approved it.")
+                    )
+                return redirect("portal:booking", booking_id=booking.pk)
+    context = {
+        "tab": "services",
+        "space": space,
+        "day": day,
+        "days": _day_chips(day),
+        "form": form,
+        "availability": selectors.availability(space=space, day=day),
+        "rules": effective_rules(space),
+        "times": _times(),
+    }
+    return render(request, "portal/book_space.html", context)
+
+
+def find(request):
+    center = current_center(request)
+    if center is None:
+        raise Http404
+    day = _day(request.GET.get("date"))
+    start_text, end_text = request.GET.get("start", ""), request.GET.get("end", "")
+    results, error = None, ""
+    if start_text and end_text:
+        try:
+            start = timezone.make_aware(datetime.combine(day, time.fromisoformat(start_text)))
+            end = timezone.make_aware(datetime.combine(day, time.fromisoformat(end_text)))
+        except ValueError:
+            error = _("Please choose a start and an end time.")
+        else:
+            if start >= end:
+                error = _("The end must be after the start.")
+            else:
+                attendees = (
+                    int(request.GET["attendees"])
+                    if request.GET.get("attendees", "").isdigit()
+                    else 0
+                )
+                results = selectors.free_spaces(
+                    center=center, start=start, end=end, attendees=attendees
+                )
+    context = {
+        "tab": "services",
+        "center": center,
+        "day": day,
+        "days": _day_chips(day),
+        "times": _times(),
+        "start": start_text,
+        "end": end_text,
+        "attendees": request.GET.get("attendees", ""),
+        "results": results,
+        "error": error,
+    }
+    return render(request, "portal/book_find.html", context)
+
+
+@login_required
+def my_bookings(request):
+    now = timezone.now()
+    mine = selectors.bookings_for(booker=request.user)
+    upcoming = mine.filter(end__gt=now).exclude(
+        status__in=[Booking.Status.CANCELLED, Booking.Status.REJECTED]
+    )
+    past = mine.exclude(pk__in=upcoming.values("pk")).order_by("-start")[:30]
+    return render(
+        request, "portal/my_bookings.html", {"tab": "me", "upcoming": upcoming, "past": past}
+    )
+
+
+def _qr_svg(text: str) -> str:
+    return segno.make(text, error="m").svg_data_uri(scale=6, border=2)
+
+
+@login_required
+def booking_detail(request, booking_id):
+    booking = get_object_or_404(
+        Booking.objects.select_related("space", "center"), pk=booking_id, booker=request.user
+    )
+    check_in_url = request.build_absolute_uri(
+        reverse("portal:room_check_in", args=[booking.space_id])
+    )
+    deadline = booking.start - timedelta(
+        minutes=effective_rules(booking.space).cancel_deadline_minutes
+    )
+    context = {
+        "tab": "me",
+        "booking": booking,
+        "can_cancel": booking.status in ("requested", "approved") and timezone.now() <= deadline,
+        "cancel_deadline": deadline,
+        "check_in_qr": _qr_svg(check_in_url),
+    }
+    return render(request, "portal/booking_detail.html", context)
+
+
+@require_POST
+@login_required
+def booking_cancel(request, booking_id):
+    booking = get_object_or_404(Booking, pk=booking_id, booker=request.user)
+    try:
+        services.booking_cancel(
+            booking=booking, by=request.user, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("Your booking is cancelled."))
+    except services.InvalidTransition as exc:
+        messages.error(request, str(exc))
+    return redirect("portal:booking", booking_id=booking.pk)
+
+
+@login_required
+def room_check_in(request, space_id):
+    """The QR code on the room's door leads here: check in the booking you have here now."""
+    space = get_object_or_404(Space.objects.select_related("parent"), pk=space_id)
+    now = timezone.now()
+    related = [space.pk, *Space.objects.filter(parent=space).values_list("pk", flat=True)]
+    if space.parent_id:
+        related.append(space.parent_id)
+    booking = (
+        Booking.objects.filter(
+            booker=request.user,
+            space_id__in=related,
+            status__in=[Booking.Status.APPROVED, Booking.Status.CHECKED_IN],
+            start__lte=now + timedelta(minutes=services.CHECK_IN_EARLY_MINUTES),
+            end__gt=now,
+        )
+        .order_by("start")
+        .first()
+    )
+    if request.method == "POST" and booking is not None:
+        try:
+            services.booking_check_in(booking=booking, by=request.user)
+            messages.success(request, _("Checked in. Enjoy your activity!"))
+        except services.InvalidTransition as exc:
+            messages.error(request, str(exc))
+        return redirect("portal:room_check_in", space_id=space.pk)
+    return render(
+        request, "portal/room_check_in.html", {"tab": "me", "space": space, "booking": booking}
+    )

@@ -1,0 +1,136 @@
+"""A resident books on the H5 portal: rooms, a day's free times, the form, 我的预约, check-in."""
+
+from datetime import timedelta
+
+import pytest
+
+from openhall.bookings.models import Booking
+from openhall.bookings.tests.conftest import at, dance_room, multimedia  # noqa: F401 — fixtures
+
+
+@pytest.fixture
+def zone(multimedia):
+    return multimedia[1]
+
+
+def test_the_rooms_page_lists_rooms_and_zones(client, center_a, multimedia, dance_room):
+    page = client.get("/book/").content.decode()
+    assert "多媒体活动室" in page and "A区" in page and "舞蹈教室" in page
+
+
+def test_a_room_page_shows_free_and_booked_times(client, alice, zone):
+    from openhall import factories
+
+    factories.BookingFactory(
+        center=zone.center, space=zone, start=at(2, 9), end=at(2, 11), status="approved"
+    )
+    page = client.get(
+        f"/book/space/{zone.pk}/", {"date": at(2, 0).date().isoformat()}
+    ).content.decode()
+    assert '<li class="slot is-taken">09:00–11:00' in page
+    assert '<li class="slot is-free">00:00–09:00' in page  # a center without hours is open all day
+    assert f"/login/?next=/book/space/{zone.pk}/" in page
+
+
+def test_a_resident_books_a_zone_and_sees_it_waiting(client, alice, zone):
+    client.force_login(alice)
+    response = client.post(
+        f"/book/space/{zone.pk}/",
+        {
+            "date": at(2, 0).date().isoformat(),
+            "start": "19:00",
+            "end": "21:00",
+            "title": "书法交流",
+            "purpose": "public_benefit",
+            "attendees": "12",
+        },
+    )
+    booking = Booking.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/bookings/{booking.pk}/"
+    assert (booking.space, booking.start, booking.end, booking.status) == (
+        zone,
+        at(2, 19),
+        at(2, 21),
+        "requested",
+    )
+    assert "书法交流" in client.get("/bookings/").content.decode()
+
+
+def test_a_refused_booking_keeps_what_was_typed_and_says_why(client, alice, zone):
+    client.force_login(alice)
+    response = client.post(
+        f"/book/space/{zone.pk}/",
+        {
+            "date": at(2, 0).date().isoformat(),
+            "start": "19:00",
+            "end": "21:00",
+            "title": "大型讲座",
+            "purpose": "public_benefit",
+            "attendees": "300",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "最多 30 人" in page and 'value="大型讲座"' in page
+    assert not Booking.objects.exists()
+
+
+def test_the_time_first_search_lists_only_free_rooms(client, center_a, multimedia, dance_room):
+    from openhall import factories
+
+    room, zone_a, _ = multimedia
+    factories.BookingFactory(
+        center=center_a, space=zone_a, start=at(2, 9), end=at(2, 11), status="approved"
+    )
+    page = client.get(
+        "/book/find/", {"date": at(2, 0).date().isoformat(), "start": "10:00", "end": "11:00"}
+    ).content.decode()
+    offered = {
+        space.pk
+        for space in (room, *multimedia[1:], dance_room)
+        if f"/book/space/{space.pk}/" in page
+    }
+    assert offered == {multimedia[2].pk, dance_room.pk}
+
+
+def test_the_booker_cancels_from_the_detail_page(client, alice, zone):
+    from openhall import factories
+
+    booking = factories.BookingFactory(
+        center=zone.center, space=zone, booker=alice, start=at(3, 9), end=at(3, 11)
+    )
+    client.force_login(alice)
+    assert (
+        f'action="/bookings/{booking.pk}/cancel/"'
+        in client.get(f"/bookings/{booking.pk}/").content.decode()
+    )
+    client.post(f"/bookings/{booking.pk}/cancel/")
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+
+
+def test_nobody_else_sees_my_booking(client, alice, tom, zone):
+    from openhall import factories
+
+    booking = factories.BookingFactory(center=zone.center, space=zone, booker=alice)
+    client.force_login(tom)
+    assert client.get(f"/bookings/{booking.pk}/").status_code == 404
+    assert client.post(f"/bookings/{booking.pk}/cancel/").status_code == 404
+
+
+def test_the_room_qr_checks_in_the_booking_there_now(client, alice, zone, time_machine):
+    from openhall import factories
+
+    booking = factories.BookingFactory(
+        center=zone.center,
+        space=zone,
+        booker=alice,
+        start=at(2, 9),
+        end=at(2, 11),
+        status="approved",
+    )
+    time_machine.move_to(booking.start - timedelta(minutes=10), tick=False)
+    client.force_login(alice)
+    client.post(f"/rooms/{zone.pk}/check-in/")
+    booking.refresh_from_db()
+    assert booking.status == "checked_in"
