@@ -59,6 +59,24 @@ def center_b(street):
 
 
 @pytest.fixture
+def multimedia(center_a):
+    """The multimedia room with its two zones."""
+    room = factories.SpaceFactory(center=center_a, name="多媒体活动室", capacity=60)
+    zone_a = factories.SpaceFactory(
+        center=center_a, parent=room, name="A区", kind="zone", capacity=30
+    )
+    zone_b = factories.SpaceFactory(
+        center=center_a, parent=room, name="B区", kind="zone", capacity=30
+    )
+    return room, zone_a, zone_b
+
+
+@pytest.fixture
+def dance_room(center_a):
+    return factories.SpaceFactory(center=center_a, name="舞蹈教室", capacity=40)
+
+
+@pytest.fixture
 def alice(db):
     return factories.UserFactory(real_name="王爱丽")
 

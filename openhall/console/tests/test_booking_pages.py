@@ -2,7 +2,7 @@
 
 from openhall import factories
 from openhall.bookings.models import Booking
-from openhall.bookings.tests.conftest import at, dance_room, multimedia  # noqa: F401 — fixtures
+from openhall.bookings.tests.conftest import at
 from openhall.core.models import AuditEntry
 from openhall.venues.models import BookingRule, Closure
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from openhall.bookings.models import Booking
-from openhall.bookings.tests.conftest import at, dance_room, multimedia  # noqa: F401 — fixtures
+from openhall.bookings.tests.conftest import at
 
 
 @pytest.fixture
