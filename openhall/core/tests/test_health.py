@@ -87,10 +87,14 @@ def test_a_redis_queue_carries_a_task_from_the_web_to_a_worker(redis_url):
     """
     web_side = RedisHuey("openhall-test", url=redis_url)
     worker_side = RedisHuey("openhall-test", url=redis_url)
-    enqueue = web_side.task()(_ping)
-    worker_side.task()(_ping)
-    result = enqueue()
-    assert web_side.pending_count() == 1
-    worker_side.execute(worker_side.dequeue())
-    assert result.get(blocking=True, timeout=2) == "pong"
-    assert web_side.pending_count() == 0
+    try:
+        enqueue = web_side.task()(_ping)
+        worker_side.task()(_ping)
+        result = enqueue()
+        assert web_side.pending_count() == 1
+        worker_side.execute(worker_side.dequeue())
+        assert result.get(blocking=True, timeout=2) == "pong"
+        assert web_side.pending_count() == 0
+    finally:
+        for side in (web_side, worker_side):
+            side.storage.conn.connection_pool.disconnect()

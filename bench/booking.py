@@ -1,0 +1,279 @@
+"""`make bench` part two: the booking storm and availability at a million bookings (PostgreSQL).
+
+booking_storm: N concurrent HTTP clients POST /api/v1/bookings against `openhall serve` on a
+PostgreSQL database; half the requests aim at slots other clients also want. Afterwards the
+database is searched for overlapping live claims: the answer must be 0.
+
+availability: 1,000,000 bookings written straight into the tables (SQL generate_series), then
+the day view (/spaces/{id}/availability) and the free-room search (/centers/{id}/free-spaces)
+are timed at 1 and 8 clients. Every loop is bounded in count and time; only 127.0.0.1 is used.
+"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from bench.run import RESULTS, free_port, peak_rss_mb, percentile, run_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+PG = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+STORM_CLIENTS = [int(c) for c in os.environ.get("BENCH_STORM_CLIENTS", "8,32").split(",")]
+STORM_REQUESTS = int(os.environ.get("BENCH_STORM_REQUESTS", "2000"))
+BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "1000000"))
+WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "3"))
+
+
+def psql(sql: str, db: str = "postgres") -> str:
+    return subprocess.run(  # noqa: S603
+        ["psql", "-qtA", f"{PG}/{db}", "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,  # noqa: S607
+    ).stdout.strip()
+
+
+def start_server(env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "openhall.asgi:application",
+            "--port",
+            str(port),
+            "--workers",
+            str(WEB_WORKERS),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            httpx.get(base + "/healthz", timeout=1)
+            return server, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+def setup(env: dict, spaces: int) -> dict:
+    cli = [sys.executable, "-m", "openhall.cli"]
+    for step in (
+        ["migrate", "--noinput", "-v0"],
+        ["collectstatic", "--noinput", "-v0"],
+        ["demo_data", "--force"],
+    ):
+        subprocess.run(cli + step, env=env, check=True, capture_output=True)  # noqa: S603
+    code = f"""
+import json, os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openhall.settings")
+django.setup()
+from openhall.accounts.models import User
+from openhall.accounts.services import api_token_create
+from openhall.core.models import Center
+from openhall.venues.models import BookingRule, OpeningHours, Space
+center = Center.objects.get(slug="xx-street")
+OpeningHours.objects.filter(center=center).delete()  # open around the clock: every slot is bookable
+BookingRule.objects.update_or_create(center=center, space=None, defaults=dict(
+    max_active_per_booker=100000, max_days_ahead=3650, min_notice_minutes=0, requires_approval=True, buffer_minutes=0,
+    allow_unstaffed=True, max_duration_minutes=240, min_duration_minutes=30))
+BookingRule.objects.filter(space__isnull=False).delete()
+rooms = [Space.objects.get_or_create(center=center, parent=None, name=f"压测室{{n}}", defaults=dict(capacity=50))[0] for n in range({spaces})]
+users = [User.objects.get_or_create(mobile=f"1360000{{n:04d}}", defaults=dict(real_name=f"压测{{n}}"))[0] for n in range(64)]
+tokens = [api_token_create(user=u, name="bench")[1] for u in users]
+print(json.dumps(dict(center=center.pk, spaces=[r.pk for r in rooms], tokens=tokens)))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    )  # noqa: S603
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def storm(base: str, fixture: dict, clients: int) -> dict:
+    rng = random.Random(clients)  # noqa: S311 — reproducible load, not a secret
+    day0 = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    spaces = fixture["spaces"]
+    latencies, statuses, lock = [], {}, threading.Lock()
+    per_client = STORM_REQUESTS // clients
+    deadline = time.monotonic() + 120
+
+    def client(index: int) -> None:
+        token = fixture["tokens"][index % len(fixture["tokens"])]
+        with httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as http:
+            for n in range(per_client):
+                if time.monotonic() > deadline:
+                    return
+                if n % 2:  # contested: everyone wants the first hours of day 0 in the first rooms
+                    space, start = rng.choice(spaces[:4]), day0 + timedelta(hours=rng.randint(0, 3))
+                else:  # mostly free: anywhere in 300 days
+                    space = rng.choice(spaces)
+                    start = day0 + timedelta(days=rng.randint(1, 300), hours=rng.randint(0, 22))
+                body = {
+                    "space_id": space,
+                    "start": start.isoformat(),
+                    "end": (start + timedelta(hours=1)).isoformat(),
+                    "title": "压测",
+                    "purpose": "team",
+                    "attendees": 5,
+                }
+                began = time.perf_counter()
+                response = http.post("/api/v1/bookings", json=body)
+                elapsed = (time.perf_counter() - began) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    wall = time.perf_counter() - began
+    latencies.sort()
+    created = statuses.get(201, 0)
+    return {
+        "clients": clients,
+        "requests": len(latencies),
+        "statuses": statuses,
+        "created": created,
+        "bookings_per_s": round(created / wall, 1),
+        "requests_per_s": round(len(latencies) / wall, 1),
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "errors_5xx": sum(v for k, v in statuses.items() if k >= 500),
+    }
+
+
+OVERLAPS_SQL = """
+SELECT count(*) FROM bookings_bookingclaim a JOIN bookings_bookingclaim b
+  ON a.unit_id = b.unit_id AND a.id < b.id AND a.live AND b.live
+ AND tstzrange(a.start, a."end") && tstzrange(b.start, b."end")
+"""
+
+
+def fill_million(db: str, fixture: dict) -> float:
+    """Write BOOKINGS approved bookings, non-overlapping per room, four a day, straight in SQL."""
+    spaces = fixture["spaces"]
+    per_space = BOOKINGS // len(spaces)
+    began = time.perf_counter()
+    psql(
+        f"""
+    INSERT INTO bookings_booking (center_id, space_id, booker_id, booked_by_id, title, purpose, attendees, note, start, "end",
+        status, decision_reason, check_in_code, created_at, updated_at)
+    SELECT {fixture["center"]}, s, 1, 1, '历史预约', 'team', 5, '',
+        date_trunc('day', now()) - interval '400 days' + (k / 4) * interval '1 day' + (8 + (k % 4) * 3) * interval '1 hour',
+        date_trunc('day', now()) - interval '400 days' + (k / 4) * interval '1 day' + (10 + (k % 4) * 3) * interval '1 hour',
+        'completed', '', md5(random()::text || s || '-' || k), now(), now()
+    FROM unnest(ARRAY{spaces}::bigint[]) AS s, generate_series(0, {per_space - 1}) AS k;
+    INSERT INTO bookings_bookingclaim (booking_id, unit_id, start, "end", live)
+    SELECT id, space_id, start, "end", true FROM bookings_booking WHERE title = '历史预约';
+    ANALYZE bookings_booking; ANALYZE bookings_bookingclaim;
+    """,
+        db,
+    )
+    return round(time.perf_counter() - began, 1)
+
+
+def main() -> None:
+    db = f"openhall_bench_{os.getpid()}"
+    psql(f"CREATE DATABASE {db}")
+    workdir = Path(tempfile.mkdtemp(prefix="openhall-bench-booking-"))
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + "x" * 50,
+        "OPENHALL_DATA_KEY": "bench-data-key",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "OPENHALL_VAR_DIR": str(workdir),
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": f"{PG}/{db}",
+        "DB_CONN_MAX_AGE": "60",
+    }
+    report = {
+        "benchmark": "booking",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": "postgresql",
+        "server": f"uvicorn --workers {WEB_WORKERS}, DEBUG=false",
+        "machine": {"cpus": os.cpu_count()},
+    }
+    try:
+        fixture = setup(env, spaces=500)
+        server, base = start_server(env)
+        try:
+            report["booking_storm"] = []
+            for clients in STORM_CLIENTS:
+                result = storm(base, fixture, clients)
+                report["booking_storm"].append(result)
+                print(
+                    f"storm c={clients:<3} {result['bookings_per_s']} bookings/s ({result['requests_per_s']} req/s) "
+                    f"p50 {result['p50_ms']} p95 {result['p95_ms']} p99 {result['p99_ms']} ms statuses {result['statuses']}"
+                )
+            report["overlapping_live_claims_after_storm"] = int(psql(OVERLAPS_SQL, db))
+            print(
+                f"overlapping live claims after the storm: {report['overlapping_live_claims_after_storm']}"
+            )
+            report["server_peak_rss_mb"] = peak_rss_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+        report["fill_seconds"] = fill_million(db, fixture)
+        report["bookings_in_database"] = int(psql("SELECT count(*) FROM bookings_booking", db))
+        print(f"filled to {report['bookings_in_database']} bookings in {report['fill_seconds']} s")
+        server, base = start_server(env)
+        try:
+            token = {"Authorization": f"Bearer {fixture['tokens'][0]}"}
+            middle = (datetime.now(UTC) - timedelta(days=150)).date().isoformat()
+            space = fixture["spaces"][len(fixture["spaces"]) // 2]
+            start = f"{middle}T10:00:00%2B08:00"
+            end = f"{middle}T12:00:00%2B08:00"
+            report["availability"] = []
+            for path in (
+                f"/api/v1/spaces/{space}/availability?date={middle}",
+                f"/api/v1/centers/{fixture['center']}/free-spaces?start={start}&end={end}",
+            ):
+                for clients in (1, 8):
+                    result = run_scenario(base, path, token, clients)
+                    report["availability"].append(result)
+                    print(
+                        f"{path.split('?')[0]:<45} c={clients} {result['throughput_rps']} req/s p50 {result['p50_ms']} "
+                        f"p95 {result['p95_ms']} p99 {result['p99_ms']} ms errors {result['errors']}"
+                    )
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+        plan = psql(
+            'EXPLAIN (ANALYZE, BUFFERS) SELECT start, "end" FROM bookings_bookingclaim WHERE unit_id = '
+            f"{space} AND live AND start >= '{middle}'::date - interval '1 day' AND start < '{middle}'::date + interval '1 day'"
+            f" AND \"end\" > '{middle}'::date",
+            db,
+        )
+        report["day_query_plan"] = plan.splitlines()
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {db}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "booking-postgresql.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    )
+    print("written to bench/results/booking-postgresql.json")
+
+
+if __name__ == "__main__":
+    main()
