@@ -41,6 +41,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("Django admin access"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Raised to revoke every calendar-feed link this person has shared.
+    calendar_feed_version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = UserManager()
 

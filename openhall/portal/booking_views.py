@@ -205,9 +205,15 @@ def my_bookings(request):
         status__in=[Booking.Status.CANCELLED, Booking.Status.REJECTED]
     )
     past = mine.exclude(pk__in=upcoming.values("pk")).order_by("-start")[:30]
-    return render(
-        request, "portal/my_bookings.html", {"tab": "me", "upcoming": upcoming, "past": past}
-    )
+    from openhall.portal.feed_views import user_feed_url
+
+    context = {
+        "tab": "me",
+        "upcoming": upcoming,
+        "past": past,
+        "feed_url": user_feed_url(request, request.user),
+    }
+    return render(request, "portal/my_bookings.html", context)
 
 
 def _qr_svg(text: str) -> str:

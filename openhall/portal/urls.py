@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from openhall.portal import booking_views, views
+from openhall.portal import booking_views, feed_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -19,5 +19,7 @@ urlpatterns = [
     path("bookings/<int:booking_id>/", booking_views.booking_detail, name="booking"),
     path("bookings/<int:booking_id>/cancel/", booking_views.booking_cancel, name="booking_cancel"),
     path("rooms/<int:space_id>/check-in/", booking_views.room_check_in, name="room_check_in"),
+    path("feeds/<str:token>.ics", feed_views.feed, name="feed"),
+    path("bookings/calendar-link/rotate/", feed_views.rotate_my_feed, name="rotate_my_feed"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openhall.accounts.forms import MobileLoginForm
+from openhall.notifications.models import Message
+from openhall.notifications.services import messages_mark_read
 from openhall.portal import selectors
 from openhall.venues.selectors import space_tree
 
@@ -55,7 +57,9 @@ def services(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def messages_inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/messages.html", {"tab": "messages"})
+    inbox = list(Message.objects.filter(user=request.user)[:50])
+    messages_mark_read(user=request.user)
+    return render(request, "portal/messages.html", {"tab": "messages", "inbox": inbox})
 
 
 @login_required

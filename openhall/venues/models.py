@@ -36,6 +36,8 @@ class Space(models.Model):
     description = models.TextField(_("description"), blank=True)
     is_bookable = models.BooleanField(_("bookable"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Raised to revoke every calendar-feed link of this space.
+    feed_version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("space")
