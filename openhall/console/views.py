@@ -58,11 +58,13 @@ def center_home(request):
 
 @center_view(Perm.VIEW_CENTER)
 def spaces(request):
-    return render(
-        request,
-        "console/spaces.html",
-        {"rooms": space_tree(center=request.center), "nav": "spaces"},
-    )
+    from openhall.portal.feed_views import space_feed_url
+
+    rooms = list(space_tree(center=request.center))
+    for space in [*rooms, *(zone for room in rooms for zone in room.children.all())]:
+        space.feed_url = space_feed_url(request, space)
+    context = {"rooms": rooms, "nav": "spaces", "with_feeds": True}
+    return render(request, "console/spaces.html", context)
 
 
 @center_view(Perm.VIEW_CENTER)
