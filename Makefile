@@ -42,7 +42,7 @@ vendor:
 	bash scripts/vendor.sh
 
 messages: $(STAMP)
-	cd openhall && ../$(BIN)/openhall makemessages -l zh_Hans -l en --no-obsolete --no-location
+	cd openhall && ../$(BIN)/openhall makemessages -l zh_Hans --no-obsolete --no-location
 	cd openhall && ../$(BIN)/openhall compilemessages
 
 clean:
