@@ -1,6 +1,7 @@
 """A resident and a staff member use the product in a real browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 from e2e.conftest import screenshot
 
@@ -73,7 +74,7 @@ def test_a_center_admin_filters_the_audit_log_without_reloading(
     desktop.wait_for_selector("#audit-table")
     desktop.evaluate("window.__same_page = true")
     desktop.select_option("select[name=action]", "enterprise.verify")
-    desktop.wait_for_function("document.querySelectorAll('#audit-table tbody tr').length === 1")
+    expect(desktop.locator("#audit-table tbody tr")).to_have_count(1)
     assert "enterprise.verify" in desktop.locator("#audit-table").inner_text()
     assert desktop.evaluate("window.__same_page") is True  # htmx swapped the table in place
     assert "action=enterprise.verify" in desktop.url
