@@ -32,6 +32,10 @@ def center_view(perm: Perm):
             request.center_perms = {
                 p for p in Perm if permissions.has_center_perm(request.user, request.center, p)
             }
+            if Perm.OPERATE in request.center_perms:
+                from openhall.bookings.selectors import pending_approvals
+
+                request.pending_count = pending_approvals(center=request.center).count()
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -12,6 +12,7 @@ def test_the_inbox_lists_requests_and_approves_one(client, olivia, center_a, dan
     client.force_login(olivia)
     page = client.get(f"/console/c/{center_a.pk}/bookings/approvals/").content.decode()
     assert "老年合唱" in page
+    assert '<span class="count">1</span>' in page  # the menu shows how many wait
     client.post(f"/console/c/{center_a.pk}/bookings/{booking.pk}/approve/")
     booking.refresh_from_db()
     assert booking.status == "approved"
