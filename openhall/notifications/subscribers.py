@@ -18,21 +18,28 @@ BOOKING_TEXT = {
 }
 
 
+def deliver_booking_message(*, event: str, booking_id: int) -> None:
+    from openhall.bookings.models import Booking
+
+    booking = Booking.objects.select_related("space").get(pk=booking_id)
+    start = timezone.localtime(booking.start)
+    when = f"（{start:%m月%d日 %H:%M}–{timezone.localtime(booking.end):%H:%M}）"
+    title, body = BOOKING_TEXT[event]
+    message_send(
+        user_id=booking.booker_id,
+        key=f"{event}:{booking.pk}",
+        title=title,
+        body=body.format(space=booking.space, when=when, reason=booking.decision_reason),
+        url=f"/bookings/{booking.pk}/",
+    )
+
+
 def booking_event(event: str):
     def handle(*, booking_id: int) -> None:
-        from openhall.bookings.models import Booking
+        # The request that changed the booking should not wait for the message: a worker sends it.
+        from openhall.notifications.tasks import booking_message_task
 
-        booking = Booking.objects.select_related("space").get(pk=booking_id)
-        start = timezone.localtime(booking.start)
-        when = f"（{start:%m月%d日 %H:%M}–{timezone.localtime(booking.end):%H:%M}）"
-        title, body = BOOKING_TEXT[event]
-        message_send(
-            user_id=booking.booker_id,
-            key=f"{event}:{booking.pk}",
-            title=title,
-            body=body.format(space=booking.space, when=when, reason=booking.decision_reason),
-            url=f"/bookings/{booking.pk}/",
-        )
+        booking_message_task(event, booking_id)
 
     return handle
 
