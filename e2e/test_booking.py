@@ -27,7 +27,9 @@ def test_a_resident_books_a_zone_and_the_operator_approves_it(live_openhall, bro
     phone.wait_for_url("**/bookings/*/")
     expect(phone.locator(".status")).to_have_text("待审批")
 
-    desktop = browser.new_context(viewport={"width": 1366, "height": 800}, locale="zh-CN").new_page()
+    desktop = browser.new_context(
+        viewport={"width": 1366, "height": 800}, locale="zh-CN"
+    ).new_page()
     sign_in(desktop, live_openhall, OPERATOR, path="/console/login/")
     desktop.wait_for_url("**/console/c/*/")
     desktop.click(".sidebar >> text=预约审批")
