@@ -30,7 +30,7 @@ PG = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 STORM_CLIENTS = [int(c) for c in os.environ.get("BENCH_STORM_CLIENTS", "8,32").split(",")]
 STORM_REQUESTS = int(os.environ.get("BENCH_STORM_REQUESTS", "2000"))
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "1000000"))
-WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "3"))
+WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 
 
 def psql(sql: str, db: str = "postgres") -> str:
@@ -42,34 +42,50 @@ def psql(sql: str, db: str = "postgres") -> str:
     ).stdout.strip()
 
 
-def start_server(env: dict) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "openhall.asgi:application",
-            "--port",
-            str(port),
-            "--workers",
-            str(WEB_WORKERS),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            httpx.get(base + "/healthz", timeout=1)
-            return server, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError("server did not start")
+class Servers:
+    """WEB_WORKERS single-process uvicorn servers on their own ports, as behind nginx in
+    production (docs/deployment.md); client n talks to server n mod WEB_WORKERS."""
+
+    def __init__(self, env: dict):
+        self.processes, self.bases = [], []
+        for _ in range(WEB_WORKERS):
+            port = free_port()
+            command = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "openhall.asgi:application",
+                "--port",
+                str(port),
+            ]
+            self.processes.append(
+                subprocess.Popen(  # noqa: S603
+                    [*command, "--no-access-log", "--log-level", "warning"],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            self.bases.append(f"http://127.0.0.1:{port}")
+        for base in self.bases:
+            for _ in range(150):
+                try:
+                    httpx.get(base + "/healthz", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+
+    def base(self, n: int) -> str:
+        return self.bases[n % len(self.bases)]
+
+    def peak_rss_mb(self) -> float:
+        return round(sum(peak_rss_mb(p.pid) for p in self.processes), 1)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait(timeout=20)
 
 
 def setup(env: dict, spaces: int) -> dict:
@@ -105,7 +121,7 @@ print(json.dumps(dict(center=center.pk, spaces=[r.pk for r in rooms], tokens=tok
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def storm(base: str, fixture: dict, clients: int) -> dict:
+def storm(servers: "Servers", fixture: dict, clients: int) -> dict:
     rng = random.Random(clients)  # noqa: S311 — reproducible load, not a secret
     day0 = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
     spaces = fixture["spaces"]
@@ -115,9 +131,8 @@ def storm(base: str, fixture: dict, clients: int) -> dict:
 
     def client(index: int) -> None:
         token = fixture["tokens"][index % len(fixture["tokens"])]
-        with httpx.Client(
-            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
-        ) as http:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=servers.base(index), headers=headers, timeout=30) as http:
             for n in range(per_client):
                 if time.monotonic() > deadline:
                     return
@@ -210,16 +225,16 @@ def main() -> None:
         "benchmark": "booking",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": "postgresql",
-        "server": f"uvicorn --workers {WEB_WORKERS}, DEBUG=false",
+        "server": f"{WEB_WORKERS} uvicorn processes on their own ports (storm); one process (availability); DEBUG=false",
         "machine": {"cpus": os.cpu_count()},
     }
     try:
         fixture = setup(env, spaces=500)
-        server, base = start_server(env)
+        servers = Servers(env)
         try:
             report["booking_storm"] = []
             for clients in STORM_CLIENTS:
-                result = storm(base, fixture, clients)
+                result = storm(servers, fixture, clients)
                 report["booking_storm"].append(result)
                 print(
                     f"storm c={clients:<3} {result['bookings_per_s']} bookings/s ({result['requests_per_s']} req/s) "
@@ -229,15 +244,14 @@ def main() -> None:
             print(
                 f"overlapping live claims after the storm: {report['overlapping_live_claims_after_storm']}"
             )
-            report["server_peak_rss_mb"] = peak_rss_mb(server.pid)
+            report["server_peak_rss_mb"] = servers.peak_rss_mb()
         finally:
-            server.terminate()
-            server.wait(timeout=20)
+            servers.stop()
 
         report["fill_seconds"] = fill_million(db, fixture)
         report["bookings_in_database"] = int(psql("SELECT count(*) FROM bookings_booking", db))
         print(f"filled to {report['bookings_in_database']} bookings in {report['fill_seconds']} s")
-        server, base = start_server(env)
+        servers = Servers(env)
         try:
             token = {"Authorization": f"Bearer {fixture['tokens'][0]}"}
             middle = (datetime.now(UTC) - timedelta(days=150)).date().isoformat()
@@ -250,15 +264,14 @@ def main() -> None:
                 f"/api/v1/centers/{fixture['center']}/free-spaces?start={start}&end={end}",
             ):
                 for clients in (1, 8):
-                    result = run_scenario(base, path, token, clients)
+                    result = run_scenario(servers.base(0), path, token, clients)
                     report["availability"].append(result)
                     print(
                         f"{path.split('?')[0]:<45} c={clients} {result['throughput_rps']} req/s p50 {result['p50_ms']} "
                         f"p95 {result['p95_ms']} p99 {result['p99_ms']} ms errors {result['errors']}"
                     )
         finally:
-            server.terminate()
-            server.wait(timeout=20)
+            servers.stop()
         plan = psql(
             'EXPLAIN (ANALYZE, BUFFERS) SELECT start, "end" FROM bookings_bookingclaim WHERE unit_id = '
             f"{space} AND live AND start >= '{middle}'::date - interval '1 day' AND start < '{middle}'::date + interval '1 day'"
