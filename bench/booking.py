@@ -219,7 +219,7 @@ def main() -> None:
         "OPENHALL_VAR_DIR": str(workdir),
         "LOG_LEVEL": "WARNING",
         "DATABASE_URL": f"{PG}/{db}",
-        "DB_CONN_MAX_AGE": "60",
+        "DB_CONN_MAX_AGE": "0",  # under ASGI, persistent connections pile up per thread
     }
     report = {
         "benchmark": "booking",
