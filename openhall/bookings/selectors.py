@@ -10,7 +10,7 @@ from openhall.bookings.models import Booking, BookingClaim
 from openhall.bookings.services import overlapping_claims
 from openhall.core.models import Center
 from openhall.venues.models import OpeningHours, Space
-from openhall.venues.rules import leaf_units
+from openhall.venues.rules import leaf_units, leaf_units_of_center
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,8 @@ def free_spaces(
         .select_related("parent")
         .order_by("sort_order", "pk")
     )
-    units_of = {s.pk: [u.pk for u in leaf_units(s)] for s in spaces}
+    leaves = leaf_units_of_center(center.pk)
+    units_of = {s.pk: [u.pk for u in leaves[s.pk]] for s in spaces}
     all_units = {u for units in units_of.values() for u in units}
     busy = set(
         overlapping_claims(unit_ids=list(all_units), start=start, end=end).values_list(

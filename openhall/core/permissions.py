@@ -57,8 +57,37 @@ def centers_for(user, perm: Perm) -> QuerySet[Center]:
     )
 
 
+def staff_memberships(user) -> list[StaffMembership]:
+    """The user's staff roles, read once per user object (a request asks many questions)."""
+    cached = getattr(user, "_openhall_staff_memberships", None)
+    if cached is None:
+        cached = list(
+            StaffMembership.objects.filter(user=user).only(
+                "role", "center_id", "street_id", "district_id"
+            )
+        )
+        user._openhall_staff_memberships = cached
+    return cached
+
+
 def has_center_perm(user, center: Center, perm: Perm) -> bool:
-    return centers_for(user, perm).filter(pk=center.pk).exists()
+    """The same answer as `centers_for(user, perm).contains(center)`, without a query per call."""
+    if not getattr(user, "is_authenticated", False) or not center.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    roles = roles_with(perm)
+    for membership in staff_memberships(user):
+        if membership.role not in roles:
+            continue
+        if membership.center_id == center.pk or membership.street_id == center.street_id:
+            return True
+        if (
+            membership.district_id is not None
+            and membership.district_id == center.street.district_id
+        ):
+            return True
+    return False
 
 
 def require_center_perm(user, center: Center, perm: Perm) -> None:

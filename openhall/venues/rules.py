@@ -92,10 +92,21 @@ def effective_rules(space: Space) -> EffectiveRules:
 def leaf_units(space: Space) -> list[Space]:
     """The smallest bookable parts a booking of `space` occupies: a room with zones claims all of
     them, a zone or a room without zones claims itself."""
-    children = list(Space.objects.filter(parent=space).order_by("pk"))
-    if not children:
-        return [space]
-    units: list[Space] = []
-    for child in children:
-        units.extend(leaf_units(child))
-    return units
+    return leaf_units_of_center(space.center_id)[space.pk] or [space]
+
+
+def leaf_units_of_center(center_id: int) -> dict[int, list[Space]]:
+    """Every space of a center mapped to its leaf units, from one query (a center has tens of
+    spaces; walking the tree with a query per level cost more than the booking itself)."""
+    spaces = list(Space.objects.filter(center_id=center_id).order_by("pk"))
+    children: dict[int | None, list[Space]] = {}
+    for space in spaces:
+        children.setdefault(space.parent_id, []).append(space)
+
+    def leaves(space: Space) -> list[Space]:
+        kids = children.get(space.pk)
+        if not kids:
+            return [space]
+        return [leaf for kid in kids for leaf in leaves(kid)]
+
+    return {space.pk: leaves(space) for space in spaces}
