@@ -34,12 +34,14 @@ WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 
 
 def psql(sql: str, db: str = "postgres") -> str:
-    return subprocess.run(  # noqa: S603
-        ["psql", "-qtA", f"{PG}/{db}", "-c", sql],
-        check=True,
+    result = subprocess.run(
+        ["psql", "-qtA", "-v", "ON_ERROR_STOP=1", f"{PG}/{db}", "-c", sql],
         capture_output=True,
-        text=True,  # noqa: S607
-    ).stdout.strip()
+        text=True,
+    )  # noqa: S603, S607
+    if result.returncode:
+        raise RuntimeError(f"psql failed: {result.stderr.strip()}")
+    return result.stdout.strip()
 
 
 class Servers:
@@ -193,8 +195,8 @@ def fill_million(db: str, fixture: dict) -> float:
     INSERT INTO bookings_booking (center_id, space_id, booker_id, booked_by_id, title, purpose, attendees, note, start, "end",
         status, decision_reason, check_in_code, created_at, updated_at)
     SELECT {fixture["center"]}, s, 1, 1, '历史预约', 'team', 5, '',
-        date_trunc('day', now()) - interval '400 days' + (k / 4) * interval '1 day' + (8 + (k % 4) * 3) * interval '1 hour',
-        date_trunc('day', now()) - interval '400 days' + (k / 4) * interval '1 day' + (10 + (k % 4) * 3) * interval '1 hour',
+        date_trunc('day', now()) - interval '600 days' + (k / 4) * interval '1 day' + (8 + (k % 4) * 3) * interval '1 hour',
+        date_trunc('day', now()) - interval '600 days' + (k / 4) * interval '1 day' + (10 + (k % 4) * 3) * interval '1 hour',
         'completed', '', md5(random()::text || s || '-' || k), now(), now()
     FROM unnest(ARRAY{spaces}::bigint[]) AS s, generate_series(0, {per_space - 1}) AS k;
     INSERT INTO bookings_bookingclaim (booking_id, unit_id, start, "end", live)
@@ -254,7 +256,7 @@ def main() -> None:
         servers = Servers(env)
         try:
             token = {"Authorization": f"Bearer {fixture['tokens'][0]}"}
-            middle = (datetime.now(UTC) - timedelta(days=150)).date().isoformat()
+            middle = (datetime.now(UTC) - timedelta(days=300)).date().isoformat()
             space = fixture["spaces"][len(fixture["spaces"]) // 2]
             start = f"{middle}T10:00:00%2B08:00"
             end = f"{middle}T12:00:00%2B08:00"
