@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from openhall.accounts.services import api_token_authenticate
 from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition
@@ -30,6 +30,16 @@ class ApiError(Exception):
     def __init__(self, *, status: int, code: str, message: str, details=None):
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
+
+
+class SignedInSession(SessionAuth):
+    """Session auth that checks CSRF only for a signed-in browser: a client without a session
+    (a script with a wrong token) gets 401, not a misleading CSRF error."""
+
+    def __call__(self, request: HttpRequest):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
 
 
 class BearerToken(HttpBearer):
@@ -67,7 +77,7 @@ api = NinjaAPI(
     "(create a token with `openhall token create --user <mobile>`) or a signed-in session.",
     urls_namespace="api",
     renderer=Utf8JSONRenderer(),
-    auth=[BearerToken(), django_auth],
+    auth=[BearerToken(), SignedInSession()],
 )
 
 HTTP_CODES = {

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "openhall.core.middleware.RequestContextMiddleware",
+    "openhall.core.middleware.ApiErrorShapeMiddleware",
 ]
 
 ROOT_URLCONF = "openhall.urls"

@@ -4,6 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openhall.accounts.models import Enterprise, Team
@@ -112,7 +113,7 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.space} {self.start:%Y-%m-%d %H:%M} {self.title}"
+        return f"{self.space} {timezone.localtime(self.start):%Y-%m-%d %H:%M} {self.title}"
 
     @property
     def is_live(self) -> bool:
@@ -145,4 +146,5 @@ class BookingClaim(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
+        start, end = timezone.localtime(self.start), timezone.localtime(self.end)
+        return f"{self.unit} {start:%Y-%m-%d %H:%M}–{end:%H:%M}"

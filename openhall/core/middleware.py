@@ -67,3 +67,27 @@ class ContentSecurityPolicyMiddleware:
                 "form-action 'self'"
             )
         return response
+
+
+class ApiErrorShapeMiddleware:
+    """Answers Django produces itself under /api/ (405 from a wrong method) in the API's shape."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code == 405
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            from django.http import JsonResponse
+
+            from openhall.api import error_body
+
+            allowed = response.get("Allow", "")
+            replacement = JsonResponse(error_body(405, details={"allow": allowed}), status=405)
+            replacement["Allow"] = allowed
+            return replacement
+        return response

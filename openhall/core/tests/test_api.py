@@ -162,3 +162,16 @@ def test_a_street_reviewer_may_not_verify_enterprises(api_client, rita, center_a
     enterprise = factories.EnterpriseFactory(center=center_a)
     response = api_client(rita).post(f"/api/v1/enterprises/{enterprise.pk}/verify")
     assert_error_shape(response, 403)
+
+
+def test_a_wrong_method_answers_405_in_the_error_shape(api_client, olivia, center_a):
+    response = api_client(olivia).delete(f"/api/v1/centers/{center_a.pk}")
+    assert_error_shape(response, 405)
+    assert "GET" in response["Allow"]
+
+
+def test_a_write_without_credentials_is_401_not_a_csrf_error(db):
+    response = Client(enforce_csrf_checks=True).post(
+        "/api/v1/bookings", "{}", content_type="application/json"
+    )
+    assert_error_shape(response, 401)
