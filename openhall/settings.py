@@ -135,6 +135,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": envint("SQLITE_BUSY_TIMEOUT", "20"),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool(
+    "DB_POOL", "true"
+):
+    # A connection pool shared by the process's threads: under ASGI each request may run on
+    # another thread, so per-thread persistent connections pile up; without them every
+    # request would pay for a new PostgreSQL connection.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": envint("DB_POOL_MIN_SIZE", "2"),
+        "max_size": envint("DB_POOL_MAX_SIZE", "10"),
+        "timeout": envint("DB_POOL_TIMEOUT", "10"),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Redis, tasks -------------------------------------------------------------------
