@@ -40,6 +40,15 @@ def test_a_resident_books_a_zone_and_the_operator_approves_it(live_openhall, bro
     expect(desktop.locator(".flash")).to_contain_text("已批准")
     expect(desktop.locator("tr", has_text="舞蹈队晚间排练")).to_have_count(0)
 
+    # The approved booking stands on the day calendar, placed by the script the CSP allows.
+    desktop.click(".sidebar >> text=预约日历")
+    for _ in range(2):  # the booking is the day after tomorrow
+        desktop.locator(".pager a", has_text="后一天").click()
+    block = desktop.locator(".cal-block", has_text="舞蹈队晚间排练")
+    expect(block).to_be_visible()
+    assert block.evaluate("el => el.style.left") != ""
+    screenshot(desktop, "console-calendar")
+
     phone.reload()
     expect(phone.locator(".status")).to_have_text("已通过")
     expect(phone.locator("img.qr")).to_be_visible()

@@ -11,6 +11,7 @@ from openhall.bookings.services import overlapping_claims
 from openhall.core.models import Center
 from openhall.venues.models import OpeningHours, Space
 from openhall.venues.rules import leaf_units, leaf_units_of_center
+from openhall.venues.selectors import space_tree
 
 
 @dataclass(frozen=True)
@@ -141,12 +142,11 @@ def day_calendar(*, center: Center, day: date) -> list[dict]:
         ).filter(status__in=[*Booking.LIVE, Booking.Status.COMPLETED, Booking.Status.NO_SHOW])
     )
     rows = []
-    for space in (
-        Space.objects.filter(center=center)
-        .select_related("parent")
-        .order_by("parent__sort_order", "sort_order", "pk")
-    ):
-        rows.append({"space": space, "bookings": [b for b in bookings if b.space_id == space.pk]})
+    for room in space_tree(center=center):  # each room followed by its zones
+        for space in (room, *room.children.all()):
+            rows.append(
+                {"space": space, "bookings": [b for b in bookings if b.space_id == space.pk]}
+            )
     return rows
 
 
