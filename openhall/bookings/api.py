@@ -284,3 +284,22 @@ def cancel_series(request: HttpRequest, series_id: int, payload: ReasonIn | None
     return services.booking_series_cancel(
         series=series, by=request.user, reason=payload.reason if payload else ""
     )
+
+
+class RescheduleIn(Schema):
+    start: datetime
+    end: datetime
+    space_id: int | None = None
+
+
+@router.post(
+    "/bookings/{booking_id}/reschedule",
+    response=BookingOut,
+    summary="Move a booking to another time or space",
+)
+def reschedule_booking(request: HttpRequest, booking_id: int, payload: RescheduleIn):
+    booking = visible_booking(request.user, booking_id)
+    space = _space(payload.space_id) if payload.space_id else None
+    return services.booking_reschedule(
+        booking=booking, by=request.user, start=payload.start, end=payload.end, space=space
+    )

@@ -30,6 +30,11 @@ urlpatterns = [
         name="booking_check_in",
     ),
     path(
+        "c/<int:center_id>/bookings/<int:booking_id>/reschedule/",
+        views.booking_reschedule,
+        name="booking_reschedule",
+    ),
+    path(
         "c/<int:center_id>/bookings/bulk-approve/", views.bulk_approve, name="booking_bulk_approve"
     ),
     path("c/<int:center_id>/closures/", views.closures, name="closures"),

@@ -406,3 +406,30 @@ def export(request):
     )
     response["Content-Disposition"] = f'attachment; filename="bookings-{since}-{until}.xlsx"'
     return response
+
+
+@require_POST
+@center_view(Perm.OPERATE)
+def booking_reschedule(request, booking_id):
+    booking = _booking(request, booking_id)
+    try:
+        day = date.fromisoformat(request.POST.get("day", ""))
+        start = timezone.make_aware(
+            datetime.combine(day, time.fromisoformat(request.POST.get("start", "")))
+        )
+        end = timezone.make_aware(
+            datetime.combine(day, time.fromisoformat(request.POST.get("end", "")))
+        )
+    except ValueError:
+        messages.error(request, _("Please choose a date, a start and an end time."))
+    else:
+        try:
+            services.booking_reschedule(booking=booking, by=request.user, start=start, end=end)
+            messages.success(request, _("Moved; the booker has been told."))
+        except (
+            services.BookingRefused,
+            services.BookingConflict,
+            services.InvalidTransition,
+        ) as exc:
+            messages.error(request, str(exc))
+    return redirect("console:booking", center_id=request.center.pk, booking_id=booking.pk)

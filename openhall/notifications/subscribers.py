@@ -11,6 +11,7 @@ BOOKING_TEXT = {
     "booking.rejected": ("预约未通过", "您预约的“{space}”{when}未通过：{reason}"),
     "booking.cancelled": ("预约已取消", "您预约的“{space}”{when}已取消。{reason}"),
     "booking.expired": ("预约已自动取消", "您预约的“{space}”{when}在开始前未获审批，已自动取消。"),
+    "booking.rescheduled": ("预约已改期", "您的预约已改为“{space}”{when}。"),
     "booking.no_show": (
         "预约未到场",
         "您预约的“{space}”{when}未按时签到，已记为未到场；多次未到场将暂停预约权限。",

@@ -270,3 +270,70 @@ def test_a_bad_repeat_rule_is_refused_in_words(tom, dance_room):
             attendees=3,
         )
     assert "每天、每周或每月" in str(refused.value)
+
+
+def test_the_booker_moves_a_booking_and_it_waits_for_approval_again(alice, olivia, dance_room):
+    booking = services.booking_request(
+        space=dance_room,
+        booker=alice,
+        by=alice,
+        start=at(2, 9),
+        end=at(2, 11),
+        title="读书会",
+        purpose="team",
+        attendees=8,
+    )
+    services.booking_approve(booking=booking, by=olivia)
+    moved = services.booking_reschedule(booking=booking, by=alice, start=at(3, 14), end=at(3, 16))
+    assert (moved.start, moved.status) == (at(3, 14), Booking.Status.REQUESTED)
+    assert list(moved.claims.values_list("start", "live")) == [(at(3, 14), True)]
+    entry = AuditEntry.objects.get(action="booking.reschedule")
+    assert entry.before["status"] == "approved" and entry.after["status"] == "requested"
+
+
+def test_staff_move_a_booking_into_its_own_old_slot_overlap_and_it_stays_approved(
+    alice, olivia, multimedia
+):
+    room, zone_a, _ = multimedia
+    booking = services.booking_request(
+        space=zone_a,
+        booker=alice,
+        by=olivia,
+        start=at(2, 9),
+        end=at(2, 11),
+        title="读书会",
+        purpose="team",
+        attendees=8,
+    )
+    moved = services.booking_reschedule(
+        booking=booking, by=olivia, start=at(2, 10), end=at(2, 12), space=room
+    )
+    assert moved.status == Booking.Status.APPROVED
+    assert set(moved.claims.values_list("unit", flat=True)) == {u.pk for u in multimedia[1:]}
+
+
+def test_a_move_onto_someone_elses_slot_is_refused_and_nothing_changes(alice, tom, dance_room):
+    mine = services.booking_request(
+        space=dance_room,
+        booker=alice,
+        by=alice,
+        start=at(2, 9),
+        end=at(2, 11),
+        title="读书会",
+        purpose="team",
+        attendees=8,
+    )
+    services.booking_request(
+        space=dance_room,
+        booker=tom,
+        by=tom,
+        start=at(3, 9),
+        end=at(3, 11),
+        title="合唱",
+        purpose="team",
+        attendees=8,
+    )
+    with pytest.raises(services.BookingConflict):
+        services.booking_reschedule(booking=mine, by=alice, start=at(3, 10), end=at(3, 12))
+    mine.refresh_from_db()
+    assert mine.start == at(2, 9) and mine.claims.get().start == at(2, 9)

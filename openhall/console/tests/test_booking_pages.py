@@ -139,3 +139,37 @@ def test_an_admin_edits_a_spaces_rules_and_it_is_audited(client, adam, center_a,
     )
     entry = AuditEntry.objects.get(action="booking_rule.update")
     assert entry.before is None and entry.after["max_duration_minutes"] == 90
+
+
+def test_staff_move_a_booking_from_its_page(client, olivia, center_a, dance_room):
+    booking = factories.BookingFactory(
+        center=center_a, space=dance_room, status="approved", start=at(2, 9), end=at(2, 10)
+    )
+    client.force_login(olivia)
+    assert (
+        'name="start" value="09:00"'
+        in client.get(f"/console/c/{center_a.pk}/bookings/{booking.pk}/").content.decode()
+    )
+    client.post(
+        f"/console/c/{center_a.pk}/bookings/{booking.pk}/reschedule/",
+        {"day": at(3, 0).date().isoformat(), "start": "15:00", "end": "16:30"},
+    )
+    booking.refresh_from_db()
+    assert (booking.start, booking.end, booking.status) == (at(3, 15), at(3, 16, 30), "approved")
+
+
+def test_a_bad_time_when_moving_is_explained_and_changes_nothing(
+    client, olivia, center_a, dance_room
+):
+    booking = factories.BookingFactory(
+        center=center_a, space=dance_room, start=at(2, 9), end=at(2, 10)
+    )
+    client.force_login(olivia)
+    response = client.post(
+        f"/console/c/{center_a.pk}/bookings/{booking.pk}/reschedule/",
+        {"day": "", "start": "x", "end": ""},
+        follow=True,
+    )
+    assert response.status_code == 200
+    booking.refresh_from_db()
+    assert booking.start == at(2, 9)

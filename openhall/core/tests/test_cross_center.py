@@ -113,7 +113,15 @@ def test_staff_of_center_a_get_404_for_every_api_object_of_center_b(
         if "{" not in path:
             continue
         url = api_url(path, ids)
-        response = getattr(client, method)(url, content_type="application/json")
+        # A well-formed body, so the answer is about the object, not about the payload.
+        body = {
+            "reason": "测试",
+            "start": "2030-01-01T09:00:00+08:00",
+            "end": "2030-01-01T10:00:00+08:00",
+        }
+        response = getattr(client, method)(
+            url, body if method != "get" else None, content_type="application/json"
+        )
         assert response.status_code == 404, (
             f"{method.upper()} {url} answered {response.status_code}"
         )
