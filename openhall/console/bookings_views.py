@@ -32,10 +32,6 @@ def _booking(request, booking_id) -> Booking:
     )
 
 
-def _refusal_text(exc: Exception) -> str:
-    return str(exc)
-
-
 def _back(request, fallback: str):
     target = request.POST.get("next", "")
     return redirect(target if target.startswith("/console/") else fallback)
@@ -103,56 +99,64 @@ def booking_detail(request, booking_id):
     )
 
 
+def _booking_action(request, booking_id, action, *, done: str, back: str, **arguments):
+    """Run one lifecycle service on a booking of this center and report how it went."""
+    try:
+        action(booking=_booking(request, booking_id), by=request.user, **arguments)
+        messages.success(request, done)
+    except services.InvalidTransition as exc:
+        messages.error(request, str(exc))
+    return _back(request, back)
+
+
 @require_POST
 @center_view(Perm.OPERATE)
 def booking_approve(request, booking_id):
-    try:
-        services.booking_approve(booking=_booking(request, booking_id), by=request.user)
-        messages.success(request, _("Approved."))
-    except services.InvalidTransition as exc:
-        messages.error(request, _refusal_text(exc))
-    return _back(request, f"/console/c/{request.center.pk}/bookings/approvals/")
+    return _booking_action(
+        request,
+        booking_id,
+        services.booking_approve,
+        done=_("Approved."),
+        back=f"/console/c/{request.center.pk}/bookings/approvals/",
+    )
 
 
 @require_POST
 @center_view(Perm.OPERATE)
 def booking_reject(request, booking_id):
-    try:
-        services.booking_reject(
-            booking=_booking(request, booking_id),
-            by=request.user,
-            reason=request.POST.get("reason", ""),
-        )
-        messages.success(request, _("Rejected; the booker has been told why."))
-    except services.InvalidTransition as exc:
-        messages.error(request, _refusal_text(exc))
-    return _back(request, f"/console/c/{request.center.pk}/bookings/approvals/")
+    return _booking_action(
+        request,
+        booking_id,
+        services.booking_reject,
+        reason=request.POST.get("reason", ""),
+        done=_("Rejected; the booker has been told why."),
+        back=f"/console/c/{request.center.pk}/bookings/approvals/",
+    )
 
 
 @require_POST
 @center_view(Perm.OPERATE)
 def booking_cancel(request, booking_id):
-    try:
-        services.booking_cancel(
-            booking=_booking(request, booking_id),
-            by=request.user,
-            reason=request.POST.get("reason", ""),
-        )
-        messages.success(request, _("Cancelled; the booker has been told."))
-    except services.InvalidTransition as exc:
-        messages.error(request, _refusal_text(exc))
-    return _back(request, f"/console/c/{request.center.pk}/bookings/{booking_id}/")
+    return _booking_action(
+        request,
+        booking_id,
+        services.booking_cancel,
+        reason=request.POST.get("reason", ""),
+        done=_("Cancelled; the booker has been told."),
+        back=f"/console/c/{request.center.pk}/bookings/{booking_id}/",
+    )
 
 
 @require_POST
 @center_view(Perm.OPERATE)
 def booking_check_in(request, booking_id):
-    try:
-        services.booking_check_in(booking=_booking(request, booking_id), by=request.user)
-        messages.success(request, _("Checked in."))
-    except services.InvalidTransition as exc:
-        messages.error(request, _refusal_text(exc))
-    return _back(request, f"/console/c/{request.center.pk}/bookings/{booking_id}/")
+    return _booking_action(
+        request,
+        booking_id,
+        services.booking_check_in,
+        done=_("Checked in."),
+        back=f"/console/c/{request.center.pk}/bookings/{booking_id}/",
+    )
 
 
 @require_POST
