@@ -39,6 +39,7 @@ urlpatterns = [
     ),
     path("c/<int:center_id>/closures/", views.closures, name="closures"),
     path("c/<int:center_id>/booking-rules/", views.booking_rules, name="booking_rules"),
+    path("c/<int:center_id>/opening-hours/", views.opening_hours, name="opening_hours"),
     path("c/<int:center_id>/bookings/stats/", views.stats, name="booking_stats"),
     path("c/<int:center_id>/bookings/export.xlsx", views.export, name="booking_export"),
 ]

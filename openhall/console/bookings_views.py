@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,9 +18,10 @@ from openhall.accounts.validators import normalize_mobile
 from openhall.bookings import selectors, services
 from openhall.bookings.models import Booking
 from openhall.console.decorators import center_view
-from openhall.core.audit import audit_record, snapshot
+from openhall.core.audit import audit_record
 from openhall.core.models import AuditEntry
 from openhall.core.permissions import Perm
+from openhall.venues import services as venue_services
 from openhall.venues.models import BookingRule, Closure, OpeningHours, Purpose, Space
 from openhall.venues.rules import RULE_FIELDS, effective_rules
 
@@ -264,16 +266,7 @@ class ClosureForm(forms.ModelForm):
 def closures(request):
     form = ClosureForm(request.center, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        closure = form.save(commit=False)
-        closure.center = request.center
-        closure.save()
-        audit_record(
-            actor=request.user,
-            action="closure.create",
-            center=request.center,
-            obj=closure,
-            after=snapshot(closure, ["space", "start", "end", "reason"]),
-        )
+        venue_services.closure_create(center=request.center, by=request.user, **form.cleaned_data)
         messages.success(request, _("Closure saved. New bookings in that time are refused."))
         return redirect("console:closures", center_id=request.center.pk)
     upcoming = Closure.objects.filter(
@@ -333,15 +326,8 @@ def booking_rules(request):
     )
     form = RuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
-        before = snapshot(rule, RULE_FIELDS) if rule.pk else None
-        rule = form.save()
-        audit_record(
-            actor=request.user,
-            action="booking_rule.update",
-            center=request.center,
-            obj=rule,
-            before=before,
-            after=snapshot(rule, RULE_FIELDS),
+        venue_services.booking_rule_save(
+            center=request.center, space=space, values=form.cleaned_data, by=request.user
         )
         messages.success(request, _("Rules saved."))
         return redirect(f"{request.path}?space={space.pk}" if space else request.path)
@@ -350,7 +336,8 @@ def booking_rules(request):
         "space": space,
         "spaces": Space.objects.filter(center=request.center).select_related("parent"),
         "effective": effective_rules(space) if space else None,
-        "hours": OpeningHours.objects.filter(center=request.center),
+        "hours": {h.weekday: h for h in OpeningHours.objects.filter(center=request.center)},
+        "weekdays": OpeningHours._meta.get_field("weekday").choices,
         "nav": "rules",
     }
     return render(request, "console/bookings/rules.html", context)
@@ -437,3 +424,35 @@ def booking_reschedule(request, booking_id):
         ) as exc:
             messages.error(request, str(exc))
     return redirect("console:booking", center_id=request.center.pk, booking_id=booking.pk)
+
+
+def _time_or_none(value: str) -> time | None:
+    return time.fromisoformat(value) if value else None
+
+
+@require_POST
+@center_view(Perm.MANAGE_CENTER)
+def opening_hours(request):
+    for weekday, _label in OpeningHours._meta.get_field("weekday").choices:
+        fields = [request.POST.get(f"{name}_{weekday}", "") for name in venue_services.HOURS_FIELDS]
+        try:
+            opens, closes, staffed_from, staffed_until = (_time_or_none(v) for v in fields)
+            venue_services.opening_hours_set(
+                center=request.center,
+                weekday=weekday,
+                opens=opens,
+                closes=closes,
+                staffed_from=staffed_from,
+                staffed_until=staffed_until,
+                by=request.user,
+            )
+        except (ValueError, ValidationError) as exc:
+            message = (
+                exc.messages[0]
+                if isinstance(exc, ValidationError)
+                else _("Please enter times as HH:MM.")
+            )
+            messages.error(request, f"{_label}：{message}")
+            return redirect("console:booking_rules", center_id=request.center.pk)
+    messages.success(request, _("Opening hours saved."))
+    return redirect("console:booking_rules", center_id=request.center.pk)

@@ -173,3 +173,49 @@ def test_a_bad_time_when_moving_is_explained_and_changes_nothing(
     assert response.status_code == 200
     booking.refresh_from_db()
     assert booking.start == at(2, 9)
+
+
+def hours_form(**days):
+    """POST data for the opening-hours table; days not given are left empty (closed)."""
+    data = {}
+    for weekday in range(7):
+        opens, closes, staffed_from, staffed_until = days.get(f"d{weekday}", ("", "", "", ""))
+        data |= {
+            f"opens_{weekday}": opens,
+            f"closes_{weekday}": closes,
+            f"staffed_from_{weekday}": staffed_from,
+            f"staffed_until_{weekday}": staffed_until,
+        }
+    return data
+
+
+def test_an_admin_sets_the_opening_hours_of_the_week(client, adam, center_a):
+    from openhall.venues.models import OpeningHours
+
+    client.force_login(adam)
+    client.post(
+        f"/console/c/{center_a.pk}/opening-hours/",
+        hours_form(d0=("08:00", "21:30", "08:30", "17:00"), d5=("09:00", "17:00", "", "")),
+    )
+    hours = {h.weekday: h for h in OpeningHours.objects.filter(center=center_a)}
+    assert set(hours) == {0, 5}
+    assert hours[5].staffed_from is None and f"{hours[0].closes:%H:%M}" == "21:30"
+    assert AuditEntry.objects.filter(action="opening_hours.update", center=center_a).count() == 2
+
+
+def test_staffed_hours_outside_opening_hours_are_refused_with_the_day_named(client, adam, center_a):
+    from openhall.venues.models import OpeningHours
+
+    client.force_login(adam)
+    response = client.post(
+        f"/console/c/{center_a.pk}/opening-hours/",
+        hours_form(d1=("08:00", "17:00", "07:00", "18:00")),
+        follow=True,
+    )
+    assert "周二" in response.content.decode() and "值守时间" in response.content.decode()
+    assert not OpeningHours.objects.filter(center=center_a, weekday=1).exists()
+
+
+def test_an_operator_may_not_change_opening_hours(client, olivia, center_a):
+    client.force_login(olivia)
+    assert client.post(f"/console/c/{center_a.pk}/opening-hours/", hours_form()).status_code == 403
