@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "openhall.core.context_processors.openhall",
+                "openhall.portal.context_processors.unread_messages",
             ],
         },
     }

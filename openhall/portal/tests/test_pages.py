@@ -114,3 +114,13 @@ def test_an_unknown_page_is_a_friendly_404(client, db):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "返回首页" in response.content.decode()
+
+
+def test_the_messages_tab_counts_unread_messages_until_they_are_read(client, alice, db):
+    from openhall.notifications.services import message_send
+
+    message_send(user_id=alice.pk, key="test:1", title="预约已通过", body="…")
+    client.force_login(alice)
+    assert '<span class="tabbar-badge">1</span>' in client.get("/").content.decode()
+    assert "预约已通过" in client.get("/messages/").content.decode()
+    assert "tabbar-badge" not in client.get("/").content.decode()
