@@ -3,6 +3,8 @@ then these defaults. One place answers "what are the rules here?"."""
 
 from dataclasses import dataclass, fields
 
+from django.db.models import Q
+
 from openhall.venues.models import BookerKind, BookingRule, Purpose, Space
 
 RULE_FIELDS = [
@@ -68,9 +70,13 @@ def space_ancestry(space: Space) -> list[Space]:
 
 def effective_rules(space: Space) -> EffectiveRules:
     chain = space_ancestry(space)
-    rules = {r.space_id: r for r in BookingRule.objects.filter(space__in=chain)}
-    center_rule = BookingRule.objects.filter(center_id=space.center_id, space__isnull=True).first()
-    layers = [rules.get(s.pk) for s in chain] + [center_rule]
+    rules = {
+        r.space_id: r
+        for r in BookingRule.objects.filter(center_id=space.center_id).filter(
+            Q(space__in=chain) | Q(space__isnull=True)
+        )
+    }
+    layers = [rules.get(s.pk) for s in chain] + [rules.get(None)]
     values = {}
     for field in fields(EffectiveRules):
         value = next(
