@@ -12,6 +12,7 @@ are timed at 1 and 8 clients. Every loop is bounded in count and time; only 127.
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,7 @@ STORM_CLIENTS = [int(c) for c in os.environ.get("BENCH_STORM_CLIENTS", "8,32").s
 STORM_REQUESTS = int(os.environ.get("BENCH_STORM_REQUESTS", "2000"))
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "1000000"))
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
+STORM_SECONDS = int(os.environ.get("BENCH_STORM_SECONDS", "20"))
 
 
 def psql(sql: str, db: str = "postgres") -> str:
@@ -178,6 +180,63 @@ def storm(servers: "Servers", fixture: dict, clients: int) -> dict:
     }
 
 
+def storm_wrk(servers: "Servers", fixture: dict, clients: int) -> dict:
+    """The same storm driven by wrk (C, with bench/storm.lua), so the load generator does not
+    take the servers' CPU. One wrk per server; percentiles are the worse of the two."""
+    day0 = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    env = {
+        **os.environ,
+        "TOKEN": fixture["tokens"][0],
+        "SPACES": ",".join(map(str, fixture["spaces"])),
+        "DAY0": str(int(day0.timestamp())),
+    }
+    per_server = max(1, clients // len(servers.bases))
+    runs = [
+        subprocess.Popen(  # noqa: S603
+            [
+                "wrk",
+                "-t1",
+                f"-c{per_server}",
+                f"-d{STORM_SECONDS}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(ROOT / "bench" / "storm.lua"),
+                base,
+            ],
+            env={**env, "SEED": str(clients * 100 + index)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for index, base in enumerate(servers.bases)
+    ]
+    results = []
+    for run in runs:
+        out, _ = run.communicate(timeout=STORM_SECONDS + 60)
+        line = next(line for line in out.splitlines() if line.startswith("RESULT "))
+        results.append(json.loads(line.removeprefix("RESULT ")))
+    seconds = max(r["seconds"] for r in results)
+    statuses: dict[int, int] = {}
+    for r in results:
+        for status, n in r["statuses"].items():
+            statuses[int(status)] = statuses.get(int(status), 0) + n
+    created = statuses.get(201, 0)
+    return {
+        "driver": "wrk",
+        "clients": per_server * len(runs),
+        "requests": sum(r["requests"] for r in results),
+        "statuses": statuses,
+        "created": created,
+        "bookings_per_s": round(created / seconds, 1),
+        "requests_per_s": round(sum(r["requests"] for r in results) / seconds, 1),
+        "p50_ms": max(r["p50_ms"] for r in results),
+        "p95_ms": max(r["p95_ms"] for r in results),
+        "p99_ms": max(r["p99_ms"] for r in results),
+        "errors_5xx": sum(n for k, n in statuses.items() if k >= 500),
+    }
+
+
 OVERLAPS_SQL = """
 SELECT count(*) FROM bookings_bookingclaim a JOIN bookings_bookingclaim b
   ON a.unit_id = b.unit_id AND a.id < b.id AND a.live AND b.live
@@ -236,7 +295,11 @@ def main() -> None:
         try:
             report["booking_storm"] = []
             for clients in STORM_CLIENTS:
-                result = storm(servers, fixture, clients)
+                result = (
+                    storm_wrk(servers, fixture, clients)
+                    if shutil.which("wrk")
+                    else storm(servers, fixture, clients)
+                )
                 report["booking_storm"].append(result)
                 print(
                     f"storm c={clients:<3} {result['bookings_per_s']} bookings/s ({result['requests_per_s']} req/s) "
