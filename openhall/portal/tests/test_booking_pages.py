@@ -134,3 +134,22 @@ def test_the_room_qr_checks_in_the_booking_there_now(client, alice, zone, time_m
     client.post(f"/rooms/{zone.pk}/check-in/")
     booking.refresh_from_db()
     assert booking.status == "checked_in"
+
+
+def test_garbage_in_the_booking_form_is_explained_and_nothing_is_saved(client, alice, zone):
+    client.force_login(alice)
+    response = client.post(
+        f"/book/space/{zone.pk}/",
+        {
+            "date": "not-a-date",
+            "start": "25:00",
+            "end": "",
+            "title": "",
+            "purpose": "bribe",
+            "attendees": "-3",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count('role="alert"') + page.count("field-message") >= 3
+    assert not Booking.objects.exists()
