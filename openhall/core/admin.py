@@ -3,6 +3,15 @@ from django.contrib import admin
 from openhall.core.models import AuditEntry, Center, District, StaffMembership, Street
 
 admin.site.site_header = "OpenHall"
+
+
+def _superusers_only(request) -> bool:
+    # Staff work in the console, where every action is checked per center and audited; the
+    # Django admin bypasses both, so only superusers may use it.
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only
 admin.site.register(District)
 admin.site.register(Street)
 admin.site.register(Center)

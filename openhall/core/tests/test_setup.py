@@ -106,3 +106,12 @@ def test_demo_data_refuses_a_production_site(db, settings):
     with pytest.raises(CommandError):
         call_command("demo_data", stdout=StringIO())
     assert not Center.objects.exists()
+
+
+def test_the_django_admin_is_for_superusers_only(client, olivia, root):
+    olivia.is_staff = True  # even a staff flag set by mistake does not open it
+    olivia.save()
+    client.force_login(olivia)
+    assert client.get("/django-admin/").status_code == 302
+    client.force_login(root)
+    assert client.get("/django-admin/").status_code == 200
