@@ -76,8 +76,10 @@ def check_booking(
     now: datetime | None = None,
     exclude_booking_id: int | None = None,
     rules: EffectiveRules | None = None,
+    skip: frozenset[str] = frozenset(),
 ) -> list[RuleViolation]:
-    """All the rules this booking breaks (empty when it may be made)."""
+    """All the rules this booking breaks (empty when it may be made), except the codes in `skip`
+    (later dates of a series do not count against the active-booking quota)."""
     now = now or timezone.now()
     rules = rules or effective_rules(space)
     refusals: list[RuleViolation] = []
@@ -148,7 +150,7 @@ def check_booking(
     if until is not None:
         local = timezone.localtime(until)
         refuse("suspended", f"因多次预约后未到场，您的预约权限暂停至 {local:%Y-%m-%d}。")
-    return refusals
+    return [r for r in refusals if r.code not in skip]
 
 
 def _check_hours(

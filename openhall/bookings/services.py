@@ -29,6 +29,7 @@ from openhall.venues.rules import MAX_CLAIM_MINUTES, effective_rules, leaf_units
 
 CLAIM_LOCK_CLASS = 7301  # first key of pg_advisory_xact_lock(int, int): "booking claims"
 MAX_SERIES_OCCURRENCES = 200
+QUOTA = frozenset({"too_many_active"})  # a series counts once against the active-booking quota
 AUDITED_FIELDS = [
     "status",
     "space",
@@ -226,9 +227,8 @@ def _create_booking(
         enterprise=enterprise,
         now=now,
         rules=rules,
+        skip=frozenset() if check_quota else QUOTA,
     )
-    if not check_quota:
-        violations = [v for v in violations if v.code != "too_many_active"]
     if violations:
         raise BookingRefused(violations)
     conflicts = _conflicts(units=units, start=start, end=end, buffer=rules.buffer_minutes)
@@ -524,9 +524,8 @@ def series_preview(
             enterprise=enterprise,
             now=now,
             rules=rules,
+            skip=QUOTA if index else frozenset(),
         )
-        if index:
-            violations = [v for v in violations if v.code != "too_many_active"]
         problem = "；".join(v.message for v in violations)
         if not problem:
             conflicts = _conflicts(units=units, start=s, end=e, buffer=rules.buffer_minutes)
