@@ -92,39 +92,36 @@ def tom(center_a):
     return factories.UserFactory(real_name="汤姆")
 
 
+def staff_member(name: str, role: str, **scope):
+    """A person holding one staff role at a center, street or district."""
+    user = factories.UserFactory(real_name=name)
+    factories.StaffFactory(user=user, role=role, **scope)
+    return user
+
+
 @pytest.fixture
 def olivia(center_a):
-    user = factories.UserFactory(real_name="李运营")
-    factories.StaffFactory(user=user, role=StaffRole.OPERATOR, center=center_a)
-    return user
+    return staff_member("李运营", StaffRole.OPERATOR, center=center_a)
 
 
 @pytest.fixture
 def oscar(center_b):
-    user = factories.UserFactory(real_name="周运营")
-    factories.StaffFactory(user=user, role=StaffRole.OPERATOR, center=center_b)
-    return user
+    return staff_member("周运营", StaffRole.OPERATOR, center=center_b)
 
 
 @pytest.fixture
 def adam(center_a):
-    user = factories.UserFactory(real_name="王管理")
-    factories.StaffFactory(user=user, role=StaffRole.CENTER_ADMIN, center=center_a)
-    return user
+    return staff_member("王管理", StaffRole.CENTER_ADMIN, center=center_a)
 
 
 @pytest.fixture
 def rita(street):
-    user = factories.UserFactory(real_name="赵审核")
-    factories.StaffFactory(user=user, role=StaffRole.STREET_REVIEWER, street=street)
-    return user
+    return staff_member("赵审核", StaffRole.STREET_REVIEWER, street=street)
 
 
 @pytest.fixture
 def dave(street):
-    user = factories.UserFactory(real_name="孙区级")
-    factories.StaffFactory(user=user, role=StaffRole.DISTRICT_VIEWER, district=street.district)
-    return user
+    return staff_member("孙区级", StaffRole.DISTRICT_VIEWER, district=street.district)
 
 
 @pytest.fixture

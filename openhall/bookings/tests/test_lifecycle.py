@@ -6,7 +6,7 @@ from django.http import Http404
 
 from openhall.bookings import services
 from openhall.bookings.models import Booking
-from openhall.bookings.tests.conftest import at
+from openhall.bookings.tests.conftest import at, book
 from openhall.core.models import AuditEntry
 from openhall.notifications.models import Message
 from openhall.venues.models import BookingRule
@@ -14,16 +14,7 @@ from openhall.venues.models import BookingRule
 
 @pytest.fixture
 def requested(alice, dance_room):
-    return services.booking_request(
-        space=dance_room,
-        booker=alice,
-        by=alice,
-        start=at(2, 9),
-        end=at(2, 11),
-        title="读书会",
-        purpose="team",
-        attendees=8,
-    )
+    return book(dance_room, alice, at(2, 9), at(2, 11), title="读书会", purpose="team", attendees=8)
 
 
 def test_an_operator_approves_and_the_booker_is_told_once(
@@ -58,15 +49,8 @@ def test_a_rejection_needs_a_reason_the_booker_reads(
 
 
 def test_the_booker_cancels_before_the_deadline_but_not_after(alice, dance_room, time_machine):
-    booking = services.booking_request(
-        space=dance_room,
-        booker=alice,
-        by=alice,
-        start=at(2, 9),
-        end=at(2, 11),
-        title="读书会",
-        purpose="team",
-        attendees=8,
+    booking = book(
+        dance_room, alice, at(2, 9), at(2, 11), title="读书会", purpose="team", attendees=8
     )
     time_machine.move_to(booking.start - timedelta(hours=1), tick=False)
     with pytest.raises(services.InvalidTransition) as late:
@@ -109,35 +93,14 @@ def test_check_in_opens_half_an_hour_before_the_start(requested, olivia, alice, 
 def test_the_sweep_marks_no_shows_completes_visits_and_expires_undecided_requests(
     alice, tom, olivia, dance_room, time_machine
 ):
-    shown = services.booking_request(
-        space=dance_room,
-        booker=alice,
-        by=olivia,
-        start=at(2, 9),
-        end=at(2, 10),
-        title="到场",
-        purpose="team",
-        attendees=3,
+    shown = book(
+        dance_room, alice, at(2, 9), at(2, 10), by=olivia, title="到场", purpose="team", attendees=3
     )
-    absent = services.booking_request(
-        space=dance_room,
-        booker=tom,
-        by=olivia,
-        start=at(2, 10),
-        end=at(2, 11),
-        title="缺席",
-        purpose="team",
-        attendees=3,
+    absent = book(
+        dance_room, tom, at(2, 10), at(2, 11), by=olivia, title="缺席", purpose="team", attendees=3
     )
-    undecided = services.booking_request(
-        space=dance_room,
-        booker=alice,
-        by=alice,
-        start=at(2, 11),
-        end=at(2, 12),
-        title="未审",
-        purpose="team",
-        attendees=3,
+    undecided = book(
+        dance_room, alice, at(2, 11), at(2, 12), title="未审", purpose="team", attendees=3
     )
     time_machine.move_to(at(2, 9, 5), tick=False)
     services.booking_check_in(booking=shown, by=alice)
@@ -158,12 +121,12 @@ def test_repeated_no_shows_suspend_booking_rights(
     settings.OPENHALL_NO_SHOW_LIMIT = 2
     BookingRule.objects.create(center=center_a, max_days_ahead=60)
     for day in (2, 3):
-        services.booking_request(
-            space=dance_room,
-            booker=alice,
+        book(
+            dance_room,
+            alice,
+            at(day, 9),
+            at(day, 10),
             by=olivia,
-            start=at(day, 9),
-            end=at(day, 10),
             title="缺席",
             purpose="team",
             attendees=3,
@@ -172,12 +135,11 @@ def test_repeated_no_shows_suspend_booking_rights(
     time_machine.move_to(at(4, 9), tick=False)
     services.booking_sweep()
     with pytest.raises(services.BookingRefused) as refused:
-        services.booking_request(
-            space=dance_room,
-            booker=alice,
-            by=alice,
-            start=later,
-            end=later + timedelta(hours=1),
+        book(
+            dance_room,
+            alice,
+            later,
+            later + timedelta(hours=1),
             title="再来",
             purpose="team",
             attendees=3,
@@ -189,12 +151,11 @@ def test_repeated_no_shows_suspend_booking_rights(
 def test_a_weekly_series_lists_conflicts_and_may_skip_them(tom, alice, dance_room, center_a):
     BookingRule.objects.create(center=center_a, max_days_ahead=90)
     first = at(7 - at(0, 0).weekday() + 1, 19)  # next week's Tuesday 19:00
-    clash = services.booking_request(
-        space=dance_room,
-        booker=alice,
-        by=alice,
-        start=first + timedelta(days=7),
-        end=first + timedelta(days=7, hours=2),
+    clash = book(
+        dance_room,
+        alice,
+        first + timedelta(days=7),
+        first + timedelta(days=7, hours=2),
         title="占用",
         purpose="team",
         attendees=3,
@@ -273,15 +234,8 @@ def test_a_bad_repeat_rule_is_refused_in_words(tom, dance_room):
 
 
 def test_the_booker_moves_a_booking_and_it_waits_for_approval_again(alice, olivia, dance_room):
-    booking = services.booking_request(
-        space=dance_room,
-        booker=alice,
-        by=alice,
-        start=at(2, 9),
-        end=at(2, 11),
-        title="读书会",
-        purpose="team",
-        attendees=8,
+    booking = book(
+        dance_room, alice, at(2, 9), at(2, 11), title="读书会", purpose="team", attendees=8
     )
     services.booking_approve(booking=booking, by=olivia)
     moved = services.booking_reschedule(booking=booking, by=alice, start=at(3, 14), end=at(3, 16))
@@ -295,15 +249,8 @@ def test_staff_move_a_booking_into_its_own_old_slot_overlap_and_it_stays_approve
     alice, olivia, multimedia
 ):
     room, zone_a, _ = multimedia
-    booking = services.booking_request(
-        space=zone_a,
-        booker=alice,
-        by=olivia,
-        start=at(2, 9),
-        end=at(2, 11),
-        title="读书会",
-        purpose="team",
-        attendees=8,
+    booking = book(
+        zone_a, alice, at(2, 9), at(2, 11), by=olivia, title="读书会", purpose="team", attendees=8
     )
     moved = services.booking_reschedule(
         booking=booking, by=olivia, start=at(2, 10), end=at(2, 12), space=room
@@ -313,26 +260,8 @@ def test_staff_move_a_booking_into_its_own_old_slot_overlap_and_it_stays_approve
 
 
 def test_a_move_onto_someone_elses_slot_is_refused_and_nothing_changes(alice, tom, dance_room):
-    mine = services.booking_request(
-        space=dance_room,
-        booker=alice,
-        by=alice,
-        start=at(2, 9),
-        end=at(2, 11),
-        title="读书会",
-        purpose="team",
-        attendees=8,
-    )
-    services.booking_request(
-        space=dance_room,
-        booker=tom,
-        by=tom,
-        start=at(3, 9),
-        end=at(3, 11),
-        title="合唱",
-        purpose="team",
-        attendees=8,
-    )
+    mine = book(dance_room, alice, at(2, 9), at(2, 11), title="读书会", purpose="team", attendees=8)
+    book(dance_room, tom, at(3, 9), at(3, 11), title="合唱", purpose="team", attendees=8)
     with pytest.raises(services.BookingConflict):
         services.booking_reschedule(booking=mine, by=alice, start=at(3, 10), end=at(3, 12))
     mine.refresh_from_db()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from openhall import factories
 from openhall.bookings import services
 from openhall.bookings.models import Booking, BookingClaim
-from openhall.bookings.tests.conftest import at
+from openhall.bookings.tests.conftest import at, book
 from openhall.venues.models import BookingRule
 
 on_postgresql = pytest.mark.skipif(
@@ -61,12 +61,11 @@ def test_the_claim_rule_matches_a_brute_force_model(
         start, end = start_q, start_q + length_q
         model_ok = all(not (units[name] & u) or end <= s or e <= start for u, s, e in accepted)
         try:
-            services.booking_request(
-                space=spaces[name],
-                booker=alice,
-                by=alice,
-                start=base + timedelta(minutes=15 * start),
-                end=base + timedelta(minutes=15 * end),
+            book(
+                spaces[name],
+                alice,
+                base + timedelta(minutes=15 * start),
+                base + timedelta(minutes=15 * end),
                 title="测试",
                 purpose="public_benefit",
                 attendees=1,
@@ -89,16 +88,7 @@ def race(attempts: list[tuple]) -> list[str]:
     def attempt(person, space, start, end):
         try:
             barrier.wait(timeout=20)
-            services.booking_request(
-                space=space,
-                booker=person,
-                by=person,
-                start=start,
-                end=end,
-                title="抢订",
-                purpose="team",
-                attendees=5,
-            )
+            book(space, person, start, end, title="抢订", purpose="team", attendees=5)
             result = "won"
         except services.BookingConflict:
             result = "conflict"
@@ -149,15 +139,8 @@ def test_a_storm_of_overlapping_requests_books_each_unit_once():
 
 @on_postgresql
 def test_the_database_refuses_an_overlapping_claim_written_directly(alice, dance_room):
-    booking = services.booking_request(
-        space=dance_room,
-        booker=alice,
-        by=alice,
-        start=at(2, 9),
-        end=at(2, 11),
-        title="读书会",
-        purpose="team",
-        attendees=5,
+    booking = book(
+        dance_room, alice, at(2, 9), at(2, 11), title="读书会", purpose="team", attendees=5
     )
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(

@@ -6,24 +6,10 @@ from django.core.exceptions import PermissionDenied
 from openhall import factories
 from openhall.bookings import services
 from openhall.bookings.models import Booking, BookingClaim
-from openhall.bookings.tests.conftest import at
+from openhall.bookings.tests.conftest import at, book
 from openhall.core.models import AuditEntry
 from openhall.notifications.models import Message
 from openhall.venues.models import BookingRule, Closure, OpeningHours
-
-
-def book(space, who, start, end, *, by=None, purpose="public_benefit", attendees=10, **kwargs):
-    return services.booking_request(
-        space=space,
-        booker=who,
-        by=by or who,
-        start=start,
-        end=end,
-        title="读书会",
-        purpose=purpose,
-        attendees=attendees,
-        **kwargs,
-    )
 
 
 def refusal_codes(call) -> list[str]:
