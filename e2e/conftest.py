@@ -25,8 +25,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_openhall(tmp_path_factory):
-    var = tmp_path_factory.mktemp("openhall-var")
+def live_var(tmp_path_factory):
+    """The server's OPENHALL_VAR_DIR (its SQLite database and serve.log)."""
+    return tmp_path_factory.mktemp("openhall-var")
+
+
+@pytest.fixture(scope="session")
+def live_openhall(live_var):
+    var = live_var
     env = {
         **os.environ,
         "DEBUG": "true",

@@ -251,3 +251,19 @@ OPENHALL_NO_SHOW_GRACE_MINUTES = envint("OPENHALL_NO_SHOW_GRACE_MINUTES", "15")
 OPENHALL_NO_SHOW_LIMIT = envint("OPENHALL_NO_SHOW_LIMIT", "3")
 OPENHALL_NO_SHOW_WINDOW_DAYS = envint("OPENHALL_NO_SHOW_WINDOW_DAYS", "60")
 OPENHALL_SUSPENSION_DAYS = envint("OPENHALL_SUSPENSION_DAYS", "30")
+
+# --- Real-name sign-in, SMS and privacy ------------------------------------------------------
+# The privacy policy's version: raising it asks everyone to agree again at their next sign-in.
+OPENHALL_PRIVACY_POLICY_VERSION = os.environ.get("OPENHALL_PRIVACY_POLICY_VERSION", "1")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")  # console | aliyun | tencent
+SMS_ACCESS_KEY_ID = envsecret("SMS_ACCESS_KEY_ID")
+SMS_ACCESS_KEY_SECRET = envsecret("SMS_ACCESS_KEY_SECRET")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+SMS_APP_ID = os.environ.get("SMS_APP_ID", "")  # Tencent SmsSdkAppId
+SMS_REGION = os.environ.get("SMS_REGION", "")
+SMS_API_BASE = os.environ.get("SMS_API_BASE", "")
+# Provider template ids: "login_code=SMS_123,notice=SMS_456" (Aliyun) or "login_code=1234567,…".
+SMS_TEMPLATES = dict(
+    pair.split("=", 1) for pair in os.environ.get("SMS_TEMPLATES", "").split(",") if "=" in pair
+)
+IDENTITY_VERIFIER = os.environ.get("IDENTITY_VERIFIER", "fake")

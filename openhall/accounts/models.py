@@ -38,6 +38,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     id_number_index = models.CharField(
         max_length=64, blank=True, default="", db_index=True, editable=False
     )
+    # Level 2: an identity verifier confirmed name + ID number. Only the result and the blind
+    # index (an HMAC) of the number are kept, never the number itself.
+    identity_verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True)
+    # 注销: personal data erased; the row stays so bookings keep counting in statistics.
+    closed_at = models.DateTimeField(_("account closed at"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("Django admin access"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
@@ -63,6 +68,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def masked_id_number(self) -> str:
         return mask(self.id_number, keep_start=4, keep_end=4)
+
+    @property
+    def verification_level(self) -> int:
+        """0 unverified, 1 phone + SMS code + declared name, 2 name + ID checked by a verifier."""
+        if self.identity_verified_at:
+            return 2
+        return 1 if self.phone_verified_at else 0
 
     def get_full_name(self) -> str:
         return self.real_name
@@ -196,3 +208,47 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class SmsCode(models.Model):
+    """A one-time sign-in code sent by SMS. Only a keyed hash of the code is stored."""
+
+    mobile_index = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS code")
+        verbose_name_plural = _("SMS codes")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.mobile_index[:8]}… {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Consent(models.Model):
+    """Consent log (PIPL Art. 14, 29): what a person agreed to, which version, when."""
+
+    class Kind(models.TextChoices):
+        PRIVACY = "privacy", _("Privacy policy")
+        SMS_NOTICES = "sms_notices", _("SMS notices")
+        ID_NUMBER = "id_number", _("Processing of the ID card number")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="consents")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    version = models.CharField(_("version"), max_length=20)
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"

@@ -1,19 +1,23 @@
 """Writes for people: users, real-name data, teams, enterprises, API tokens."""
 
 import hashlib
+import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from openhall.accounts.models import (
     ApiToken,
+    Consent,
     Enterprise,
     EnterpriseMembership,
+    SmsCode,
     Team,
     TeamMembership,
     User,
@@ -214,3 +218,277 @@ def login_failed(*, mobile: str, ip: str) -> None:
             cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.add(key, 1, LOGIN_WINDOW_SECONDS)
+
+
+def _throttle_hit(key: str, window: int) -> int:
+    """Count one more event under `key` in the shared cache; returns the count in the window."""
+    if cache.add(key, 1, window):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, window)
+        return 1
+
+
+# --- Sign-in by SMS code -------------------------------------------------------------------
+SMS_CODE_TTL = timedelta(minutes=5)
+SMS_CODE_MAX_ATTEMPTS = 5  # wrong guesses before a code is void
+SMS_RESEND_SECONDS = 60  # one code per number per minute …
+SMS_PER_NUMBER_PER_HOUR = 5  # … and at most this many an hour …
+SMS_PER_IP_PER_HOUR = 20  # … and from one IP address at most this many an hour
+
+
+class SmsThrottled(ValidationError):
+    pass
+
+
+def _code_hash(mobile: str, code: str) -> str:
+    # Keyed with the data key: a leaked table does not give away codes by brute force.
+    return hmac.new(
+        blind_index("sms-code:" + mobile).encode(), code.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def sms_code_send(*, mobile: str, ip: str = "") -> SmsCode:
+    """Send a fresh sign-in code to `mobile`, within the per-number and per-IP limits."""
+    from openhall.notifications.sms import SmsError, new_code, sms_send
+
+    mobile = normalize_mobile(mobile)
+    validate_mobile(mobile)
+    index = blind_index(mobile)
+    if not cache.add(f"sms:resend:{index}", 1, SMS_RESEND_SECONDS):
+        raise SmsThrottled(_("A code was sent less than a minute ago."), code="sms_throttled")
+    if _throttle_hit(f"sms:hour:{index}", 3600) > SMS_PER_NUMBER_PER_HOUR or (
+        ip and _throttle_hit(f"sms:ip:{ip}", 3600) > SMS_PER_IP_PER_HOUR
+    ):
+        cache.delete(f"sms:resend:{index}")
+        raise SmsThrottled(
+            _("Too many codes requested. Please try again in an hour."), code="sms_throttled"
+        )
+    code = new_code()
+    now = timezone.now()
+    with transaction.atomic():
+        # A new code voids the earlier ones.
+        SmsCode.objects.filter(mobile_index=index, used_at__isnull=True).update(used_at=now)
+        row = SmsCode.objects.create(
+            mobile_index=index,
+            code_hash=_code_hash(mobile, code),
+            ip=ip or None,
+            created_at=now,
+            expires_at=now + SMS_CODE_TTL,
+        )
+    try:
+        sms_send(
+            mobile=mobile,
+            template="login_code",
+            params={"code": code, "minutes": str(SMS_CODE_TTL.seconds // 60)},
+        )
+    except SmsError as exc:
+        cache.delete(f"sms:resend:{index}")
+        raise ValidationError(
+            _("The SMS could not be sent. Please try again later."), code="sms_failed"
+        ) from exc
+    return row
+
+
+def sms_code_check(*, mobile: str, code: str) -> bool:
+    """True once for the right, unexpired code; each wrong guess counts against the cap."""
+    mobile = normalize_mobile(mobile)
+    code = (code or "").strip()
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            SmsCode.objects.select_for_update()
+            .filter(mobile_index=blind_index(mobile), used_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at")
+            .first()
+        )
+        if row is None or row.attempts >= SMS_CODE_MAX_ATTEMPTS:
+            return False
+        if not hmac.compare_digest(row.code_hash, _code_hash(mobile, code)):
+            row.attempts += 1
+            row.save(update_fields=["attempts"])
+            return False
+        row.used_at = now
+        row.save(update_fields=["used_at"])
+        return True
+
+
+def consent_record(*, user: User, kind: str, version: str = "", ip: str = "") -> Consent:
+    return Consent.objects.create(
+        user=user,
+        kind=kind,
+        version=version or settings.OPENHALL_PRIVACY_POLICY_VERSION,
+        ip=ip or None,
+    )
+
+
+def privacy_consent_current(user: User) -> bool:
+    return user.consents.filter(
+        kind=Consent.Kind.PRIVACY,
+        version=settings.OPENHALL_PRIVACY_POLICY_VERSION,
+        withdrawn_at__isnull=True,
+    ).exists()
+
+
+@transaction.atomic
+def user_sign_in_by_sms(
+    *,
+    mobile: str,
+    code: str,
+    real_name: str = "",
+    consents: set[str] = frozenset(),
+    ip: str = "",
+) -> User:
+    """Sign in, or sign up when the number is new: code right, name declared, policy agreed."""
+    mobile = normalize_mobile(mobile)
+    validate_mobile(mobile)
+    user = User.objects.filter(mobile=mobile).first()
+    if user is not None and not user.is_active:
+        raise ValidationError(_("This account is disabled."), code="account_disabled")
+    needs_consent = user is None or not privacy_consent_current(user)
+    if needs_consent and Consent.Kind.PRIVACY not in consents:
+        raise ValidationError(
+            {"agree_privacy": _("Please read and agree to the privacy policy.")},
+            code="consent_required",
+        )
+    real_name = real_name.strip()
+    if user is None and not real_name:
+        raise ValidationError(
+            {"real_name": _("Please enter your real name.")}, code="name_required"
+        )
+    if not sms_code_check(mobile=mobile, code=code):
+        raise ValidationError(
+            {"code": _("The code is wrong or has expired. Request a new one.")},
+            code="invalid_code",
+        )
+    now = timezone.now()
+    if user is None:
+        user = User.objects.create_user(mobile, None, real_name=real_name, phone_verified_at=now)
+        audit_record(actor=user, action="user.sign_up", obj=user, after={"via": "sms"})
+    elif user.phone_verified_at is None or (real_name and not user.real_name):
+        user.phone_verified_at = user.phone_verified_at or now
+        user.real_name = user.real_name or real_name
+        user.save(update_fields=["phone_verified_at", "real_name"])
+    for kind in consents & {Consent.Kind.PRIVACY, Consent.Kind.SMS_NOTICES}:
+        if kind == Consent.Kind.PRIVACY and not needs_consent:
+            continue
+        consent_record(user=user, kind=kind, ip=ip)
+    return user
+
+
+@transaction.atomic
+def user_verify_identity(
+    *, user: User, real_name: str, id_number: str, consent: bool, ip: str = ""
+) -> User:
+    """Level 2. Keeps the verifier's answer and an HMAC of the number, never the number."""
+    from openhall.accounts.identity import get_verifier
+
+    if not consent:
+        raise ValidationError(
+            {"agree_id": _("Please agree separately to the processing of your ID card number.")},
+            code="consent_required",
+        )
+    id_number = id_number.strip().upper()
+    validate_id_number(id_number)
+    index = blind_index(id_number)
+    if User.objects.filter(id_number_index=index).exclude(pk=user.pk).exists():
+        raise ValidationError(
+            {"id_number": _("This ID card number belongs to another account.")},
+            code="id_number_taken",
+        )
+    result = get_verifier().verify(real_name=real_name.strip(), id_number=id_number)
+    consent_record(user=user, kind=Consent.Kind.ID_NUMBER, ip=ip)
+    if not result.matched:
+        audit_record(
+            actor=user, action="user.identity_failed", obj=user, after={"reason": result.reason}
+        )
+        raise ValidationError(
+            _("The name and ID card number do not match."), code="identity_mismatch"
+        )
+    user.real_name = real_name.strip()
+    user.id_number = ""
+    user.id_number_index = index
+    user.identity_verified_at = timezone.now()
+    user.save(update_fields=["real_name", "id_number", "id_number_index", "identity_verified_at"])
+    audit_record(actor=user, action="user.identity_verified", obj=user, after={"level": 2})
+    return user
+
+
+def user_export(*, user: User) -> dict:
+    """Everything we hold about a person, for 'download my data' (PIPL Art. 45)."""
+    from openhall.notifications.models import Message
+
+    def when(value):
+        return timezone.localtime(value).isoformat() if value else None
+
+    return {
+        "profile": {
+            "mobile": user.mobile,
+            "real_name": user.real_name,
+            "verification_level": user.verification_level,
+            "phone_verified_at": when(user.phone_verified_at),
+            "identity_verified_at": when(user.identity_verified_at),
+            "date_joined": when(user.date_joined),
+        },
+        "consents": [
+            {
+                "kind": c.kind,
+                "version": c.version,
+                "given_at": when(c.given_at),
+                "withdrawn_at": when(c.withdrawn_at),
+            }
+            for c in user.consents.all()
+        ],
+        "bookings": [
+            {
+                "id": b.pk,
+                "space": str(b.space),
+                "start": when(b.start),
+                "end": when(b.end),
+                "status": b.status,
+                "purpose": getattr(b, "purpose", ""),
+            }
+            for b in user.bookings.select_related("space").order_by("start")
+        ],
+        "teams": [
+            {"team": m.team.name, "role": m.role}
+            for m in user.team_memberships.select_related("team")
+        ],
+        "messages": [
+            {"title": m.title, "body": m.body, "created_at": when(m.created_at)}
+            for m in Message.objects.filter(user=user)
+        ],
+    }
+
+
+@transaction.atomic
+def user_close(*, user: User, by: User | None = None) -> User:
+    """注销: erase what identifies the person; bookings stay, anonymous, for the statistics."""
+    from openhall.notifications.models import Message
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.closed_at:
+        return user
+    by = by or user
+    Message.objects.filter(user=user).delete()
+    user.api_tokens.all().delete()
+    user.team_memberships.all().delete()
+    user.enterprise_memberships.all().delete()
+    user.consents.update(ip=None, withdrawn_at=timezone.now())
+    # The number is freed so it can sign up again; the placeholder is 11 characters and not a
+    # valid mobile number, so it never collides with a real one.
+    user.mobile = f"x{user.pk:010d}"
+    user.real_name = ""
+    user.id_number = ""
+    user.id_number_index = ""
+    user.phone_verified_at = None
+    user.identity_verified_at = None
+    user.is_active = False
+    user.closed_at = timezone.now()
+    user.set_unusable_password()
+    user.save()
+    # Recorded after the erasure, so the log names the closed account, not the person.
+    audit_record(actor=by, action="user.close", obj=user, after={"closed": True})
+    return user

@@ -25,3 +25,19 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ConsoleSms(models.Model):
+    """An SMS the `console` backend 'sent': printed and kept here so staff can read it in dev."""
+
+    mobile = models.CharField(_("mobile number"), max_length=20)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("SMS (console)")
+        verbose_name_plural = _("SMS (console)")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.mobile}: {self.text[:30]}"

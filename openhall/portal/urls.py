@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from openhall.portal import booking_views, feed_views, views
+from openhall.portal import account_views, booking_views, feed_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -10,6 +10,11 @@ urlpatterns = [
     path("messages/", views.messages_inbox, name="messages"),
     path("me/", views.me, name="me"),
     path("login/", views.login_view, name="login"),
+    path("login/sms/", account_views.sms_login, name="sms_login"),
+    path("privacy/", account_views.privacy, name="privacy"),
+    path("me/identity/", account_views.identity, name="identity"),
+    path("me/export/", account_views.export, name="export"),
+    path("me/close/", account_views.close_account, name="close_account"),
     path("logout/", views.logout_view, name="logout"),
     path("elder-mode/", views.elder_mode, name="elder_mode"),
     path("book/", booking_views.rooms, name="book"),
