@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "openhall.venues",
     "openhall.bookings",
     "openhall.notifications",
+    "openhall.wechat",
     "openhall.portal",
     "openhall.console",
     "django.contrib.admin",
@@ -267,3 +268,20 @@ SMS_TEMPLATES = dict(
     pair.split("=", 1) for pair in os.environ.get("SMS_TEMPLATES", "").split(",") if "=" in pair
 )
 IDENTITY_VERIFIER = os.environ.get("IDENTITY_VERIFIER", "fake")
+
+# --- WeChat Official Account -----------------------------------------------------------------
+# WECHAT_FAKE_SERVER (development only) answers the WeChat API from an in-process fake and
+# mounts its OAuth page at /wechat/fake/, so "WeChat login" works on `make run`.
+WECHAT_FAKE_SERVER = envbool("WECHAT_FAKE_SERVER", "false")
+WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "wx0000000000000test" if WECHAT_FAKE_SERVER else "")
+WECHAT_APP_SECRET = envsecret("WECHAT_APP_SECRET", "fake-secret" if WECHAT_FAKE_SERVER else "")
+WECHAT_TOKEN = envsecret("WECHAT_TOKEN")  # unset: /wechat/callback answers 404
+WECHAT_ENCODING_AES_KEY = envsecret("WECHAT_ENCODING_AES_KEY")  # set: safe (AES) mode
+WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "")  # default https://api.weixin.qq.com/
+WECHAT_OAUTH_BASE = os.environ.get("WECHAT_OAUTH_BASE", "")  # default https://open.weixin.qq.com
+WECHAT_CALLBACK_MAX_AGE = envint("WECHAT_CALLBACK_MAX_AGE", "300")  # seconds a timestamp is fresh
+WECHAT_MENU_FILE = os.environ.get("WECHAT_MENU_FILE", str(BASE_DIR / "wechat" / "menu.json"))
+# Our notice kinds → template ids: "booking=TEMPLATE_ID,booking_subscribe=PRIVATE_TEMPLATE_ID".
+WECHAT_TEMPLATES = dict(
+    pair.split("=", 1) for pair in os.environ.get("WECHAT_TEMPLATES", "").split(",") if "=" in pair
+)

@@ -11,6 +11,7 @@ urlpatterns = [
     re_path(r"^api/", core_views.api_not_found),
     path("console/", include("openhall.console.urls")),
     path("django-admin/", admin.site.urls),
+    path("wechat/", include("openhall.wechat.urls")),
     path("", include("openhall.portal.urls")),
 ]
 

@@ -477,6 +477,9 @@ def user_close(*, user: User, by: User | None = None) -> User:
     user.team_memberships.all().delete()
     user.enterprise_memberships.all().delete()
     user.consents.update(ip=None, withdrawn_at=timezone.now())
+    from openhall.wechat.services import wechat_unbind_user
+
+    wechat_unbind_user(user=user)
     # The number is freed so it can sign up again; the placeholder is 11 characters and not a
     # valid mobile number, so it never collides with a real one.
     user.mobile = f"x{user.pk:010d}"

@@ -49,6 +49,7 @@ def sms_login(request: HttpRequest) -> HttpResponse:
                     consents.add(Consent.Kind.PRIVACY)
                 if data["agree_sms"]:
                     consents.add(Consent.Kind.SMS_NOTICES)
+                pending = request.session.get("wechat_pending")
                 user = services.user_sign_in_by_sms(
                     mobile=data["mobile"],
                     code=data["code"],
@@ -57,6 +58,11 @@ def sms_login(request: HttpRequest) -> HttpResponse:
                     ip=ip,
                 )
                 login(request, user, backend=BACKEND)
+                # Arrived from WeChat OAuth with an unbound openid: bind it now.
+                from openhall.wechat.views import bind_pending
+
+                bind_pending(request, user, pending)
+                request.session.pop("wechat_pending", None)
                 return redirect(safe_next(request, "/me/"))
         except ValidationError as exc:
             _apply_errors(form, exc)
