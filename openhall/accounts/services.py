@@ -375,6 +375,17 @@ def user_sign_in_by_sms(
         if kind == Consent.Kind.PRIVACY and not needs_consent:
             continue
         consent_record(user=user, kind=kind, ip=ip)
+    if Consent.Kind.SMS_NOTICES in consents:
+        from openhall.notifications.services import preference_for, preference_set
+
+        pref = preference_for(user.pk)
+        preference_set(
+            user=user,
+            wechat=pref.wechat,
+            sms=True,
+            quiet_start=pref.quiet_start,
+            quiet_end=pref.quiet_end,
+        )
     return user
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from openhall.notifications.models import ConsoleSms
+from openhall.notifications.models import ConsoleSms, Delivery
 
 
 @admin.register(ConsoleSms)
@@ -9,3 +9,12 @@ class ConsoleSmsAdmin(admin.ModelAdmin):
 
     list_display = ["created_at", "mobile", "text"]
     search_fields = ["mobile"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """The outbox: what went out on which channel, how often it was tried, and why it failed."""
+
+    list_display = ["created_at", "channel", "status", "attempts", "last_error", "sent_at"]
+    list_filter = ["channel", "status"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]

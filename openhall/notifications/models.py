@@ -41,3 +41,62 @@ class ConsoleSms(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mobile}: {self.text[:30]}"
+
+
+class NotificationPreference(models.Model):
+    """How a person wants to be told. The site inbox always receives everything."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notification_preference"
+    )
+    wechat = models.BooleanField(_("WeChat messages"), default=True)
+    sms = models.BooleanField(_("SMS for important changes"), default=False)
+    quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+
+class Delivery(models.Model):
+    """One message on one channel. Its key makes the send happen at most once (invariant 7)."""
+
+    class Channel(models.TextChoices):
+        INBOX = "inbox", _("Site inbox")
+        WECHAT_TEMPLATE = "wechat_template", _("WeChat template message")
+        WECHAT_SUBSCRIBE = "wechat_subscribe", _("WeChat subscribe message")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    message = models.ForeignKey(Message, models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    idempotency_key = models.CharField(max_length=160, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    provider_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    not_before = models.DateTimeField(_("not before"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.idempotency_key

@@ -1,7 +1,25 @@
+"""The outbox: one event → one inbox Message → one Delivery per channel, each sent at most once.
+
+Channels: the site inbox (always), WeChat (template message, or a subscribe message when the
+person opted in) when the person follows and allows it, SMS for a few critical notices when
+the person asked for it. Sends run in tasks, with retries and backoff; a Delivery's status is
+moved to `sending` in its own transaction before the provider is called, so a retry after a
+crash never sends a second time.
+"""
+
+import logging
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from openhall.notifications.models import Message
+from openhall.notifications.models import Delivery, Message, NotificationPreference
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+KEYWORD_MAX = 20  # WeChat since 2023-05: each keyword field ≤ 20 characters, no line breaks
 
 
 def message_send(*, user_id: int, key: str, title: str, body: str, url: str = "") -> Message:
@@ -17,3 +35,198 @@ def message_send(*, user_id: int, key: str, title: str, body: str, url: str = ""
 
 def messages_mark_read(*, user) -> int:
     return Message.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def keyword_value(text: str) -> str:
+    """A template keyword value as WeChat accepts it: one line, at most 20 characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= KEYWORD_MAX else text[: KEYWORD_MAX - 1] + "…"
+
+
+def preference_for(user_id: int) -> NotificationPreference:
+    pref = NotificationPreference.objects.filter(user_id=user_id).first()
+    return pref or NotificationPreference(user_id=user_id)
+
+
+@transaction.atomic
+def preference_set(
+    *,
+    user,
+    wechat: bool,
+    sms: bool,
+    quiet_start: time | None = None,
+    quiet_end: time | None = None,
+) -> NotificationPreference:
+    pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+    pref.wechat, pref.sms = wechat, sms
+    pref.quiet_start, pref.quiet_end = quiet_start, quiet_end
+    pref.save()
+    return pref
+
+
+def quiet_until(pref: NotificationPreference, now: datetime) -> datetime | None:
+    """The end of the person's quiet hours if `now` falls inside them (they may span midnight)."""
+    if not (pref.quiet_start and pref.quiet_end) or pref.quiet_start == pref.quiet_end:
+        return None
+    local = timezone.localtime(now)
+    t = local.time()
+    start, end = pref.quiet_start, pref.quiet_end
+    inside = start <= t < end if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    until = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if until <= local:
+        until += timedelta(days=1)
+    return until
+
+
+def _channels(*, user_id: int, kind: str, critical: bool) -> list[str]:
+    from openhall.wechat.services import openid_for, subscribe_opt_in_available
+
+    pref = preference_for(user_id)
+    channels = []
+    openid = openid_for(user_id) if pref.wechat else ""
+    if openid:
+        if settings.WECHAT_TEMPLATES.get(kind):
+            channels.append(Delivery.Channel.WECHAT_TEMPLATE)
+        elif (tpl := settings.WECHAT_TEMPLATES.get(f"{kind}_subscribe")) and (
+            subscribe_opt_in_available(openid=openid, template_id=tpl)
+        ):
+            channels.append(Delivery.Channel.WECHAT_SUBSCRIBE)
+    if critical and pref.sms:
+        channels.append(Delivery.Channel.SMS)
+    return channels
+
+
+def notify(
+    *,
+    user_id: int,
+    key: str,
+    kind: str,
+    title: str,
+    body: str,
+    url: str = "",
+    fields: dict[str, str] | None = None,
+    critical: bool = False,
+) -> Message:
+    """Tell a person once per `key`: inbox now, other channels by task after commit."""
+    from openhall.notifications.tasks import delivery_task
+
+    with transaction.atomic():
+        message = message_send(user_id=user_id, key=key, title=title, body=body, url=url)
+        Delivery.objects.get_or_create(
+            idempotency_key=f"{key}:inbox",
+            defaults={
+                "message": message,
+                "channel": Delivery.Channel.INBOX,
+                "status": Delivery.Status.SENT,
+                "sent_at": timezone.now(),
+            },
+        )
+        payload = {
+            "kind": kind,
+            "fields": {k: keyword_value(v) for k, v in (fields or {}).items()},
+            "url": url,
+        }
+        pref = preference_for(user_id)
+        not_before = quiet_until(pref, timezone.now())
+        for channel in _channels(user_id=user_id, kind=kind, critical=critical):
+            delivery, created = Delivery.objects.get_or_create(
+                idempotency_key=f"{key}:{channel}",
+                defaults={
+                    "message": message,
+                    "channel": channel,
+                    "payload": payload,
+                    "not_before": not_before,
+                },
+            )
+            if created:
+                transaction.on_commit(
+                    lambda pk=delivery.pk, eta=not_before: (
+                        delivery_task.schedule((pk,), eta=eta) if eta else delivery_task(pk)
+                    )
+                )
+    return message
+
+
+def _absolute(url: str) -> str:
+    return settings.SITE_URL + url if url.startswith("/") else url
+
+
+def _send(delivery: Delivery) -> str:
+    """Call the provider for one delivery; returns its id, raises WechatError or SmsError."""
+    from openhall.notifications.sms import sms_send
+    from openhall.wechat.client import WechatError, get_client
+    from openhall.wechat.services import openid_for, subscribe_opt_in_use
+
+    message = delivery.message
+    payload = delivery.payload
+    if delivery.channel == Delivery.Channel.SMS:
+        return sms_send(
+            mobile=message.user.mobile,
+            template="notice",
+            params={"title": message.title, "body": keyword_value(message.body)},
+        )
+    openid = openid_for(message.user_id)
+    if not openid:
+        raise WechatError(40003, "no openid bound any more")
+    kind = payload.get("kind", "")
+    if delivery.channel == Delivery.Channel.WECHAT_TEMPLATE:
+        return get_client().template_send(
+            openid=openid,
+            template_id=settings.WECHAT_TEMPLATES[kind],
+            data=payload.get("fields", {}),
+            url=_absolute(payload.get("url", "")),
+        )
+    template_id = settings.WECHAT_TEMPLATES[f"{kind}_subscribe"]
+    if not subscribe_opt_in_use(openid=openid, template_id=template_id):
+        raise WechatError(43101, "no subscription left")
+    get_client().subscribe_send(
+        openid=openid,
+        template_id=template_id,
+        data=payload.get("fields", {}),
+        url=_absolute(payload.get("url", "")),
+    )
+    return ""
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next try: 30 s, 1 min, 2 min, 4 min … at most an hour."""
+    return min(3600, 30 * 2 ** max(0, attempts - 1))
+
+
+def delivery_attempt(*, delivery_id: int) -> Delivery:
+    """Try one delivery once. Only a `pending` delivery is sent; anything else is left alone."""
+    from openhall.notifications.sms import SmsError
+    from openhall.wechat.client import WechatError
+
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update().select_related("message__user").get(pk=delivery_id)
+        )
+        if delivery.status != Delivery.Status.PENDING:
+            return delivery
+        delivery.status = Delivery.Status.SENDING
+        delivery.attempts += 1
+        delivery.save(update_fields=["status", "attempts"])
+    # Committed as `sending` before calling out: if we crash now, no retry sends it again.
+    status, error, provider_id = Delivery.Status.SENT, "", ""
+    try:
+        provider_id = _send(delivery)
+    except WechatError as exc:
+        error = f"{exc.errcode} {exc.errmsg}"[:200]
+        transient = exc.transient and delivery.attempts < MAX_ATTEMPTS
+        status = Delivery.Status.PENDING if transient else Delivery.Status.FAILED
+        if exc.errcode == 43101:
+            status = Delivery.Status.SKIPPED
+    except SmsError as exc:
+        error = f"{exc.code} {exc}"[:200]
+        status = (
+            Delivery.Status.PENDING if delivery.attempts < MAX_ATTEMPTS else Delivery.Status.FAILED
+        )
+    delivery.status, delivery.last_error, delivery.provider_id = status, error, provider_id or ""
+    delivery.sent_at = timezone.now() if status == Delivery.Status.SENT else None
+    delivery.save(update_fields=["status", "last_error", "provider_id", "sent_at"])
+    if error:
+        log.warning("delivery %s: %s (%s)", delivery.idempotency_key, error, status)
+    return delivery

@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from openhall.core.events import subscribe
-from openhall.notifications.services import message_send
+from openhall.notifications.services import notify
 
 BOOKING_TEXT = {
     "booking.requested": ("预约已提交", "您预约的“{space}”{when}已提交，等待工作人员审批。"),
@@ -19,6 +19,10 @@ BOOKING_TEXT = {
 }
 
 
+# Changes a person must not miss also go by SMS when they asked for SMS.
+CRITICAL = {"booking.rejected", "booking.cancelled", "booking.rescheduled"}
+
+
 def deliver_booking_message(*, event: str, booking_id: int) -> None:
     from openhall.bookings.models import Booking
 
@@ -26,12 +30,20 @@ def deliver_booking_message(*, event: str, booking_id: int) -> None:
     start = timezone.localtime(booking.start)
     when = f"（{start:%m月%d日 %H:%M}–{timezone.localtime(booking.end):%H:%M}）"
     title, body = BOOKING_TEXT[event]
-    message_send(
+    notify(
         user_id=booking.booker_id,
         key=f"{event}:{booking.pk}",
+        kind="booking",
         title=title,
         body=body.format(space=booking.space, when=when, reason=booking.decision_reason),
         url=f"/bookings/{booking.pk}/",
+        # Template keyword fields (≤ 20 characters each): place, time, status.
+        fields={
+            "thing1": str(booking.space),
+            "time2": f"{start:%Y-%m-%d %H:%M}",
+            "phrase3": title[:5],
+        },
+        critical=event in CRITICAL,
     )
 
 

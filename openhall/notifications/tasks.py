@@ -1,5 +1,8 @@
 from huey.contrib.djhuey import db_task
+from huey.exceptions import RetryTask
 
+from openhall.notifications import services
+from openhall.notifications.models import Delivery
 from openhall.notifications.subscribers import deliver_booking_message
 
 
@@ -7,3 +10,11 @@ from openhall.notifications.subscribers import deliver_booking_message
 def booking_message_task(event: str, booking_id: int) -> None:
     """Takes ids, and is idempotent: the message's key makes a retry change nothing."""
     deliver_booking_message(event=event, booking_id=booking_id)
+
+
+@db_task()
+def delivery_task(delivery_id: int) -> None:
+    """Send one delivery; a transient failure comes back later, each time waiting longer."""
+    delivery = services.delivery_attempt(delivery_id=delivery_id)
+    if delivery.status == Delivery.Status.PENDING:
+        raise RetryTask(delay=services.retry_delay(delivery.attempts))

@@ -131,3 +131,31 @@ def close_account(request: HttpRequest) -> HttpResponse:
             return redirect("portal:home")
         error = _("Tick the box to confirm.")
     return render(request, "portal/close_account.html", {"tab": "me", "error": error})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    from openhall.notifications.forms import PreferenceForm
+    from openhall.notifications.services import preference_for, preference_set
+
+    pref = preference_for(request.user.pk)
+    form = PreferenceForm(
+        data=request.POST or None,
+        initial={
+            "wechat": pref.wechat,
+            "sms": pref.sms,
+            "quiet_start": pref.quiet_start,
+            "quiet_end": pref.quiet_end,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["sms"] and not pref.sms:
+            services.consent_record(
+                user=request.user, kind=Consent.Kind.SMS_NOTICES, ip=client_ip(request) or ""
+            )
+        preference_set(user=request.user, **data)
+        messages.success(request, _("Saved."))
+        return redirect("portal:me")
+    return render(request, "portal/notification_settings.html", {"form": form, "tab": "me"})

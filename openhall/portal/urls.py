@@ -14,6 +14,7 @@ urlpatterns = [
     path("privacy/", account_views.privacy, name="privacy"),
     path("me/identity/", account_views.identity, name="identity"),
     path("me/export/", account_views.export, name="export"),
+    path("me/notifications/", account_views.notification_settings, name="notification_settings"),
     path("me/close/", account_views.close_account, name="close_account"),
     path("logout/", views.logout_view, name="logout"),
     path("elder-mode/", views.elder_mode, name="elder_mode"),

@@ -91,3 +91,9 @@ def user_for_openid(openid: str):
 def wechat_unbind_user(*, user) -> None:
     """On 注销: the openid no longer leads to the person."""
     WechatAccount.objects.filter(user=user).update(user=None, bound_at=None, unionid="")
+
+
+def subscribe_opt_in_available(*, openid: str, template_id: str) -> bool:
+    return SubscribeOptIn.objects.filter(
+        openid=openid, template_id=template_id, remaining__gt=0
+    ).exists()

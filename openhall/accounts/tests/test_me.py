@@ -86,3 +86,17 @@ def test_me_links_privacy_export_and_closure(client_for, alice):
     page = client_for(alice).get("/me/").content.decode()
     for url in ("/privacy/", "/me/export/", "/me/close/", "/messages/", "/bookings/"):
         assert url in page
+
+
+def test_notification_settings_are_saved_and_sms_consent_logged(client_for, alice):
+    from openhall.notifications.services import preference_for
+
+    client = client_for(alice)
+    assert client.get("/me/notifications/").status_code == 200
+    response = client.post(
+        "/me/notifications/", {"sms": "on", "quiet_start": "22:00", "quiet_end": "07:00"}
+    )
+    assert response.status_code == 302
+    pref = preference_for(alice.pk)
+    assert pref.sms and not pref.wechat and pref.quiet_start.hour == 22
+    assert alice.consents.filter(kind="sms_notices").exists()
