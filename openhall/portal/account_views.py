@@ -18,6 +18,7 @@ from openhall.accounts.forms import IdentityForm, SmsSignInForm
 from openhall.accounts.models import Consent
 from openhall.core.middleware import client_ip
 from openhall.portal.views import safe_next
+from openhall.wechat.client import is_configured as wechat_is_configured
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -75,6 +76,8 @@ def sms_login(request: HttpRequest) -> HttpResponse:
             "next": safe_next(request, ""),
             "tab": "me",
             "policy_version": settings.OPENHALL_PRIVACY_POLICY_VERSION,
+            "wechat_login": wechat_is_configured(),
+            "wechat_pending": bool(request.session.get("wechat_pending")),
         },
     )
 

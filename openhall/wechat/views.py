@@ -152,9 +152,16 @@ def fake_server(request: HttpRequest, path: str) -> HttpResponse:
         raise Http404
     from openhall.wechat.fake import DEV_FAKE
 
-    status, answer = DEV_FAKE.handle(request.method, path, request.GET.dict(), request.body)
+    query = request.GET.dict()
+    # The fake's consent page remembers this browser as one WeChat user, like a phone would.
+    openid = query.setdefault("openid", request.COOKIES.get("fake_wechat_openid", ""))
+    if not openid:
+        query["openid"] = "o_dev_" + secrets.token_hex(6)
+    status, answer = DEV_FAKE.handle(request.method, path, query, request.body)
     if status == 302:
-        return redirect(answer)
+        response = redirect(answer)
+        response.set_cookie("fake_wechat_openid", query["openid"], samesite="Lax")
+        return response
     return HttpResponse(
         json.dumps(answer, ensure_ascii=False), status=status, content_type="application/json"
     )

@@ -113,3 +113,22 @@ def test_no_wechat_configured_means_no_wechat_login(client, settings, db):
     settings.WECHAT_APP_ID = ""
     settings.WECHAT_FAKE_SERVER = False
     assert client.get("/wechat/login/").status_code == 404
+
+
+def test_dev_mode_wechat_login_works_against_the_mounted_fake(client, settings, db):
+    settings.WECHAT_FAKE_SERVER = True
+    settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET = "wx0000000000000test", "fake-secret"
+    settings.WECHAT_API_BASE = ""
+    settings.WECHAT_OAUTH_BASE = ""
+    to_fake = client.get("/wechat/login/", {"next": "/book/"})["Location"]
+    assert to_fake.startswith("/wechat/fake/connect/oauth2/authorize?")
+    back = client.get(to_fake.split("#")[0])["Location"]
+    assert back.startswith("http://testserver/wechat/oauth/return/?code=")
+    response = client.get(back)
+    assert response["Location"].startswith("/login/sms/")  # new openid: sign in once by SMS
+    assert client.session["wechat_pending"]["openid"].startswith("o_dev_")
+
+
+def test_the_fake_is_not_mounted_outside_dev_mode(client, settings, db):
+    settings.WECHAT_FAKE_SERVER = False
+    assert client.get("/wechat/fake/cgi-bin/token").status_code == 404
