@@ -38,6 +38,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.booking
+	$(BIN)/python -m bench.h5_weight
 
 vendor:
 	bash scripts/vendor.sh
