@@ -183,6 +183,10 @@ def load_demo_data() -> dict[str, int]:
             defaults={"allow_unstaffed": True},
         )
 
+    from openhall.news import demo as news_demo
+
+    news_demo.load(center=center, author=users["13800000002"])
+
     if any(created.values()):
         audit_record(actor=None, action="demo_data.load", center=center, after=created)
     return created

@@ -91,6 +91,7 @@ class Delivery(models.Model):
     provider_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     not_before = models.DateTimeField(_("not before"), null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # when the last attempt began
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:

@@ -208,7 +208,8 @@ def delivery_attempt(*, delivery_id: int) -> Delivery:
             return delivery
         delivery.status = Delivery.Status.SENDING
         delivery.attempts += 1
-        delivery.save(update_fields=["status", "attempts"])
+        delivery.claimed_at = timezone.now()
+        delivery.save(update_fields=["status", "attempts", "claimed_at"])
     # Committed as `sending` before calling out: if we crash now, no retry sends it again.
     status, error, provider_id = Delivery.Status.SENT, "", ""
     try:
@@ -230,3 +231,18 @@ def delivery_attempt(*, delivery_id: int) -> Delivery:
     if error:
         log.warning("delivery %s: %s (%s)", delivery.idempotency_key, error, status)
     return delivery
+
+
+STUCK_AFTER = timedelta(minutes=10)
+
+
+def deliveries_flag_stuck(*, now: datetime | None = None) -> int:
+    """A delivery left `sending` (its worker died mid-send) may or may not have gone out.
+
+    It is never sent again (that could send twice); it is marked failed with the reason, so
+    staff see it in the outbox.
+    """
+    now = now or timezone.now()
+    return Delivery.objects.filter(
+        status=Delivery.Status.SENDING, claimed_at__lt=now - STUCK_AFTER
+    ).update(status=Delivery.Status.FAILED, last_error="outcome unknown: worker stopped mid-send")

@@ -1,4 +1,5 @@
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 from huey.exceptions import RetryTask
 
 from openhall.notifications import services
@@ -18,3 +19,8 @@ def delivery_task(delivery_id: int) -> None:
     delivery = services.delivery_attempt(delivery_id=delivery_id)
     if delivery.status == Delivery.Status.PENDING:
         raise RetryTask(delay=services.retry_delay(delivery.attempts))
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def deliveries_flag_stuck_task() -> None:
+    services.deliveries_flag_stuck()

@@ -118,6 +118,21 @@ def test_a_delivery_caught_mid_send_by_a_crash_is_not_sent_again(follower, fake,
     assert fake.templates_sent == []
 
 
+def test_a_delivery_stuck_mid_send_is_flagged_for_staff_not_resent(follower, fake):
+    approve(follower)
+    delivery = Delivery.objects.get(channel="wechat_template")
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.SENDING, claimed_at=timezone.now()
+    )
+    assert services.deliveries_flag_stuck() == 0  # too recent: the worker may still be at it
+    later = timezone.now() + timezone.timedelta(minutes=11)
+    assert services.deliveries_flag_stuck(now=later) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and "unknown" in delivery.last_error
+    services.delivery_attempt(delivery_id=delivery.pk)
+    assert len(fake.templates_sent) == 1
+
+
 def test_a_busy_wechat_is_retried_with_growing_delays(follower, fake):
     fake.fail_next["/cgi-bin/message/template/send"] = -1
     approve(follower)
