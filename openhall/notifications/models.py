@@ -101,3 +101,35 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return self.idempotency_key
+
+
+class Broadcast(models.Model):
+    """A notice staff send to many people at once: all linked WeChat followers or one team."""
+
+    class Audience(models.TextChoices):
+        FOLLOWERS = "followers", _("Everyone who linked WeChat")
+        TEAM = "team", _("Members of a team")
+
+    center = models.ForeignKey(
+        "core.Center", models.CASCADE, related_name="broadcasts", verbose_name=_("center")
+    )
+    title = models.CharField(_("title"), max_length=20)
+    body = models.TextField(_("body"), max_length=500)
+    url = models.CharField(_("link"), max_length=200, blank=True)
+    audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices)
+    team = models.ForeignKey(
+        "accounts.Team", models.SET_NULL, null=True, blank=True, verbose_name=_("team")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("sent by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -24,3 +24,9 @@ def delivery_task(delivery_id: int) -> None:
 @db_periodic_task(crontab(minute="*/10"))
 def deliveries_flag_stuck_task() -> None:
     services.deliveries_flag_stuck()
+
+
+@db_task(retries=3, retry_delay=30)
+def broadcast_deliver_task(broadcast_id: int, user_ids: list[int]) -> None:
+    """Idempotent: each recipient's notice has its own key."""
+    services.broadcast_deliver(broadcast_id=broadcast_id, user_ids=user_ids)

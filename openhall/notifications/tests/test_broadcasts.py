@@ -1,0 +1,73 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from openhall import factories
+from openhall.accounts.models import TeamMembership
+from openhall.core.models import AuditEntry
+from openhall.notifications import services
+from openhall.notifications.models import Broadcast, Message
+from openhall.wechat.models import WechatAccount
+
+
+@pytest.fixture
+def team(center_a, alice, tom):
+    team = factories.TeamFactory(center=center_a, name="舞蹈队")
+    TeamMembership.objects.create(team=team, user=alice)
+    TeamMembership.objects.create(team=team, user=tom)
+    return team
+
+
+def test_a_team_broadcast_reaches_each_member_once(
+    team, olivia, center_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        broadcast = services.broadcast_send(
+            center=center_a, by=olivia, title="排练改期", body="本周排练改到周日。",
+            audience="team", team=team,
+        )  # fmt: skip
+    assert broadcast.recipients == 2
+    assert Message.objects.filter(title="排练改期").count() == 2
+    services.broadcast_deliver(
+        broadcast_id=broadcast.pk, user_ids=[m.user_id for m in team.memberships.all()]
+    )
+    assert Message.objects.filter(title="排练改期").count() == 2  # a retried task adds nothing
+    assert AuditEntry.objects.filter(action="broadcast.send").exists()
+
+
+def test_followers_are_the_linked_wechat_users(alice, tom, center_a, olivia):
+    WechatAccount.objects.create(openid="o1", user=alice, subscribed=True)
+    WechatAccount.objects.create(openid="o2", user=tom, subscribed=False)
+    assert services.broadcast_recipients(center=center_a, audience="followers") == [alice.pk]
+
+
+def test_titles_fit_a_wechat_keyword_field(team, olivia, center_a):
+    with pytest.raises(ValidationError):
+        services.broadcast_send(
+            center=center_a, by=olivia, title="这是一个超过二十个字的非常非常长的广播通知标题啊",
+            body="x", audience="team", team=team,
+        )  # fmt: skip
+
+
+def test_another_centers_team_is_nobody(team, oscar, center_b):
+    with pytest.raises(ValidationError):
+        services.broadcast_send(
+            center=center_b, by=oscar, title="x", body="y", audience="team", team=team
+        )
+
+
+def test_staff_of_another_center_cannot_broadcast_here(team, oscar, center_a):
+    with pytest.raises(Http404):
+        services.broadcast_send(
+            center=center_a, by=oscar, title="x", body="y", audience="team", team=team
+        )
+
+
+def test_the_console_previews_then_sends(client_for, olivia, team, center_a):
+    client = client_for(olivia)
+    url = f"/console/c/{center_a.pk}/broadcasts/"
+    data = {"title": "排练改期", "body": "改到周日", "audience": "team", "team": team.pk}
+    preview = client.post(url, data).content.decode()
+    assert "2" in preview and not Broadcast.objects.exists()
+    client.post(url, {**data, "confirm": "1"})
+    assert Broadcast.objects.get().recipients == 2
