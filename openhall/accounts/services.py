@@ -430,6 +430,7 @@ def user_verify_identity(
 def user_export(*, user: User) -> dict:
     """Everything we hold about a person, for 'download my data' (PIPL Art. 45)."""
     from openhall.notifications.models import Message
+    from openhall.wechat.models import WechatAccount
 
     def when(value):
         return timezone.localtime(value).isoformat() if value else None
@@ -470,6 +471,10 @@ def user_export(*, user: User) -> dict:
         "messages": [
             {"title": m.title, "body": m.body, "created_at": when(m.created_at)}
             for m in Message.objects.filter(user=user)
+        ],
+        "wechat": [
+            {"openid": w.openid, "bound_at": when(w.bound_at)}
+            for w in WechatAccount.objects.filter(user=user)
         ],
     }
 

@@ -149,13 +149,11 @@ def broadcasts(request):
                     )
                 ),
             }
+    sent = list(Broadcast.objects.filter(center=request.center).select_related("team")[:50])
+    for broadcast in sent:
+        broadcast.delivery_counts = notify_services.broadcast_delivery_counts(broadcast=broadcast)
     return render(
         request,
         "console/broadcasts.html",
-        {
-            "form": form,
-            "preview": preview,
-            "sent": Broadcast.objects.filter(center=request.center)[:50],
-            "nav": "broadcasts",
-        },
+        {"form": form, "preview": preview, "sent": sent, "nav": "broadcasts"},
     )

@@ -326,3 +326,19 @@ def broadcast_deliver(*, broadcast_id: int, user_ids: list[int]) -> None:
                 "time3": f"{timezone.localtime(broadcast.created_at):%Y-%m-%d %H:%M}",
             },
         )
+
+
+def broadcast_delivery_counts(*, broadcast) -> list[tuple[str, str, int]]:
+    """(channel label, status label, count) for staff: how far a broadcast has gone out."""
+    from django.db.models import Count
+
+    rows = (
+        Delivery.objects.filter(idempotency_key__startswith=f"broadcast:{broadcast.pk}:")
+        .values("channel", "status")
+        .annotate(n=Count("id"))
+        .order_by("channel", "status")
+    )
+    return [
+        (Delivery.Channel(r["channel"]).label, Delivery.Status(r["status"]).label, r["n"])
+        for r in rows
+    ]

@@ -63,11 +63,16 @@ def test_staff_of_another_center_cannot_broadcast_here(team, oscar, center_a):
         )
 
 
-def test_the_console_previews_then_sends(client_for, olivia, team, center_a):
+def test_the_console_previews_then_sends(
+    client_for, olivia, team, center_a, django_capture_on_commit_callbacks
+):
     client = client_for(olivia)
     url = f"/console/c/{center_a.pk}/broadcasts/"
     data = {"title": "排练改期", "body": "改到周日", "audience": "team", "team": team.pk}
     preview = client.post(url, data).content.decode()
     assert "2" in preview and not Broadcast.objects.exists()
-    client.post(url, {**data, "confirm": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**data, "confirm": "1"})
     assert Broadcast.objects.get().recipients == 2
+    # Staff see how far it went: two inbox deliveries, sent.
+    assert "站内消息 已发送 2" in client.get(url).content.decode()
