@@ -31,6 +31,7 @@ from openhall.accounts.validators import (
 from openhall.core import permissions
 from openhall.core.audit import audit_record, snapshot
 from openhall.core.crypto import blind_index
+from openhall.core.events import publish_on_commit
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
 
@@ -376,16 +377,7 @@ def user_sign_in_by_sms(
             continue
         consent_record(user=user, kind=kind, ip=ip)
     if Consent.Kind.SMS_NOTICES in consents:
-        from openhall.notifications.services import preference_for, preference_set
-
-        pref = preference_for(user.pk)
-        preference_set(
-            user=user,
-            wechat=pref.wechat,
-            sms=True,
-            quiet_start=pref.quiet_start,
-            quiet_end=pref.quiet_end,
-        )
+        publish_on_commit("user.sms_notices_agreed", user_id=user.pk)
     return user
 
 
@@ -427,75 +419,17 @@ def user_verify_identity(
     return user
 
 
-def user_export(*, user: User) -> dict:
-    """Everything we hold about a person, for 'download my data' (PIPL Art. 45)."""
-    from openhall.notifications.models import Message
-    from openhall.wechat.models import WechatAccount
-
-    def when(value):
-        return timezone.localtime(value).isoformat() if value else None
-
-    return {
-        "profile": {
-            "mobile": user.mobile,
-            "real_name": user.real_name,
-            "verification_level": user.verification_level,
-            "phone_verified_at": when(user.phone_verified_at),
-            "identity_verified_at": when(user.identity_verified_at),
-            "date_joined": when(user.date_joined),
-        },
-        "consents": [
-            {
-                "kind": c.kind,
-                "version": c.version,
-                "given_at": when(c.given_at),
-                "withdrawn_at": when(c.withdrawn_at),
-            }
-            for c in user.consents.all()
-        ],
-        "bookings": [
-            {
-                "id": b.pk,
-                "space": str(b.space),
-                "start": when(b.start),
-                "end": when(b.end),
-                "status": b.status,
-                "purpose": getattr(b, "purpose", ""),
-            }
-            for b in user.bookings.select_related("space").order_by("start")
-        ],
-        "teams": [
-            {"team": m.team.name, "role": m.role}
-            for m in user.team_memberships.select_related("team")
-        ],
-        "messages": [
-            {"title": m.title, "body": m.body, "created_at": when(m.created_at)}
-            for m in Message.objects.filter(user=user)
-        ],
-        "wechat": [
-            {"openid": w.openid, "bound_at": when(w.bound_at)}
-            for w in WechatAccount.objects.filter(user=user)
-        ],
-    }
-
-
 @transaction.atomic
 def user_close(*, user: User, by: User | None = None) -> User:
     """注销: erase what identifies the person; bookings stay, anonymous, for the statistics."""
-    from openhall.notifications.models import Message
-
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.closed_at:
         return user
     by = by or user
-    Message.objects.filter(user=user).delete()
     user.api_tokens.all().delete()
     user.team_memberships.all().delete()
     user.enterprise_memberships.all().delete()
     user.consents.update(ip=None, withdrawn_at=timezone.now())
-    from openhall.wechat.services import wechat_unbind_user
-
-    wechat_unbind_user(user=user)
     # The number is freed so it can sign up again; the placeholder is 11 characters and not a
     # valid mobile number, so it never collides with a real one.
     user.mobile = f"x{user.pk:010d}"
@@ -510,4 +444,6 @@ def user_close(*, user: User, by: User | None = None) -> User:
     user.save()
     # Recorded after the erasure, so the log names the closed account, not the person.
     audit_record(actor=by, action="user.close", obj=user, after={"closed": True})
+    # Apps holding more of the person's data (inbox, WeChat binding) erase it on this event.
+    publish_on_commit("user.closed", user_id=user.pk)
     return user

@@ -57,6 +57,22 @@ def booking_event(event: str):
     return handle
 
 
+def erase_for_closed_user(*, user_id: int) -> None:
+    """注销: the inbox (and its deliveries) and the preferences go with the person."""
+    from openhall.notifications.models import Message, NotificationPreference
+
+    Message.objects.filter(user_id=user_id).delete()
+    NotificationPreference.objects.filter(user_id=user_id).delete()
+
+
+def sms_notices_agreed(*, user_id: int) -> None:
+    from openhall.notifications.models import NotificationPreference
+
+    NotificationPreference.objects.update_or_create(user_id=user_id, defaults={"sms": True})
+
+
 def connect() -> None:
     for event in BOOKING_TEXT:
         subscribe(event, booking_event(event))
+    subscribe("user.closed", erase_for_closed_user)
+    subscribe("user.sms_notices_agreed", sms_notices_agreed)

@@ -17,6 +17,7 @@ from openhall.accounts import services
 from openhall.accounts.forms import IdentityForm, SmsSignInForm
 from openhall.accounts.models import Consent
 from openhall.core.middleware import client_ip
+from openhall.portal.selectors import my_data
 from openhall.portal.views import safe_next
 from openhall.wechat.client import is_configured as wechat_is_configured
 
@@ -113,7 +114,7 @@ def identity(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    data = services.user_export(user=request.user)
+    data = my_data(user=request.user)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
     )

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -39,3 +40,55 @@ def current_center(request: HttpRequest) -> Center | None:
     centers = active_centers()
     slug = request.COOKIES.get(CENTER_COOKIE)
     return (slug and centers.filter(slug=slug).first()) or centers.first()
+
+
+def my_data(*, user) -> dict:
+    """Everything we hold about a person, for 'download my data' (PIPL Art. 45)."""
+    from openhall.notifications.models import Message
+    from openhall.wechat.models import WechatAccount
+
+    def when(value):
+        return timezone.localtime(value).isoformat() if value else None
+
+    return {
+        "profile": {
+            "mobile": user.mobile,
+            "real_name": user.real_name,
+            "verification_level": user.verification_level,
+            "phone_verified_at": when(user.phone_verified_at),
+            "identity_verified_at": when(user.identity_verified_at),
+            "date_joined": when(user.date_joined),
+        },
+        "consents": [
+            {
+                "kind": c.kind,
+                "version": c.version,
+                "given_at": when(c.given_at),
+                "withdrawn_at": when(c.withdrawn_at),
+            }
+            for c in user.consents.all()
+        ],
+        "bookings": [
+            {
+                "id": b.pk,
+                "space": str(b.space),
+                "start": when(b.start),
+                "end": when(b.end),
+                "status": b.status,
+                "purpose": getattr(b, "purpose", ""),
+            }
+            for b in user.bookings.select_related("space").order_by("start")
+        ],
+        "teams": [
+            {"team": m.team.name, "role": m.role}
+            for m in user.team_memberships.select_related("team")
+        ],
+        "messages": [
+            {"title": m.title, "body": m.body, "created_at": when(m.created_at)}
+            for m in Message.objects.filter(user=user)
+        ],
+        "wechat": [
+            {"openid": w.openid, "bound_at": when(w.bound_at)}
+            for w in WechatAccount.objects.filter(user=user)
+        ],
+    }

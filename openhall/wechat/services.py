@@ -88,9 +88,9 @@ def user_for_openid(openid: str):
     return None
 
 
-def wechat_unbind_user(*, user) -> None:
-    """On 注销: the openid no longer leads to the person."""
-    WechatAccount.objects.filter(user=user).update(user=None, bound_at=None, unionid="")
+def wechat_forget_user(*, user_id: int) -> None:
+    """On 注销 (event "user.closed"): the openid no longer leads to the person."""
+    WechatAccount.objects.filter(user_id=user_id).update(user=None, bound_at=None, unionid="")
 
 
 def subscribe_opt_in_available(*, openid: str, template_id: str) -> bool:

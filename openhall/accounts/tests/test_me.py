@@ -9,6 +9,7 @@ from openhall.accounts.identity import FakeIdentityVerifier
 from openhall.accounts.models import User
 from openhall.core.crypto import blind_index
 from openhall.core.models import AuditEntry
+from openhall.notifications.models import Message
 from openhall.notifications.services import message_send
 
 ID_NUMBER = "11010519491231002X"
@@ -51,11 +52,15 @@ def test_download_my_data_gives_my_profile_and_messages(client_for, alice):
     assert "attachment" in response["Content-Disposition"]
 
 
-def test_closing_erases_identity_keeps_bookings_and_is_audited(client_for, alice, dance_room):
+def test_closing_erases_identity_keeps_bookings_and_is_audited(
+    client_for, alice, dance_room, django_capture_on_commit_callbacks
+):
     booking = factories.BookingFactory(booker=alice, booked_by=alice, space=dance_room)
+    message_send(user_id=alice.pk, key="k1", title="预约已通过", body="请按时到场")
     mobile = alice.mobile
     client = client_for(alice)
-    response = client.post("/me/close/", {"confirm": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/me/close/", {"confirm": "1"})
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.closed_at and not alice.is_active
@@ -66,6 +71,7 @@ def test_closing_erases_identity_keeps_bookings_and_is_audited(client_for, alice
     entry = AuditEntry.objects.get(action="user.close")
     assert "王爱丽" not in entry.actor_label
     assert "_auth_user_id" not in client.session
+    assert not Message.objects.filter(user=alice).exists()
 
 
 def test_closing_needs_the_confirmation_box(client_for, alice):

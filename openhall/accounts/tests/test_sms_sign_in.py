@@ -38,9 +38,15 @@ def test_only_a_hash_of_the_code_is_stored(db):
     assert MOBILE not in row.mobile_index
 
 
-def test_a_new_number_signs_up_with_name_and_logged_consent(db, settings):
+def test_a_new_number_signs_up_with_name_and_logged_consent(
+    db, settings, django_capture_on_commit_callbacks
+):
+    from openhall.notifications.services import preference_for
+
     settings.OPENHALL_PRIVACY_POLICY_VERSION = "3"
-    user = sign_up(consents={Consent.Kind.PRIVACY, Consent.Kind.SMS_NOTICES})
+    with django_capture_on_commit_callbacks(execute=True):
+        user = sign_up(consents={Consent.Kind.PRIVACY, Consent.Kind.SMS_NOTICES})
+    assert preference_for(user.pk).sms  # the optional SMS box turns SMS notices on
     assert user.real_name == "李四"
     assert user.verification_level == 1
     assert not user.has_usable_password()

@@ -102,9 +102,10 @@ def test_an_offsite_next_is_ignored(client, fake_wechat):
     assert client.session["wechat_oauth"]["next"] == "/me/"
 
 
-def test_closing_the_account_unbinds_wechat(alice, fake_wechat):
+def test_closing_the_account_unbinds_wechat(alice, fake_wechat, django_capture_on_commit_callbacks):
     WechatAccount.objects.create(openid="oAlice", user=alice, unionid="u1")
-    account_services.user_close(user=alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        account_services.user_close(user=alice)
     account = WechatAccount.objects.get(openid="oAlice")
     assert account.user is None and account.unionid == ""
 
