@@ -71,7 +71,6 @@ INSTALLED_APPS = [
     "openhall.bookings",
     "openhall.notifications",
     "openhall.wechat",
-    "openhall.news",
     "openhall.portal",
     "openhall.console",
     "django.contrib.admin",

@@ -12,7 +12,6 @@ urlpatterns = [
     path("console/", include("openhall.console.urls")),
     path("django-admin/", admin.site.urls),
     path("wechat/", include("openhall.wechat.urls")),
-    path("news/", include("openhall.news.urls")),
     path("", include("openhall.portal.urls")),
 ]
 

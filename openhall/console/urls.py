@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openhall.console import bookings_urls, news_urls, views
+from openhall.console import bookings_urls, broadcast_urls, views
 
 app_name = "console"
 urlpatterns = [
@@ -24,5 +24,5 @@ urlpatterns = [
     path("c/<int:center_id>/staff/", views.staff, name="staff"),
     path("c/<int:center_id>/audit/", views.audit, name="audit"),
     *bookings_urls.urlpatterns,
-    *news_urls.urlpatterns,
+    *broadcast_urls.urlpatterns,
 ]

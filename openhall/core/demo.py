@@ -183,9 +183,9 @@ def load_demo_data() -> dict[str, int]:
             defaults={"allow_unstaffed": True},
         )
 
-    from openhall.news import demo as news_demo
+    from openhall.wechat.demo import load_keyword_replies
 
-    news_demo.load(center=center, author=users["13800000002"])
+    load_keyword_replies()
 
     if any(created.values()):
         audit_record(actor=None, action="demo_data.load", center=center, after=created)

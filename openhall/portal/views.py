@@ -16,13 +16,6 @@ from openhall.venues.selectors import space_tree
 YEAR = 365 * 24 * 3600
 
 
-def latest_notices(center, count: int = 3) -> list:
-    from openhall.news.models import Column
-    from openhall.news.services import published
-
-    return list(published(center=center, column=Column.NOTICES)[:count]) if center else []
-
-
 def home(request: HttpRequest) -> HttpResponse:
     center = selectors.current_center(request)
     return render(
@@ -34,7 +27,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "rooms": space_tree(center=center) if center else [],
             "services": selectors.service_entries(),
             "other_centers": center and selectors.active_centers().exclude(pk=center.pk).exists(),
-            "notices": latest_notices(center),
         },
     )
 

@@ -14,14 +14,6 @@ from openhall import factories
 from openhall.api import api
 
 
-def _article(center):
-    from openhall.news.models import Article
-
-    return Article.objects.create(
-        center=center, column="notices", title="通知", author=factories.UserFactory()
-    )
-
-
 @pytest.fixture
 def objects_of(center_a, center_b):
     """`objects_of(center)`: one object of each kind in that center, keyed by its URL argument."""
@@ -33,7 +25,6 @@ def objects_of(center_a, center_b):
             "enterprise_id": factories.EnterpriseFactory(center=center).pk,
             "booking_id": factories.BookingFactory(center=center).pk,
             "series_id": factories.BookingFactory(center=center, series=True).series_id,
-            "article_id": _article(center).pk,
         }
 
     return make
