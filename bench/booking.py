@@ -281,6 +281,8 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "DATABASE_URL": f"{PG}/{db}",
         "DB_CONN_MAX_AGE": "0",  # under ASGI, persistent connections pile up per thread
+        # As in production (docs/deployment.md): the task queue and cache on Redis, not SQLite.
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
     }
     report = {
         "benchmark": "booking",

@@ -239,7 +239,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"huey": {"level": "WARNING"}},
+    # django.request logs every 4xx as a warning; a 409 "slot taken" is an ordinary answer, and
+    # under a booking rush those lines cost more than the answers. Errors (5xx) still log.
+    "loggers": {"huey": {"level": "WARNING"}, "django.request": {"level": "ERROR"}},
 }
 
 # --- OpenHall --------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from openhall.core.audit import audit_record, snapshot
 from openhall.core.events import publish_on_commit
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
-from openhall.venues.rules import MAX_CLAIM_MINUTES, effective_rules, leaf_units
+from openhall.venues.rules import MAX_CLAIM_MINUTES, center_setup, effective_rules, leaf_units
 
 CLAIM_LOCK_CLASS = 7301  # first key of pg_advisory_xact_lock(int, int): "booking claims"
 MAX_SERIES_OCCURRENCES = 200
@@ -106,20 +106,25 @@ def overlapping_claims(
 def _conflicts(
     *, units: list[Space], start: datetime, end: datetime, buffer: int, exclude_booking_id=None
 ) -> list[Conflict]:
-    claims = overlapping_claims(
-        unit_ids=[u.pk for u in units],
-        start=start,
-        end=end + timedelta(minutes=buffer),
-        exclude_booking_id=exclude_booking_id,
-    ).select_related("booking__space")
+    # Plain values, not model instances: this runs on every request and is usually empty.
+    rows = (
+        overlapping_claims(
+            unit_ids=[u.pk for u in units],
+            start=start,
+            end=end + timedelta(minutes=buffer),
+            exclude_booking_id=exclude_booking_id,
+        )
+        .order_by("start")
+        .values_list("booking_id", "booking__space_id", "booking__start", "booking__end")
+    )
     seen, conflicts = set(), []
-    for claim in claims.order_by("start"):
-        if claim.booking_id in seen:
+    for booking_id, space_id, booked_start, booked_end in rows:
+        if booking_id in seen:
             continue
-        seen.add(claim.booking_id)
-        b = claim.booking
+        seen.add(booking_id)
+        space = Space.objects.get(pk=space_id)  # only on the refusal path
         conflicts.append(
-            Conflict(space_id=b.space_id, space=str(b.space), start=b.start, end=b.end)
+            Conflict(space_id=space_id, space=str(space), start=booked_start, end=booked_end)
         )
     return conflicts
 
@@ -127,7 +132,9 @@ def _conflicts(
 def _write_claims(booking: Booking, units: list[Space], buffer: int) -> None:
     claim_end = booking.end + timedelta(minutes=buffer)
     try:
-        with transaction.atomic():
+        # No savepoint (two round trips per booking): this can only fail on a path that skipped
+        # the unit locks, and then the whole transaction is lost anyway.
+        with transaction.atomic(savepoint=False):
             BookingClaim.objects.bulk_create(
                 BookingClaim(booking=booking, unit=u, start=booking.start, end=claim_end)
                 for u in units
@@ -213,8 +220,9 @@ def _create_booking(
     title = (title or "").strip()
     if not title:
         raise BookingRefused([RuleViolation("title_required", "请填写活动名称。")])
-    rules = effective_rules(space)
-    units = leaf_units(space)
+    setup = center_setup(space.center_id)
+    rules = effective_rules(space, setup)
+    units = leaf_units(space, setup)
     lock_units([u.pk for u in units])
     violations = check_booking(
         space=space,
@@ -227,6 +235,7 @@ def _create_booking(
         enterprise=enterprise,
         now=now,
         rules=rules,
+        setup=setup,
         skip=frozenset() if check_quota else QUOTA,
     )
     if violations:
@@ -509,8 +518,9 @@ def series_preview(
 ) -> list[Occurrence]:
     """Each date of the series with the reason it cannot be booked, if any, before submitting."""
     now = now or timezone.now()
-    rules = effective_rules(space)
-    units = leaf_units(space)
+    setup = center_setup(space.center_id)
+    rules = effective_rules(space, setup)
+    units = leaf_units(space, setup)
     result = []
     for index, (s, e) in enumerate(series_occurrences(start=start, end=end, rrule=rrule)):
         violations = check_booking(
@@ -524,6 +534,7 @@ def series_preview(
             enterprise=enterprise,
             now=now,
             rules=rules,
+            setup=setup,
             skip=QUOTA if index else frozenset(),
         )
         problem = "；".join(v.message for v in violations)
@@ -659,13 +670,14 @@ def booking_reschedule(
     target = space or booking.space
     if target.center_id != booking.center_id:
         raise InvalidTransition("只能改到同一中心的场地。", code="other_center")
-    old_rules = effective_rules(booking.space)
+    setup = center_setup(booking.center_id)
+    old_rules = effective_rules(booking.space, setup)
     if not staff and now > booking.start - timedelta(minutes=old_rules.cancel_deadline_minutes):
         raise InvalidTransition(
             "已过修改截止时间，如需调整请联系中心工作人员。", code="cancel_deadline_passed"
         )
-    rules = effective_rules(target)
-    units = leaf_units(target)
+    rules = effective_rules(target, setup)
+    units = leaf_units(target, setup)
     lock_units([u.pk for u in units] + list(booking.claims.values_list("unit_id", flat=True)))
     violations = check_booking(
         space=target,
@@ -678,6 +690,7 @@ def booking_reschedule(
         enterprise=booking.enterprise,
         now=now,
         rules=rules,
+        setup=setup,
         exclude_booking_id=booking.pk,
     )
     if violations:
