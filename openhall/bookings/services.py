@@ -27,7 +27,10 @@ from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 from openhall.venues.rules import MAX_CLAIM_MINUTES, center_setup, effective_rules, leaf_units
 
-CLAIM_LOCK_CLASS = 7301  # first key of pg_advisory_xact_lock(int, int): "booking claims"
+# First keys of pg_advisory_xact_lock(int, int); the second is the unit, user or team id.
+CLAIM_LOCK_CLASS = 7301  # "booking claims on this unit"
+BOOKER_QUOTA_LOCK_CLASS = 7302  # "active bookings of this person"
+TEAM_QUOTA_LOCK_CLASS = 7303  # "active bookings of this team"
 MAX_SERIES_OCCURRENCES = 200
 QUOTA = frozenset({"too_many_active"})  # a series counts once against the active-booking quota
 AUDITED_FIELDS = [
@@ -79,11 +82,28 @@ class InvalidTransition(Exception):
 # --- claims ------------------------------------------------------------------------------------
 
 
-def lock_units(unit_ids: list[int]) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for unit_id in sorted(set(unit_ids)):
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_CLASS, unit_id])
+def lock_units(unit_ids: list[int], *, booker: User | None = None, team: Team | None = None):
+    """Take the claim lock of each unit and, when a booker is given, the lock of their quota of
+    active bookings (the team's for a team booking), so two requests of one person for two
+    different rooms cannot both slip under the limit. All keys in one ascending order, so no two
+    writers ever wait on each other in a cycle; one round trip however many."""
+    if connection.vendor != "postgresql":
+        return
+    keys = {(CLAIM_LOCK_CLASS, unit_id) for unit_id in unit_ids}
+    if team is not None:
+        keys.add((TEAM_QUOTA_LOCK_CLASS, team.pk))
+    elif booker is not None:
+        keys.add((BOOKER_QUOTA_LOCK_CLASS, booker.pk))
+    if not keys:
+        return
+    classes, ids = zip(*sorted(keys), strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(k, v) FROM ("
+            "  SELECT k, v FROM unnest(%s::int[], %s::int[]) AS t(k, v) ORDER BY k, v OFFSET 0"
+            ") AS in_order",
+            [list(classes), list(ids)],
+        )
 
 
 def overlapping_claims(
@@ -223,7 +243,7 @@ def _create_booking(
     setup = center_setup(space.center_id)
     rules = effective_rules(space, setup)
     units = leaf_units(space, setup)
-    lock_units([u.pk for u in units])
+    lock_units([u.pk for u in units], booker=booker, team=team)
     violations = check_booking(
         space=space,
         start=start,
