@@ -8,7 +8,7 @@ exclusion constraint (PostgreSQL) stays a last line that no other code path can 
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from dateutil.rrule import rrulestr
 from django.conf import settings
@@ -653,6 +653,39 @@ def booking_series_cancel(
     return [
         booking_cancel(booking=b, by=by, reason=reason, now=now) for b in bookings.order_by("start")
     ]
+
+
+@transaction.atomic
+def booking_series_reschedule(
+    *,
+    series: BookingSeries,
+    by: User,
+    start_time: time,
+    end_time: time,
+    from_start: datetime | None = None,
+    now: datetime | None = None,
+) -> list[Booking]:
+    """Move every remaining date of a series (from `from_start` on: "this and the rest") to new
+    local times on the same dates — the dance team now meets 19:30–21:30. All dates move or none
+    does: the first date that cannot move is named and nothing changes."""
+    now = now or timezone.now()
+    if start_time >= end_time:
+        raise BookingRefused([RuleViolation("invalid_time", "结束时间必须晚于开始时间。")])
+    bookings = series.bookings.filter(
+        status__in=(Booking.Status.REQUESTED, Booking.Status.APPROVED), start__gte=from_start or now
+    ).order_by("start")
+    moved = []
+    for booking in bookings:
+        day = timezone.localtime(booking.start).date()
+        start = timezone.make_aware(datetime.combine(day, start_time))
+        end = timezone.make_aware(datetime.combine(day, end_time))
+        try:
+            moved.append(booking_reschedule(booking=booking, by=by, start=start, end=end, now=now))
+        except BookingRefused as refused:
+            raise BookingRefused(
+                [RuleViolation(v.code, f"{day:%m-%d}：{v.message}") for v in refused.violations]
+            ) from refused
+    return moved
 
 
 def booking_series_approve(*, series: BookingSeries, by: User) -> list[Booking]:
