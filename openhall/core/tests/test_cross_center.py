@@ -118,6 +118,8 @@ def test_staff_of_center_a_get_404_for_every_api_object_of_center_b(
             "reason": "测试",
             "start": "2030-01-01T09:00:00+08:00",
             "end": "2030-01-01T10:00:00+08:00",
+            "start_time": "09:00",
+            "end_time": "10:00",
         }
         response = getattr(client, method)(
             url, body if method != "get" else None, content_type="application/json"
