@@ -222,6 +222,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing root before collectstatic
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads are public photos (spaces, activities); nginx should serve them in production.
+OPENHALL_SERVE_MEDIA = envbool("OPENHALL_SERVE_MEDIA", "true")
 WHITENOISE_USE_FINDERS = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openhall.console import bookings_urls, views
+from openhall.console import bookings_urls, spaces_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -8,6 +8,18 @@ urlpatterns = [
     path("login/", views.console_login, name="login"),
     path("c/<int:center_id>/", views.center_home, name="center"),
     path("c/<int:center_id>/spaces/", views.spaces, name="spaces"),
+    path("c/<int:center_id>/spaces/new/", spaces_views.space_edit, name="space_new"),
+    path("c/<int:center_id>/spaces/<int:space_id>/", spaces_views.space_edit, name="space"),
+    path(
+        "c/<int:center_id>/spaces/<int:space_id>/photos/",
+        spaces_views.space_photo_add,
+        name="space_photo_add",
+    ),
+    path(
+        "c/<int:center_id>/space-photos/<int:photo_id>/delete/",
+        spaces_views.space_photo_delete,
+        name="space_photo_delete",
+    ),
     path("c/<int:center_id>/teams/", views.teams, name="teams"),
     path("c/<int:center_id>/teams/<int:team_id>/", views.team_detail, name="team"),
     path("c/<int:center_id>/enterprises/", views.enterprises, name="enterprises"),

@@ -151,6 +151,7 @@ def space_day(request, space_id):
         "days": _day_chips(day),
         "form": form,
         "availability": selectors.availability(space=space, day=day),
+        "photos": space.photos.all()[:6],
         "rules": effective_rules(space),
         "times": _times(),
     }
@@ -171,10 +172,12 @@ class SeriesForm(BookingForm):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "weekday-box"}),
     )
     first_day = forms.DateField(
-        label=gettext_lazy("First day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("First day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     last_day = forms.DateField(
-        label=gettext_lazy("Last day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("Last day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean(self):

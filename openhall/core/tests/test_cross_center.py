@@ -25,6 +25,8 @@ def objects_of(center_a, center_b):
             "enterprise_id": factories.EnterpriseFactory(center=center).pk,
             "booking_id": factories.BookingFactory(center=center).pk,
             "series_id": factories.BookingFactory(center=center, series=True).series_id,
+            "space_id": factories.SpaceFactory(center=center).pk,
+            "photo_id": factories.SpacePhotoFactory(space__center=center).pk,
         }
 
     return make
