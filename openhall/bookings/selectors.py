@@ -147,6 +147,27 @@ def day_calendar(*, center: Center, day: date) -> list[dict]:
     return rows
 
 
+def week_calendar(*, center: Center, monday: date) -> list[dict]:
+    """Rows of the staff week calendar: each space with its bookings on each of seven days."""
+    week_start, _ = local_day_bounds(monday)
+    _, week_end = local_day_bounds(monday + timedelta(days=6))
+    bookings = list(
+        bookings_for(centers=Center.objects.filter(pk=center.pk), since=week_start, until=week_end)
+        .filter(status__in=[*Booking.LIVE, Booking.Status.COMPLETED, Booking.Status.NO_SHOW])
+        .order_by("start")
+    )
+    rows = []
+    for room in space_tree(center=center):
+        for space in (room, *room.children.all()):
+            days: list[list[Booking]] = [[] for _ in range(7)]
+            for booking in bookings:
+                if booking.space_id == space.pk:
+                    offset = (timezone.localtime(booking.start).date() - monday).days
+                    days[min(max(offset, 0), 6)].append(booking)
+            rows.append({"space": space, "days": days})
+    return rows
+
+
 def claims_between(*, center: Center, since: datetime, until: datetime) -> QuerySet[BookingClaim]:
     return BookingClaim.objects.filter(
         unit__center=center, live=True, start__lt=until, end__gt=since
