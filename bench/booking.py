@@ -186,7 +186,7 @@ def storm_wrk(servers: "Servers", fixture: dict, clients: int) -> dict:
     day0 = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
     env = {
         **os.environ,
-        "TOKEN": fixture["tokens"][0],
+        "TOKENS": ",".join(fixture["tokens"]),
         "SPACES": ",".join(map(str, fixture["spaces"])),
         "DAY0": str(int(day0.timestamp())),
     }
