@@ -1,16 +1,14 @@
 """Writes for venues: spaces and their photos, booking rules, opening hours and closures, each
 checked and audited."""
 
-import io
 from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from openhall.core import permissions
 from openhall.core.audit import audit_record, snapshot
+from openhall.core.images import reencoded_jpeg
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
 from openhall.venues.models import BookingRule, Closure, OpeningHours, Space, SpacePhoto
@@ -132,7 +130,6 @@ SPACE_FIELDS = [
     "is_bookable",
     "sort_order",
 ]
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_SIDE = 1600
 PHOTOS_PER_SPACE = 12
 
@@ -177,30 +174,12 @@ def space_save(
     return space
 
 
-def _reencoded_jpeg(upload) -> ContentFile:
-    """The upload as a JPEG of at most PHOTO_MAX_SIDE px with no metadata, or a clear refusal."""
-    if upload.size > PHOTO_MAX_BYTES:
-        raise ValidationError("照片不能超过 10 MB。", code="photo_too_large")
-    try:
-        with Image.open(upload) as original:
-            original.verify()  # a truncated or disguised file fails here, before decoding
-        upload.seek(0)
-        with Image.open(upload) as original:
-            picture = ImageOps.exif_transpose(original).convert("RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValidationError("请上传 JPG、PNG 或 WebP 格式的照片。", code="not_a_photo") from exc
-    picture.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-    out = io.BytesIO()
-    picture.save(out, "JPEG", quality=85, optimize=True)  # no exif= argument: none is written
-    return ContentFile(out.getvalue(), name="photo.jpg")
-
-
 @transaction.atomic
 def space_photo_add(*, space: Space, upload, caption: str = "", by) -> SpacePhoto:
     permissions.require_center_perm(by, space.center, Perm.MANAGE_CENTER)
     if space.photos.count() >= PHOTOS_PER_SPACE:
         raise ValidationError(f"每个场地最多 {PHOTOS_PER_SPACE} 张照片。", code="too_many_photos")
-    image = _reencoded_jpeg(upload)
+    image = reencoded_jpeg(upload, max_side=PHOTO_MAX_SIDE)
     last = space.photos.order_by("-sort_order").values_list("sort_order", flat=True).first()
     photo = SpacePhoto(space=space, caption=caption.strip()[:100], sort_order=(last or 0) + 1)
     photo.image.save(image.name, image, save=False)
