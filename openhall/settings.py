@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "openhall.venues",
     "openhall.bookings",
     "openhall.notifications",
+    "openhall.news",
     "openhall.portal",
     "openhall.console",
     "django.contrib.admin",
@@ -222,6 +223,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing root before collectstatic
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# News articles need the street's content reviewer, not only the center admin, to publish.
+OPENHALL_NEWS_STREET_REVIEW = envbool("OPENHALL_NEWS_STREET_REVIEW", "false")
 # Uploads are public photos (spaces, activities); nginx should serve them in production.
 OPENHALL_SERVE_MEDIA = envbool("OPENHALL_SERVE_MEDIA", "true")
 WHITENOISE_USE_FINDERS = DEBUG

@@ -13,6 +13,7 @@ urlpatterns = [
     re_path(r"^api/", core_views.api_not_found),
     path("console/", include("openhall.console.urls")),
     path("django-admin/", admin.site.urls),
+    path("news/", include("openhall.news.urls")),
     path("", include("openhall.portal.urls")),
 ]
 if settings.OPENHALL_SERVE_MEDIA:

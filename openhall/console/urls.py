@@ -1,6 +1,7 @@
 from django.urls import path
 
 from openhall.console import bookings_urls, spaces_views, views
+from openhall.news import console_views as news_views
 
 app_name = "console"
 urlpatterns = [
@@ -36,4 +37,16 @@ urlpatterns = [
     path("c/<int:center_id>/staff/", views.staff, name="staff"),
     path("c/<int:center_id>/audit/", views.audit, name="audit"),
     *bookings_urls.urlpatterns,
+    path("c/<int:center_id>/news/", news_views.article_list, name="articles"),
+    path("c/<int:center_id>/news/new/", news_views.article_new, name="article_new"),
+    path("c/<int:center_id>/news/<int:article_id>/", news_views.article_edit, name="article"),
+    *(
+        path(
+            f"c/<int:center_id>/news/<int:article_id>/{action}/",
+            news_views.article_action,
+            {"action": action},
+            name=f"article_{action}",
+        )
+        for action in ("submit", "publish", "return", "withdraw")
+    ),
 ]

@@ -27,6 +27,7 @@ def objects_of(center_a, center_b):
             "series_id": factories.BookingFactory(center=center, series=True).series_id,
             "space_id": factories.SpaceFactory(center=center).pk,
             "photo_id": factories.SpacePhotoFactory(space__center=center).pk,
+            "article_id": factories.ArticleFactory(center=center).pk,
         }
 
     return make
