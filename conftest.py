@@ -34,6 +34,11 @@ def _isolated_cache():
 
 
 @pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_directory(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 costs ~0.3 s a user on purpose; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

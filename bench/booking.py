@@ -186,7 +186,7 @@ def storm_wrk(servers: "Servers", fixture: dict, clients: int) -> dict:
     day0 = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
     env = {
         **os.environ,
-        "TOKEN": fixture["tokens"][0],
+        "TOKENS": ",".join(fixture["tokens"]),
         "SPACES": ",".join(map(str, fixture["spaces"])),
         "DAY0": str(int(day0.timestamp())),
     }
@@ -237,6 +237,51 @@ def storm_wrk(servers: "Servers", fixture: dict, clients: int) -> dict:
     }
 
 
+def reads_wrk(servers: "Servers", path: str, token: str, clients: int) -> dict:
+    """GET `path` with wrk: one connection per client, spread over the servers like the storm."""
+    per_server = max(1, clients // len(servers.bases))
+    bases = servers.bases[: max(1, min(len(servers.bases), clients))]
+    runs = [
+        subprocess.Popen(  # noqa: S603
+            [
+                "wrk",
+                "-t1",
+                f"-c{per_server}",
+                f"-d{STORM_SECONDS // 2}s",
+                "--timeout",
+                "10s",
+                "-H",
+                f"Authorization: Bearer {token}",
+                "-s",
+                str(ROOT / "bench" / "get.lua"),
+                base + path,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for base in bases
+    ]
+    results = []
+    for run in runs:
+        out, _ = run.communicate(timeout=STORM_SECONDS + 60)
+        line = next(line for line in out.splitlines() if line.startswith("RESULT "))
+        results.append(json.loads(line.removeprefix("RESULT ")))
+    seconds = max(r["seconds"] for r in results)
+    requests = sum(r["requests"] for r in results)
+    return {
+        "driver": "wrk",
+        "path": path,
+        "concurrency": per_server * len(runs),
+        "requests": requests,
+        "errors": sum(r["errors"] for r in results),
+        "throughput_rps": round(requests / seconds, 1),
+        "p50_ms": max(r["p50_ms"] for r in results),
+        "p95_ms": max(r["p95_ms"] for r in results),
+        "p99_ms": max(r["p99_ms"] for r in results),
+    }
+
+
 OVERLAPS_SQL = """
 SELECT count(*) FROM bookings_bookingclaim a JOIN bookings_bookingclaim b
   ON a.unit_id = b.unit_id AND a.id < b.id AND a.live AND b.live
@@ -281,12 +326,14 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "DATABASE_URL": f"{PG}/{db}",
         "DB_CONN_MAX_AGE": "0",  # under ASGI, persistent connections pile up per thread
+        # As in production (docs/deployment.md): the task queue and cache on Redis, not SQLite.
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
     }
     report = {
         "benchmark": "booking",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": "postgresql",
-        "server": f"{WEB_WORKERS} uvicorn processes on their own ports (storm); one process (availability); DEBUG=false",
+        "server": f"{WEB_WORKERS} uvicorn processes on their own ports, clients spread over them; DEBUG=false",
         "machine": {"cpus": os.cpu_count()},
     }
     try:
@@ -329,7 +376,11 @@ def main() -> None:
                 f"/api/v1/centers/{fixture['center']}/free-spaces?start={start}&end={end}",
             ):
                 for clients in (1, 8):
-                    result = run_scenario(servers.base(0), path, token, clients)
+                    result = (
+                        reads_wrk(servers, path, fixture["tokens"][0], clients)
+                        if shutil.which("wrk")
+                        else run_scenario(servers.base(0), path, token, clients)
+                    )
                     report["availability"].append(result)
                     print(
                         f"{path.split('?')[0]:<45} c={clients} {result['throughput_rps']} req/s p50 {result['p50_ms']} "

@@ -1,6 +1,9 @@
 -- wrk script for the booking storm: POST /api/v1/bookings, half aimed at slots everyone wants.
--- Environment: TOKEN (bearer), SPACES ("1,2,3"), DAY0 (epoch seconds of a future midnight UTC).
-local token = os.getenv("TOKEN")
+-- Environment: TOKENS (bearer tokens of different residents, "a,b,c"), SPACES ("1,2,3"), DAY0
+-- (epoch seconds of a future midnight UTC). Each request comes from a random resident: one
+-- person's requests queue behind each other on their quota lock, as they should.
+local tokens = {}
+for t in string.gmatch(os.getenv("TOKENS"), "[^,]+") do tokens[#tokens + 1] = t end
 local day0 = tonumber(os.getenv("DAY0"))
 local spaces = {}
 for id in string.gmatch(os.getenv("SPACES"), "%d+") do spaces[#spaces + 1] = tonumber(id) end
@@ -30,7 +33,7 @@ request = function()
     '{"space_id": %d, "start": "%s", "end": "%s", "title": "压测", "purpose": "team", "attendees": 5}',
     space, os.date("!%Y-%m-%dT%H:%M:%S+00:00", start), os.date("!%Y-%m-%dT%H:%M:%S+00:00", start + 3600))
   return wrk.format("POST", "/api/v1/bookings",
-    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. tokens[math.random(1, #tokens)]}, body)
 end
 
 response = function(status, headers, body)

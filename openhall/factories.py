@@ -7,7 +7,8 @@ import factory
 from openhall.accounts.models import Enterprise, Team, TeamMembership, User
 from openhall.accounts.validators import uscc_check_char
 from openhall.core.models import Center, District, StaffMembership, StaffRole, Street
-from openhall.venues.models import Space
+from openhall.news.models import Article
+from openhall.venues.models import Space, SpacePhoto
 
 _mobiles = itertools.count(13700000000)
 _uscc = itertools.count(1)
@@ -80,6 +81,25 @@ class SpaceFactory(factory.django.DjangoModelFactory):
     center = factory.SubFactory(CenterFactory)
     name = factory.Sequence(lambda n: f"活动室{n}")
     capacity = 20
+
+
+class SpacePhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SpacePhoto
+
+    space = factory.SubFactory(SpaceFactory)
+    image = factory.django.ImageField(width=32, height=24, format="JPEG")
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+
+    center = factory.SubFactory(CenterFactory)
+    column = "notices"
+    title = factory.Sequence(lambda n: f"通知{n}")
+    body = "<p>内容</p>"
+    author = factory.SubFactory(UserFactory)
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "openhall.bookings",
     "openhall.notifications",
     "openhall.wechat",
+    "openhall.news",
     "openhall.portal",
     "openhall.console",
     "django.contrib.admin",
@@ -223,6 +224,10 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing root before collectstatic
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# News articles need the street's content reviewer, not only the center admin, to publish.
+OPENHALL_NEWS_STREET_REVIEW = envbool("OPENHALL_NEWS_STREET_REVIEW", "false")
+# Uploads are public photos (spaces, activities); nginx should serve them in production.
+OPENHALL_SERVE_MEDIA = envbool("OPENHALL_SERVE_MEDIA", "true")
 WHITENOISE_USE_FINDERS = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -240,7 +245,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"huey": {"level": "WARNING"}},
+    # django.request logs every 4xx as a warning; a 409 "slot taken" is an ordinary answer, and
+    # under a booking rush those lines cost more than the answers. Errors (5xx) still log.
+    "loggers": {"huey": {"level": "WARNING"}, "django.request": {"level": "ERROR"}},
 }
 
 # --- OpenHall --------------------------------------------------------------------------------

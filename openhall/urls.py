@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.static import serve
 
 from openhall.api import api
 from openhall.core import views as core_views
@@ -12,8 +14,14 @@ urlpatterns = [
     path("console/", include("openhall.console.urls")),
     path("django-admin/", admin.site.urls),
     path("wechat/", include("openhall.wechat.urls")),
+    path("news/", include("openhall.news.urls")),
     path("", include("openhall.portal.urls")),
 ]
+if settings.OPENHALL_SERVE_MEDIA:
+    # Only under MEDIA_ROOT (serve() refuses paths that leave it); nginx does it faster.
+    urlpatterns.insert(
+        0, re_path(r"^media/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )
 
 handler404 = "openhall.core.views.not_found"
 handler500 = "openhall.core.views.server_error"

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
@@ -274,15 +274,43 @@ def create_series(request: HttpRequest, payload: SeriesIn):
     summary="Cancel the rest of a series",
 )
 def cancel_series(request: HttpRequest, series_id: int, payload: ReasonIn | None = None):
+    return services.booking_series_cancel(
+        series=_visible_series(request.user, series_id),
+        by=request.user,
+        reason=payload.reason if payload else "",
+    )
+
+
+class SeriesRescheduleIn(Schema):
+    start_time: time = Field(description="new local start time of every remaining date, HH:MM")
+    end_time: time
+    from_: datetime | None = Field(
+        None, alias="from", description="move the dates from this one on (default: from now)"
+    )
+
+
+def _visible_series(user: User, series_id: int) -> BookingSeries:
     visible = BookingSeries.objects.filter(
-        Q(booker=request.user)
-        | Q(center__in=permissions.centers_for(request.user, Perm.VIEW_CENTER))
+        Q(booker=user) | Q(center__in=permissions.centers_for(user, Perm.VIEW_CENTER))
     )
     series = visible.filter(pk=series_id).first()
     if series is None:
         raise Http404
-    return services.booking_series_cancel(
-        series=series, by=request.user, reason=payload.reason if payload else ""
+    return series
+
+
+@router.post(
+    "/booking-series/{series_id}/reschedule",
+    response=list[BookingOut],
+    summary="Move the rest of a series to new times",
+)
+def reschedule_series(request: HttpRequest, series_id: int, payload: SeriesRescheduleIn):
+    return services.booking_series_reschedule(
+        series=_visible_series(request.user, series_id),
+        by=request.user,
+        start_time=payload.start_time,
+        end_time=payload.end_time,
+        from_start=payload.from_,
     )
 
 

@@ -9,14 +9,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from openhall.accounts.models import Enterprise, EnterpriseMembership, Team, TeamMembership, User
 from openhall.core import permissions
 from openhall.core.permissions import Perm
-from openhall.venues.models import BookerKind, Closure, OpeningHours, Purpose, Space
-from openhall.venues.rules import MAX_CLAIM_MINUTES, EffectiveRules, effective_rules, space_ancestry
+from openhall.venues.models import BookerKind, Purpose, Space
+from openhall.venues.rules import (
+    MAX_CLAIM_MINUTES,
+    CenterSetup,
+    EffectiveRules,
+    center_setup,
+    effective_rules,
+    space_ancestry,
+)
 
 WEEKDAYS = "一二三四五六日"
 
@@ -76,12 +82,14 @@ def check_booking(
     now: datetime | None = None,
     exclude_booking_id: int | None = None,
     rules: EffectiveRules | None = None,
+    setup: CenterSetup | None = None,
     skip: frozenset[str] = frozenset(),
 ) -> list[RuleViolation]:
     """All the rules this booking breaks (empty when it may be made), except the codes in `skip`
     (later dates of a series do not count against the active-booking quota)."""
     now = now or timezone.now()
-    rules = rules or effective_rules(space)
+    setup = setup or center_setup(space.center_id)
+    rules = rules or effective_rules(space, setup)
     refusals: list[RuleViolation] = []
 
     def refuse(code: str, message: str) -> None:
@@ -131,8 +139,8 @@ def check_booking(
     if start > now + timedelta(days=rules.max_days_ahead):
         refuse("too_far_ahead", f"最多可以提前 {rules.max_days_ahead} 天预约。")
 
-    refusals.extend(_check_hours(space=space, start=start, end=end, rules=rules))
-    refusals.extend(_check_closures(space=space, start=start, end=end))
+    refusals.extend(_check_hours(space=space, start=start, end=end, rules=rules, setup=setup))
+    refusals.extend(_check_closures(space=space, start=start, end=end, setup=setup))
     refusals.extend(
         _check_quotas(
             space=space,
@@ -154,9 +162,9 @@ def check_booking(
 
 
 def _check_hours(
-    *, space: Space, start: datetime, end: datetime, rules: EffectiveRules
+    *, space: Space, start: datetime, end: datetime, rules: EffectiveRules, setup: CenterSetup
 ) -> list[RuleViolation]:
-    hours = {h.weekday: h for h in OpeningHours.objects.filter(center_id=space.center_id)}
+    hours = setup.hours
     if not hours:
         return []  # a center that has not set opening hours is open around the clock
     local_start, local_end = timezone.localtime(start), timezone.localtime(end)
@@ -192,15 +200,18 @@ def _check_hours(
     return []
 
 
-def _check_closures(*, space: Space, start: datetime, end: datetime) -> list[RuleViolation]:
-    related = [s.pk for s in space_ancestry(space)] + list(
-        Space.objects.filter(parent=space).values_list("pk", flat=True)
-    )
-    closure = (
-        Closure.objects.filter(center_id=space.center_id, start__lt=end, end__gt=start)
-        .filter(Q(space__isnull=True) | Q(space_id__in=related))
-        .order_by("start")
-        .first()
+def _check_closures(
+    *, space: Space, start: datetime, end: datetime, setup: CenterSetup
+) -> list[RuleViolation]:
+    related = {s.pk for s in space_ancestry(space, setup)}
+    related.update(child.pk for child in setup.children.get(space.pk, []))
+    closure = next(
+        (
+            c
+            for c in setup.closures  # ordered by start
+            if c.start < end and c.end > start and (c.space_id is None or c.space_id in related)
+        ),
+        None,
     )
     if closure is None:
         return []

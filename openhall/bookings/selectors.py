@@ -9,8 +9,8 @@ from django.utils import timezone
 from openhall.bookings.models import Booking, BookingClaim
 from openhall.bookings.services import overlapping_claims
 from openhall.core.models import Center
-from openhall.venues.models import OpeningHours, Space
-from openhall.venues.rules import leaf_units, leaf_units_of_center
+from openhall.venues.models import Space
+from openhall.venues.rules import center_setup, leaf_units
 from openhall.venues.selectors import space_tree
 
 
@@ -27,7 +27,7 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def opening_window(center: Center, day: date) -> Interval | None:
     """The part of `day` the center is open (all day if it has set no hours)."""
-    hours = list(OpeningHours.objects.filter(center=center))
+    hours = list(center_setup(center.pk).hours.values())
     day_start, day_end = local_day_bounds(day)
     if not hours:
         return Interval(day_start, day_end)
@@ -81,23 +81,20 @@ def free_spaces(
     *, center: Center, start: datetime, end: datetime, attendees: int = 0
 ) -> list[Space]:
     """Every bookable space with nothing booked over [start, end) (time first, then the room)."""
-    spaces = list(
-        Space.objects.filter(center=center, is_bookable=True)
-        .select_related("parent")
-        .order_by("sort_order", "pk")
-    )
-    leaves = leaf_units_of_center(center.pk)
-    units_of = {s.pk: [u.pk for u in leaves[s.pk]] for s in spaces}
-    all_units = {u for units in units_of.values() for u in units}
+    setup = center_setup(center.pk)
+    # A subquery, not a list of ids: a center's units go to the database as one join however
+    # many rooms it has, and the (unit, start) index is probed once per unit.
+    units = Space.objects.filter(center_id=center.pk).values("pk")
     busy = set(
-        overlapping_claims(unit_ids=list(all_units), start=start, end=end).values_list(
-            "unit_id", flat=True
-        )
+        overlapping_claims(unit_ids=units, start=start, end=end).values_list("unit_id", flat=True)
+    )
+    spaces = sorted(
+        (s for s in setup.spaces.values() if s.is_bookable), key=lambda s: (s.sort_order, s.pk)
     )
     return [
         s
         for s in spaces
-        if not busy.intersection(units_of[s.pk])
+        if busy.isdisjoint(u.pk for u in setup.leaves[s.pk])
         and (not attendees or not s.capacity or s.capacity >= attendees)
     ]
 
@@ -147,6 +144,27 @@ def day_calendar(*, center: Center, day: date) -> list[dict]:
             rows.append(
                 {"space": space, "bookings": [b for b in bookings if b.space_id == space.pk]}
             )
+    return rows
+
+
+def week_calendar(*, center: Center, monday: date) -> list[dict]:
+    """Rows of the staff week calendar: each space with its bookings on each of seven days."""
+    week_start, _ = local_day_bounds(monday)
+    _, week_end = local_day_bounds(monday + timedelta(days=6))
+    bookings = list(
+        bookings_for(centers=Center.objects.filter(pk=center.pk), since=week_start, until=week_end)
+        .filter(status__in=[*Booking.LIVE, Booking.Status.COMPLETED, Booking.Status.NO_SHOW])
+        .order_by("start")
+    )
+    rows = []
+    for room in space_tree(center=center):
+        for space in (room, *room.children.all()):
+            days: list[list[Booking]] = [[] for _ in range(7)]
+            for booking in bookings:
+                if booking.space_id == space.pk:
+                    offset = (timezone.localtime(booking.start).date() - monday).days
+                    days[min(max(offset, 0), 6)].append(booking)
+            rows.append({"space": space, "days": days})
     return rows
 
 

@@ -8,7 +8,7 @@ exclusion constraint (PostgreSQL) stays a last line that no other code path can 
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from dateutil.rrule import rrulestr
 from django.conf import settings
@@ -25,9 +25,12 @@ from openhall.core.audit import audit_record, snapshot
 from openhall.core.events import publish_on_commit
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
-from openhall.venues.rules import MAX_CLAIM_MINUTES, effective_rules, leaf_units
+from openhall.venues.rules import MAX_CLAIM_MINUTES, center_setup, effective_rules, leaf_units
 
-CLAIM_LOCK_CLASS = 7301  # first key of pg_advisory_xact_lock(int, int): "booking claims"
+# First keys of pg_advisory_xact_lock(int, int); the second is the unit, user or team id.
+CLAIM_LOCK_CLASS = 7301  # "booking claims on this unit"
+BOOKER_QUOTA_LOCK_CLASS = 7302  # "active bookings of this person"
+TEAM_QUOTA_LOCK_CLASS = 7303  # "active bookings of this team"
 MAX_SERIES_OCCURRENCES = 200
 QUOTA = frozenset({"too_many_active"})  # a series counts once against the active-booking quota
 AUDITED_FIELDS = [
@@ -79,11 +82,28 @@ class InvalidTransition(Exception):
 # --- claims ------------------------------------------------------------------------------------
 
 
-def lock_units(unit_ids: list[int]) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for unit_id in sorted(set(unit_ids)):
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_CLASS, unit_id])
+def lock_units(unit_ids: list[int], *, booker: User | None = None, team: Team | None = None):
+    """Take the claim lock of each unit and, when a booker is given, the lock of their quota of
+    active bookings (the team's for a team booking), so two requests of one person for two
+    different rooms cannot both slip under the limit. All keys in one ascending order, so no two
+    writers ever wait on each other in a cycle; one round trip however many."""
+    if connection.vendor != "postgresql":
+        return
+    keys = {(CLAIM_LOCK_CLASS, unit_id) for unit_id in unit_ids}
+    if team is not None:
+        keys.add((TEAM_QUOTA_LOCK_CLASS, team.pk))
+    elif booker is not None:
+        keys.add((BOOKER_QUOTA_LOCK_CLASS, booker.pk))
+    if not keys:
+        return
+    classes, ids = zip(*sorted(keys), strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(k, v) FROM ("
+            "  SELECT k, v FROM unnest(%s::int[], %s::int[]) AS t(k, v) ORDER BY k, v OFFSET 0"
+            ") AS in_order",
+            [list(classes), list(ids)],
+        )
 
 
 def overlapping_claims(
@@ -106,20 +126,25 @@ def overlapping_claims(
 def _conflicts(
     *, units: list[Space], start: datetime, end: datetime, buffer: int, exclude_booking_id=None
 ) -> list[Conflict]:
-    claims = overlapping_claims(
-        unit_ids=[u.pk for u in units],
-        start=start,
-        end=end + timedelta(minutes=buffer),
-        exclude_booking_id=exclude_booking_id,
-    ).select_related("booking__space")
+    # Plain values, not model instances: this runs on every request and is usually empty.
+    rows = (
+        overlapping_claims(
+            unit_ids=[u.pk for u in units],
+            start=start,
+            end=end + timedelta(minutes=buffer),
+            exclude_booking_id=exclude_booking_id,
+        )
+        .order_by("start")
+        .values_list("booking_id", "booking__space_id", "booking__start", "booking__end")
+    )
     seen, conflicts = set(), []
-    for claim in claims.order_by("start"):
-        if claim.booking_id in seen:
+    for booking_id, space_id, booked_start, booked_end in rows:
+        if booking_id in seen:
             continue
-        seen.add(claim.booking_id)
-        b = claim.booking
+        seen.add(booking_id)
+        space = Space.objects.get(pk=space_id)  # only on the refusal path
         conflicts.append(
-            Conflict(space_id=b.space_id, space=str(b.space), start=b.start, end=b.end)
+            Conflict(space_id=space_id, space=str(space), start=booked_start, end=booked_end)
         )
     return conflicts
 
@@ -127,7 +152,9 @@ def _conflicts(
 def _write_claims(booking: Booking, units: list[Space], buffer: int) -> None:
     claim_end = booking.end + timedelta(minutes=buffer)
     try:
-        with transaction.atomic():
+        # No savepoint (two round trips per booking): this can only fail on a path that skipped
+        # the unit locks, and then the whole transaction is lost anyway.
+        with transaction.atomic(savepoint=False):
             BookingClaim.objects.bulk_create(
                 BookingClaim(booking=booking, unit=u, start=booking.start, end=claim_end)
                 for u in units
@@ -213,9 +240,10 @@ def _create_booking(
     title = (title or "").strip()
     if not title:
         raise BookingRefused([RuleViolation("title_required", "请填写活动名称。")])
-    rules = effective_rules(space)
-    units = leaf_units(space)
-    lock_units([u.pk for u in units])
+    setup = center_setup(space.center_id)
+    rules = effective_rules(space, setup)
+    units = leaf_units(space, setup)
+    lock_units([u.pk for u in units], booker=booker, team=team)
     violations = check_booking(
         space=space,
         start=start,
@@ -227,6 +255,7 @@ def _create_booking(
         enterprise=enterprise,
         now=now,
         rules=rules,
+        setup=setup,
         skip=frozenset() if check_quota else QUOTA,
     )
     if violations:
@@ -509,8 +538,9 @@ def series_preview(
 ) -> list[Occurrence]:
     """Each date of the series with the reason it cannot be booked, if any, before submitting."""
     now = now or timezone.now()
-    rules = effective_rules(space)
-    units = leaf_units(space)
+    setup = center_setup(space.center_id)
+    rules = effective_rules(space, setup)
+    units = leaf_units(space, setup)
     result = []
     for index, (s, e) in enumerate(series_occurrences(start=start, end=end, rrule=rrule)):
         violations = check_booking(
@@ -524,6 +554,7 @@ def series_preview(
             enterprise=enterprise,
             now=now,
             rules=rules,
+            setup=setup,
             skip=QUOTA if index else frozenset(),
         )
         problem = "；".join(v.message for v in violations)
@@ -624,6 +655,39 @@ def booking_series_cancel(
     ]
 
 
+@transaction.atomic
+def booking_series_reschedule(
+    *,
+    series: BookingSeries,
+    by: User,
+    start_time: time,
+    end_time: time,
+    from_start: datetime | None = None,
+    now: datetime | None = None,
+) -> list[Booking]:
+    """Move every remaining date of a series (from `from_start` on: "this and the rest") to new
+    local times on the same dates — the dance team now meets 19:30–21:30. All dates move or none
+    does: the first date that cannot move is named and nothing changes."""
+    now = now or timezone.now()
+    if start_time >= end_time:
+        raise BookingRefused([RuleViolation("invalid_time", "结束时间必须晚于开始时间。")])
+    bookings = series.bookings.filter(
+        status__in=(Booking.Status.REQUESTED, Booking.Status.APPROVED), start__gte=from_start or now
+    ).order_by("start")
+    moved = []
+    for booking in bookings:
+        day = timezone.localtime(booking.start).date()
+        start = timezone.make_aware(datetime.combine(day, start_time))
+        end = timezone.make_aware(datetime.combine(day, end_time))
+        try:
+            moved.append(booking_reschedule(booking=booking, by=by, start=start, end=end, now=now))
+        except BookingRefused as refused:
+            raise BookingRefused(
+                [RuleViolation(v.code, f"{day:%m-%d}：{v.message}") for v in refused.violations]
+            ) from refused
+    return moved
+
+
 def booking_series_approve(*, series: BookingSeries, by: User) -> list[Booking]:
     return [
         booking_approve(booking=b, by=by)
@@ -659,13 +723,14 @@ def booking_reschedule(
     target = space or booking.space
     if target.center_id != booking.center_id:
         raise InvalidTransition("只能改到同一中心的场地。", code="other_center")
-    old_rules = effective_rules(booking.space)
+    setup = center_setup(booking.center_id)
+    old_rules = effective_rules(booking.space, setup)
     if not staff and now > booking.start - timedelta(minutes=old_rules.cancel_deadline_minutes):
         raise InvalidTransition(
             "已过修改截止时间，如需调整请联系中心工作人员。", code="cancel_deadline_passed"
         )
-    rules = effective_rules(target)
-    units = leaf_units(target)
+    rules = effective_rules(target, setup)
+    units = leaf_units(target, setup)
     lock_units([u.pk for u in units] + list(booking.claims.values_list("unit_id", flat=True)))
     violations = check_booking(
         space=target,
@@ -678,6 +743,7 @@ def booking_reschedule(
         enterprise=booking.enterprise,
         now=now,
         rules=rules,
+        setup=setup,
         exclude_booking_id=booking.pk,
     )
     if violations:

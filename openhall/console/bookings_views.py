@@ -57,6 +57,8 @@ def _day_from(request) -> date:
 @center_view(Perm.VIEW_CENTER)
 def calendar(request):
     day = _day_from(request)
+    if request.GET.get("view") == "week":
+        return _week_calendar(request, day)
     rows = selectors.day_calendar(center=request.center, day=day)
     window = selectors.opening_window(request.center, day)
     first_hour = timezone.localtime(window.start).hour if window else 8
@@ -86,6 +88,21 @@ def calendar(request):
         "closed": window is None,
     }
     return render(request, "console/bookings/calendar.html", context)
+
+
+def _week_calendar(request, day):
+    monday = day - timedelta(days=day.weekday())
+    days = [monday + timedelta(days=n) for n in range(7)]
+    context = {
+        "day": day,
+        "days": days,
+        "today": timezone.localdate(),
+        "prev": monday - timedelta(days=7),
+        "next": monday + timedelta(days=7),
+        "rows": selectors.week_calendar(center=request.center, monday=monday),
+        "nav": "calendar",
+    }
+    return render(request, "console/bookings/calendar_week.html", context)
 
 
 @center_view(Perm.VIEW_CENTER)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from openhall.console import bookings_urls, broadcast_urls, views
+from openhall.console import bookings_urls, broadcast_urls, spaces_views, views
+from openhall.news import console_views as news_views
 
 app_name = "console"
 urlpatterns = [
@@ -8,6 +9,18 @@ urlpatterns = [
     path("login/", views.console_login, name="login"),
     path("c/<int:center_id>/", views.center_home, name="center"),
     path("c/<int:center_id>/spaces/", views.spaces, name="spaces"),
+    path("c/<int:center_id>/spaces/new/", spaces_views.space_edit, name="space_new"),
+    path("c/<int:center_id>/spaces/<int:space_id>/", spaces_views.space_edit, name="space"),
+    path(
+        "c/<int:center_id>/spaces/<int:space_id>/photos/",
+        spaces_views.space_photo_add,
+        name="space_photo_add",
+    ),
+    path(
+        "c/<int:center_id>/space-photos/<int:photo_id>/delete/",
+        spaces_views.space_photo_delete,
+        name="space_photo_delete",
+    ),
     path("c/<int:center_id>/teams/", views.teams, name="teams"),
     path("c/<int:center_id>/teams/<int:team_id>/", views.team_detail, name="team"),
     path("c/<int:center_id>/enterprises/", views.enterprises, name="enterprises"),
@@ -25,4 +38,16 @@ urlpatterns = [
     path("c/<int:center_id>/audit/", views.audit, name="audit"),
     *bookings_urls.urlpatterns,
     *broadcast_urls.urlpatterns,
+    path("c/<int:center_id>/news/", news_views.article_list, name="articles"),
+    path("c/<int:center_id>/news/new/", news_views.article_new, name="article_new"),
+    path("c/<int:center_id>/news/<int:article_id>/", news_views.article_edit, name="article"),
+    *(
+        path(
+            f"c/<int:center_id>/news/<int:article_id>/{action}/",
+            news_views.article_action,
+            {"action": action},
+            name=f"article_{action}",
+        )
+        for action in ("submit", "publish", "return", "withdraw")
+    ),
 ]

@@ -63,7 +63,12 @@ def spaces(request):
     rooms = list(space_tree(center=request.center))
     for space in [*rooms, *(zone for room in rooms for zone in room.children.all())]:
         space.feed_url = space_feed_url(request, space)
-    context = {"rooms": rooms, "nav": "spaces", "with_feeds": True}
+    context = {
+        "rooms": rooms,
+        "nav": "spaces",
+        "with_feeds": True,
+        "can_manage": Perm.MANAGE_CENTER in request.center_perms,
+    }
     return render(request, "console/spaces.html", context)
 
 

@@ -1,5 +1,7 @@
 """Tenancy (District → Street → Center), staff memberships and the audit log."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -38,6 +40,10 @@ class Street(models.Model):
         return f"{self.district.name} {self.name}"
 
 
+def new_setup_token() -> str:
+    return uuid.uuid4().hex
+
+
 class Center(models.Model):
     street = models.ForeignKey(
         Street, models.PROTECT, related_name="centers", verbose_name=_("street")
@@ -51,6 +57,10 @@ class Center(models.Model):
     introduction = models.TextField(_("introduction"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Replaced by every change to the center's spaces, rules, hours or closures, so each process
+    # can keep them in memory (venues.rules.center_setup). Random, not a counter: a rolled-back
+    # change must never hand its number to a different later change.
+    setup_token = models.CharField(max_length=32, default=new_setup_token, editable=False)
 
     class Meta:
         verbose_name = _("center")

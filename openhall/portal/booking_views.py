@@ -151,10 +151,103 @@ def space_day(request, space_id):
         "days": _day_chips(day),
         "form": form,
         "availability": selectors.availability(space=space, day=day),
+        "photos": space.photos.all()[:6],
         "rules": effective_rules(space),
         "times": _times(),
     }
     return render(request, "portal/book_space.html", context)
+
+
+WEEKDAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+SERIES_WEEKS_SHOWN = 8
+
+
+class SeriesForm(BookingForm):
+    """A booking that repeats every week on chosen weekdays (the dance team: Tue and Thu)."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Every week on"),
+        coerce=int,
+        choices=[(n, f"周{name}") for n, name in enumerate("一二三四五六日")],
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "weekday-box"}),
+    )
+    first_day = forms.DateField(
+        label=gettext_lazy("First day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    last_day = forms.DateField(
+        label=gettext_lazy("Last day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last and last < first:
+            self.add_error("last_day", _("The last day must not be before the first day."))
+        return data
+
+    def rrule(self) -> str:
+        days = ",".join(WEEKDAY_CODES[n] for n in sorted(self.cleaned_data["weekdays"]))
+        return f"FREQ=WEEKLY;BYDAY={days};UNTIL={self.cleaned_data['last_day']:%Y%m%d}T235959"
+
+
+def space_series(request, space_id):
+    """Book the same times every week: list every date and what stands in its way, then book
+    the free dates in one go (the busy ones are skipped and shown)."""
+    space = get_object_or_404(
+        Space.objects.select_related("center", "parent"), pk=space_id, center__is_active=True
+    )
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('portal:login')}?next={request.path}")
+    first = _day(request.GET.get("date"))
+    form = SeriesForm(
+        request.user,
+        request.POST or None,
+        initial={
+            "start": "19:00",
+            "end": "21:00",
+            "weekdays": [first.weekday()],
+            "first_day": first,
+            "last_day": first + timedelta(weeks=SERIES_WEEKS_SHOWN),
+        },
+    )
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        args = {
+            "space": space,
+            "booker": request.user,
+            "start": timezone.make_aware(datetime.combine(data["first_day"], data["start"])),
+            "end": timezone.make_aware(datetime.combine(data["first_day"], data["end"])),
+            "rrule": form.rrule(),
+            "purpose": data["purpose"],
+            "attendees": data["attendees"],
+            "team": form.teams.get(data.get("team")),
+        }
+        try:
+            if request.POST.get("action") == "confirm":
+                _series, created, skipped = services.booking_series_create(
+                    **args, by=request.user, title=data["title"], skip_conflicts=True
+                )
+                messages.success(
+                    request,
+                    _("%(booked)d dates requested, %(skipped)d skipped.")
+                    % {"booked": len(created), "skipped": len(skipped)},
+                )
+                return redirect("portal:my_bookings")
+            preview = services.series_preview(**args)
+        except (services.BookingRefused, services.BookingConflict) as exc:
+            form.add_error(None, str(exc))
+    context = {
+        "tab": "services",
+        "space": space,
+        "form": form,
+        "preview": preview,
+        "bookable": sum(1 for o in preview or [] if not o.problem),
+        "times": _times(),
+    }
+    return render(request, "portal/book_series.html", context)
 
 
 def find(request):
@@ -253,6 +346,30 @@ def booking_cancel(request, booking_id):
     except services.InvalidTransition as exc:
         messages.error(request, str(exc))
     return redirect("portal:booking", booking_id=booking.pk)
+
+
+@require_POST
+@login_required
+def series_cancel(request, booking_id):
+    """Cancel this date of a series and every later one."""
+    booking = get_object_or_404(
+        Booking.objects.select_related("series"),
+        pk=booking_id,
+        booker=request.user,
+        series__isnull=False,
+    )
+    try:
+        cancelled = services.booking_series_cancel(
+            series=booking.series,
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+            from_start=booking.start,
+        )
+    except services.InvalidTransition as exc:
+        messages.error(request, str(exc))
+        return redirect("portal:booking", booking_id=booking.pk)
+    messages.success(request, _("%(count)d dates cancelled.") % {"count": len(cancelled)})
+    return redirect("portal:my_bookings")
 
 
 @login_required

@@ -27,7 +27,8 @@ def service_entries() -> list[ServiceEntry]:
         ServiceEntry(_("Report an issue"), "✎", None),
         ServiceEntry(_("Ask us"), "?", None),
         ServiceEntry(_("Enterprise board"), "⌘", None),
-        ServiceEntry(_("Notices"), "✉", None),
+        ServiceEntry(_("Notices"), "✉", reverse("news:column", args=["notices"])),
+        ServiceEntry(_("How-to guides"), "☰", reverse("news:column", args=["guides"])),
     ]
 
 

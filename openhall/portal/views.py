@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openhall.accounts.forms import MobileLoginForm
+from openhall.news import selectors as news_selectors
 from openhall.notifications.models import Message
 from openhall.notifications.services import messages_mark_read
 from openhall.portal import selectors
@@ -27,6 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "rooms": space_tree(center=center) if center else [],
             "services": selectors.service_entries(),
             "other_centers": center and selectors.active_centers().exclude(pk=center.pk).exists(),
+            "notices": news_selectors.published(center=center)[:3] if center else [],
         },
     )
 

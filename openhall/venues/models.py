@@ -4,6 +4,8 @@ The booking issue grows this app (opening hours, closures, rules); the foundatio
 tree so a center can be described and shown.
 """
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +58,34 @@ class Space(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parent.name} · {self.name}" if self.parent_id else self.name
+
+
+def space_photo_path(photo: "SpacePhoto", filename: str) -> str:
+    # A random name: the uploader's file name can carry personal data and collide.
+    return f"spaces/{photo.space.center_id}/{uuid.uuid4().hex}.jpg"
+
+
+class SpacePhoto(models.Model):
+    """A photo residents see before booking. Stored re-encoded (venues.services.space_photo_add):
+    at most 1600 px, JPEG, without EXIF (no phone model, no GPS position of whoever took it)."""
+
+    space = models.ForeignKey(Space, models.CASCADE, related_name="photos", verbose_name=_("space"))
+    image = models.ImageField(
+        _("photo"), upload_to=space_photo_path, width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    caption = models.CharField(_("caption"), max_length=100, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("space photo")
+        verbose_name_plural = _("space photos")
+        ordering = ["space", "sort_order", "pk"]
+
+    def __str__(self) -> str:
+        return self.caption or str(self.space)
 
 
 class Purpose(models.TextChoices):

@@ -1,4 +1,5 @@
-"""Writes for venues: booking rules, opening hours and closures, each checked and audited."""
+"""Writes for venues: spaces and their photos, booking rules, opening hours and closures, each
+checked and audited."""
 
 from datetime import datetime, time
 
@@ -7,9 +8,10 @@ from django.db import transaction
 
 from openhall.core import permissions
 from openhall.core.audit import audit_record, snapshot
+from openhall.core.images import reencoded_jpeg
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
-from openhall.venues.models import BookingRule, Closure, OpeningHours, Space
+from openhall.venues.models import BookingRule, Closure, OpeningHours, Space, SpacePhoto
 from openhall.venues.rules import RULE_FIELDS
 
 HOURS_FIELDS = ["opens", "closes", "staffed_from", "staffed_until"]
@@ -114,3 +116,96 @@ def closure_create(
         after=snapshot(closure, ["space", "start", "end", "reason"]),
     )
     return closure
+
+
+# --- spaces and their photos -------------------------------------------------------------------
+
+SPACE_FIELDS = [
+    "name",
+    "capacity",
+    "area_m2",
+    "location",
+    "equipment",
+    "description",
+    "is_bookable",
+    "sort_order",
+]
+PHOTO_MAX_SIDE = 1600
+PHOTOS_PER_SPACE = 12
+
+
+@transaction.atomic
+def space_save(
+    *, center: Center, values: dict, by, space: Space | None = None, parent: Space | None = None
+) -> Space:
+    """Create a room (no parent), a zone of a room (parent), or change one. Two levels only: the
+    booking claims treat a room's zones as its units, and a zone has no parts of its own."""
+    permissions.require_center_perm(by, center, Perm.MANAGE_CENTER)
+    if space is not None and space.center_id != center.pk:
+        raise ValidationError("场地不属于该中心。", code="other_center")
+    if parent is not None and (parent.center_id != center.pk or parent.parent_id is not None):
+        raise ValidationError("分区只能建在本中心的房间下。", code="invalid_parent")
+    name = (values.get("name") or "").strip()
+    if not name:
+        raise ValidationError("请填写名称。", code="name_required")
+    siblings = Space.objects.filter(
+        center=center, parent=parent if space is None else space.parent, name=name
+    )
+    if space is not None:
+        siblings = siblings.exclude(pk=space.pk)
+    if siblings.exists():
+        raise ValidationError(f"已有名为“{name}”的场地。", code="name_taken")
+    before = snapshot(space, SPACE_FIELDS) if space is not None else None
+    if space is None:
+        space = Space(center=center, parent=parent, kind="zone" if parent else "room")
+    for field in SPACE_FIELDS:
+        if field in values:
+            setattr(space, field, values[field])
+    space.name = name
+    space.save()
+    audit_record(
+        actor=by,
+        action="space.update" if before else "space.create",
+        center=center,
+        obj=space,
+        before=before,
+        after=snapshot(space, SPACE_FIELDS),
+    )
+    return space
+
+
+@transaction.atomic
+def space_photo_add(*, space: Space, upload, caption: str = "", by) -> SpacePhoto:
+    permissions.require_center_perm(by, space.center, Perm.MANAGE_CENTER)
+    if space.photos.count() >= PHOTOS_PER_SPACE:
+        raise ValidationError(f"每个场地最多 {PHOTOS_PER_SPACE} 张照片。", code="too_many_photos")
+    image = reencoded_jpeg(upload, max_side=PHOTO_MAX_SIDE)
+    last = space.photos.order_by("-sort_order").values_list("sort_order", flat=True).first()
+    photo = SpacePhoto(space=space, caption=caption.strip()[:100], sort_order=(last or 0) + 1)
+    photo.image.save(image.name, image, save=False)
+    photo.save()
+    audit_record(
+        actor=by,
+        action="space_photo.add",
+        center=space.center,
+        obj=photo,
+        after={"space": str(space), "caption": photo.caption, "file": photo.image.name},
+    )
+    return photo
+
+
+@transaction.atomic
+def space_photo_delete(*, photo: SpacePhoto, by) -> None:
+    space = photo.space
+    permissions.require_center_perm(by, space.center, Perm.MANAGE_CENTER)
+    name = photo.image.name
+    audit_record(
+        actor=by,
+        action="space_photo.delete",
+        center=space.center,
+        obj=photo,
+        before={"space": str(space), "caption": photo.caption, "file": name},
+    )
+    photo.delete()
+    # The file goes only once the row is surely gone; a rollback keeps both.
+    transaction.on_commit(lambda: photo.image.storage.delete(name))

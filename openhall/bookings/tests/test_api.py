@@ -168,3 +168,28 @@ def test_a_series_through_the_api_skips_conflicts(api_client, tom, alice, dance_
     result = response.json()
     assert len(result["created"]) == 2 and result["skipped"][0]["start"] == at(3, 19).isoformat()
     assert result["created"][1]["start"] == (at(2, 19) + timedelta(days=2)).isoformat()
+
+
+def test_the_rest_of_a_series_moves_through_the_api(api_client, tom, dance_room):
+    body = payload(dance_room, at(2, 19), at(2, 21), rrule="FREQ=DAILY;COUNT=3")
+    series_id = (
+        api_client(tom)
+        .post("/api/v1/booking-series", body, content_type="application/json")
+        .json()["series_id"]
+    )
+    response = api_client(tom).post(
+        f"/api/v1/booking-series/{series_id}/reschedule",
+        {"start_time": "18:00", "end_time": "20:00", "from": at(3, 0).isoformat()},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert [b["start"] for b in response.json()] == [
+        at(3, 18).isoformat(),
+        at(4, 18).isoformat(),
+    ]
+    backwards = api_client(tom).post(
+        f"/api/v1/booking-series/{series_id}/reschedule",
+        {"start_time": "20:00", "end_time": "18:00"},
+        content_type="application/json",
+    )
+    assert backwards.status_code == 422 and backwards.json()["code"] == "invalid_time"

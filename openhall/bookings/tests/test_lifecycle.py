@@ -1,11 +1,11 @@
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from openhall.bookings import services
-from openhall.bookings.models import Booking
+from openhall.bookings.models import Booking, BookingClaim
 from openhall.bookings.tests.conftest import at, book
 from openhall.core.models import AuditEntry
 from openhall.notifications.models import Message
@@ -266,3 +266,56 @@ def test_a_move_onto_someone_elses_slot_is_refused_and_nothing_changes(alice, to
         services.booking_reschedule(booking=mine, by=alice, start=at(3, 10), end=at(3, 12))
     mine.refresh_from_db()
     assert mine.start == at(2, 9) and mine.claims.get().start == at(2, 9)
+
+
+def _daily_series(tom, dance_room, center_a, count=4):
+    BookingRule.objects.create(center=center_a, max_days_ahead=90, cancel_deadline_minutes=0)
+    series, created, _ = services.booking_series_create(
+        space=dance_room,
+        booker=tom,
+        by=tom,
+        start=at(2, 19),
+        end=at(2, 21),
+        rrule=f"FREQ=DAILY;COUNT={count}",
+        title="排练",
+        purpose="team",
+        attendees=10,
+    )
+    return series, created
+
+
+def test_the_rest_of_a_series_moves_to_new_times_on_the_same_dates(
+    tom, dance_room, center_a, time_machine
+):
+    series, created = _daily_series(tom, dance_room, center_a)
+    kept = [at(2, 19), at(3, 19)]
+    later = [at(4, 19, 30), at(5, 19, 30)]
+    time_machine.move_to(at(3, 22), tick=False)  # the first two dates are past
+    moved = services.booking_series_reschedule(
+        series=series, by=tom, start_time=time(19, 30), end_time=time(21, 30)
+    )
+    assert [b.start for b in moved] == later
+    assert [b.start for b in series.bookings.order_by("start")] == kept + later
+    claims = BookingClaim.objects.filter(booking__in=moved, live=True).order_by("start")
+    assert [c.start for c in claims] == later
+
+
+def test_a_series_that_cannot_move_on_one_date_does_not_move_at_all(
+    tom, alice, dance_room, center_a
+):
+    series, created = _daily_series(tom, dance_room, center_a)
+    book(dance_room, alice, at(4, 21), at(4, 22), title="占用", purpose="team", attendees=3)
+    with pytest.raises(services.BookingConflict) as conflict:
+        services.booking_series_reschedule(
+            series=series, by=tom, start_time=time(20), end_time=time(22)
+        )
+    assert conflict.value.conflicts[0].start == at(4, 21)
+    assert [b.start for b in series.bookings.order_by("start")] == [b.start for b in created]
+
+
+def test_only_the_booker_or_staff_move_a_series(tom, alice, dance_room, center_a):
+    series, _ = _daily_series(tom, dance_room, center_a)
+    with pytest.raises(Http404):
+        services.booking_series_reschedule(
+            series=series, by=alice, start_time=time(20), end_time=time(22)
+        )

@@ -138,6 +138,39 @@ def test_a_storm_of_overlapping_requests_books_each_unit_once():
 
 
 @on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_one_person_racing_for_many_rooms_stays_within_the_active_booking_limit():
+    center = factories.CenterFactory()
+    BookingRule.objects.create(center=center, max_active_per_booker=2)
+    rooms = [factories.SpaceFactory(center=center, name=f"活动室{n}") for n in range(12)]
+    person = factories.UserFactory()
+    barrier = threading.Barrier(len(rooms))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt(room):
+        try:
+            barrier.wait(timeout=20)
+            book(room, person, at(3, 9), at(3, 10))
+            result = "won"
+        except services.BookingRefused as refused:
+            result = ",".join(v.code for v in refused.violations)
+        except Exception as exc:  # a deadlock or anything else: the test must see it
+            result = f"error: {type(exc).__name__}: {exc}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt, args=(room,)) for room in rooms]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["too_many_active"] * 10 + ["won"] * 2
+
+
+@on_postgresql
 def test_the_database_refuses_an_overlapping_claim_written_directly(alice, dance_room):
     booking = book(
         dance_room, alice, at(2, 9), at(2, 11), title="读书会", purpose="team", attendees=5

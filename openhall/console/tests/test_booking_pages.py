@@ -219,3 +219,23 @@ def test_staffed_hours_outside_opening_hours_are_refused_with_the_day_named(clie
 def test_an_operator_may_not_change_opening_hours(client, olivia, center_a):
     client.force_login(olivia)
     assert client.post(f"/console/c/{center_a.pk}/opening-hours/", hours_form()).status_code == 403
+
+
+def test_the_week_calendar_puts_each_booking_on_its_day(client, olivia, center_a, dance_room):
+    first = factories.BookingFactory(
+        center=center_a, space=dance_room, title="周初排练", start=at(7, 9), end=at(7, 10)
+    )
+    factories.BookingFactory(
+        center=center_a, space=dance_room, title="下周活动", start=at(21, 9), end=at(21, 10)
+    )
+    client.force_login(olivia)
+    page = client.get(
+        f"/console/c/{center_a.pk}/bookings/calendar/",
+        {"view": "week", "date": at(7, 0).date().isoformat()},
+    ).content.decode()
+    assert "周初排练" in page and "下周活动" not in page
+    row = page[page.index(f'<th scope="row">{dance_room}</th>') :]
+    row = row[: row.index("</tr>")]
+    cells = row.split("<td>")[1:]
+    weekday = at(7, 0).weekday()
+    assert "周初排练" in cells[weekday] and f"/bookings/{first.pk}/" in cells[weekday]

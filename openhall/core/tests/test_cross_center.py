@@ -25,6 +25,9 @@ def objects_of(center_a, center_b):
             "enterprise_id": factories.EnterpriseFactory(center=center).pk,
             "booking_id": factories.BookingFactory(center=center).pk,
             "series_id": factories.BookingFactory(center=center, series=True).series_id,
+            "space_id": factories.SpaceFactory(center=center).pk,
+            "photo_id": factories.SpacePhotoFactory(space__center=center).pk,
+            "article_id": factories.ArticleFactory(center=center).pk,
         }
 
     return make
@@ -118,6 +121,8 @@ def test_staff_of_center_a_get_404_for_every_api_object_of_center_b(
             "reason": "测试",
             "start": "2030-01-01T09:00:00+08:00",
             "end": "2030-01-01T10:00:00+08:00",
+            "start_time": "09:00",
+            "end_time": "10:00",
         }
         response = getattr(client, method)(
             url, body if method != "get" else None, content_type="application/json"

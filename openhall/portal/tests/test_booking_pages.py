@@ -153,3 +153,85 @@ def test_garbage_in_the_booking_form_is_explained_and_nothing_is_saved(client, a
     assert response.status_code == 200
     assert page.count('role="alert"') + page.count("field-message") >= 3
     assert not Booking.objects.exists()
+
+
+def test_a_team_books_every_week_skipping_a_taken_date(client, alice, tom, zone):
+    from openhall import factories
+    from openhall.venues.models import BookingRule
+
+    BookingRule.objects.create(center=zone.center, max_days_ahead=60, max_active_per_booker=20)
+    first = at(2, 0).date()
+    taken = factories.BookingFactory(
+        center=zone.center,
+        space=zone,
+        start=at(9, 19),
+        end=at(9, 21),
+        status="approved",
+    )
+    form = {
+        "weekdays": [first.weekday()],
+        "first_day": first.isoformat(),
+        "last_day": (first + timedelta(weeks=3)).isoformat(),
+        "start": "19:00",
+        "end": "21:00",
+        "title": "舞蹈队排练",
+        "purpose": "team",
+        "attendees": "12",
+    }
+    client.force_login(tom)
+    preview = client.post(f"/book/space/{zone.pk}/weekly/", {**form, "action": "preview"})
+    page = preview.content.decode()
+    assert page.count('class="occurrence is-free"') == 3
+    assert page.count('class="occurrence is-taken"') == 1 and "已被预约" in page
+    assert not Booking.objects.filter(booker=tom).exists()  # checking books nothing
+
+    done = client.post(f"/book/space/{zone.pk}/weekly/", {**form, "action": "confirm"})
+    assert done.status_code == 302
+    mine = Booking.objects.filter(booker=tom).order_by("start")
+    assert [b.start for b in mine] == [at(2, 19), at(16, 19), at(23, 19)]
+    assert taken.start not in [b.start for b in mine]
+    assert len({b.series_id for b in mine}) == 1
+
+
+def test_the_booker_cancels_the_rest_of_a_weekly_booking(client, tom, zone):
+    from openhall.bookings import services
+    from openhall.venues.models import BookingRule
+
+    BookingRule.objects.create(center=zone.center, max_days_ahead=60, cancel_deadline_minutes=0)
+    _, created, _ = services.booking_series_create(
+        space=zone,
+        booker=tom,
+        by=tom,
+        start=at(2, 19),
+        end=at(2, 21),
+        rrule="FREQ=WEEKLY;COUNT=4",
+        title="排练",
+        purpose="team",
+        attendees=10,
+    )
+    client.force_login(tom)
+    assert "cancel-rest" in client.get(f"/bookings/{created[1].pk}/").content.decode()
+    client.post(f"/bookings/{created[1].pk}/cancel-rest/")
+    statuses = [b.status for b in Booking.objects.filter(booker=tom).order_by("start")]
+    assert statuses == ["requested", "cancelled", "cancelled", "cancelled"]
+
+
+def test_a_weekly_booking_with_the_last_day_first_is_explained(client, tom, zone):
+    client.force_login(tom)
+    first = at(2, 0).date()
+    response = client.post(
+        f"/book/space/{zone.pk}/weekly/",
+        {
+            "weekdays": [first.weekday()],
+            "first_day": first.isoformat(),
+            "last_day": (first - timedelta(days=1)).isoformat(),
+            "start": "19:00",
+            "end": "21:00",
+            "title": "排练",
+            "purpose": "team",
+            "attendees": "5",
+            "action": "confirm",
+        },
+    )
+    assert response.status_code == 200 and not Booking.objects.exists()
+    assert "最后一天不能早于第一天" in response.content.decode()

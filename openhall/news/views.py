@@ -1,0 +1,29 @@
+"""Resident H5 pages of the news columns."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from openhall.news import selectors, services
+from openhall.news.models import Column
+from openhall.portal.selectors import current_center
+
+
+def index(request, column: str = ""):
+    center = current_center(request)
+    if center is None or (column and column not in Column.values):
+        raise Http404
+    context = {
+        "tab": "home",
+        "center": center,
+        "columns": Column.choices,
+        "column": column,
+        "column_label": Column(column).label if column else "",
+        "articles": selectors.published(center=center, column=column)[:30],
+    }
+    return render(request, "news/index.html", context)
+
+
+def detail(request, article_id: int):
+    article = get_object_or_404(selectors.published().select_related("center"), pk=article_id)
+    services.article_viewed(article)
+    return render(request, "news/detail.html", {"tab": "home", "article": article})
