@@ -247,7 +247,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # django.request logs every 4xx as a warning; a 409 "slot taken" is an ordinary answer, and
     # under a booking rush those lines cost more than the answers. Errors (5xx) still log.
-    "loggers": {"huey": {"level": "WARNING"}, "django.request": {"level": "ERROR"}},
+    "loggers": {
+        "huey": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+        # httpx logs every URL at INFO, and WeChat puts the access token in the query string.
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 # --- OpenHall --------------------------------------------------------------------------------

@@ -77,7 +77,6 @@ class ConsoleBackend(SmsBackend):
 
         text = TEMPLATES[template].format(sign=self.config.sign_name or "OpenHall", **params)
         print(f"[SMS to {mobile}] {text}", flush=True)  # noqa: T201 — the console backend's job
-        log.info("console SMS to %s", mobile)
         return str(ConsoleSms.objects.create(mobile=mobile, text=text).pk)
 
 
