@@ -206,6 +206,8 @@ def delivery_attempt(*, delivery_id: int) -> Delivery:
         )
         if delivery.status != Delivery.Status.PENDING:
             return delivery
+        if delivery.not_before and delivery.not_before > timezone.now():
+            return delivery  # quiet hours: the task comes back when they end
         delivery.status = Delivery.Status.SENDING
         delivery.attempts += 1
         delivery.claimed_at = timezone.now()

@@ -1,3 +1,4 @@
+from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 from huey.exceptions import RetryTask
@@ -17,8 +18,11 @@ def booking_message_task(event: str, booking_id: int) -> None:
 def delivery_task(delivery_id: int) -> None:
     """Send one delivery; a transient failure comes back later, each time waiting longer."""
     delivery = services.delivery_attempt(delivery_id=delivery_id)
-    if delivery.status == Delivery.Status.PENDING:
-        raise RetryTask(delay=services.retry_delay(delivery.attempts))
+    if delivery.status != Delivery.Status.PENDING:
+        return
+    if delivery.not_before and delivery.not_before > timezone.now():
+        raise RetryTask(eta=delivery.not_before)
+    raise RetryTask(delay=services.retry_delay(delivery.attempts))
 
 
 @db_periodic_task(crontab(minute="*/10"))

@@ -193,6 +193,12 @@ def test_quiet_hours_hold_wechat_until_morning(follower, fake):
     assert timezone.localtime(delivery.not_before).hour == 7
     assert fake.templates_sent == []
     assert Message.objects.filter(user=follower).count() == 1  # the inbox does not wait
+    with time_machine.travel(night + dt.timedelta(hours=2)):
+        services.delivery_attempt(delivery_id=delivery.pk)  # an early retry waits too
+    assert fake.templates_sent == []
+    with time_machine.travel(night + dt.timedelta(hours=8)):
+        services.delivery_attempt(delivery_id=delivery.pk)
+    assert len(fake.templates_sent) == 1
 
 
 @pytest.mark.django_db(transaction=True)
