@@ -284,7 +284,7 @@ IDENTITY_VERIFIER = os.environ.get("IDENTITY_VERIFIER", "fake")
 # --- WeChat Official Account -----------------------------------------------------------------
 # WECHAT_FAKE_SERVER (development only) answers the WeChat API from an in-process fake and
 # mounts its OAuth page at /wechat/fake/, so "WeChat login" works on `make run`.
-WECHAT_FAKE_SERVER = envbool("WECHAT_FAKE_SERVER", "false")
+WECHAT_FAKE_SERVER = DEBUG and envbool("WECHAT_FAKE_SERVER", "false")  # never in production
 WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "wx0000000000000test" if WECHAT_FAKE_SERVER else "")
 WECHAT_APP_SECRET = envsecret("WECHAT_APP_SECRET", "fake-secret" if WECHAT_FAKE_SERVER else "")
 WECHAT_TOKEN = envsecret("WECHAT_TOKEN")  # unset: /wechat/callback answers 404
