@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "openhall.core.context_processors.openhall",
                 "openhall.portal.context_processors.unread_messages",
+                "openhall.portal.context_processors.wechat_page",
             ],
         },
     }

@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -330,6 +331,7 @@ def booking_detail(request, booking_id):
         "can_cancel": booking.status in ("requested", "approved") and timezone.now() <= deadline,
         "cancel_deadline": deadline,
         "check_in_qr": _qr_svg(check_in_url),
+        "subscribe_template": settings.WECHAT_TEMPLATES.get("booking_subscribe", ""),
     }
     return render(request, "portal/booking_detail.html", context)
 

@@ -1,6 +1,9 @@
 """A resident books on the H5 portal: rooms, a day's free times, the form, 我的预约, check-in."""
 
+import shutil
+import subprocess
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -235,3 +238,62 @@ def test_a_weekly_booking_with_the_last_day_first_is_explained(client, tom, zone
     )
     assert response.status_code == 200 and not Booking.objects.exists()
     assert "最后一天不能早于第一天" in response.content.decode()
+
+
+WECHAT_UA = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 MicroMessenger/8.0.50 NetType/WIFI"
+
+
+def _requested_booking(client, alice, zone) -> Booking:
+    client.force_login(alice)
+    client.post(
+        f"/book/space/{zone.pk}/",
+        {"date": at(2, 0).date().isoformat(), "start": "19:00", "end": "21:00",
+         "title": "书法交流", "purpose": "public_benefit", "attendees": "12"},
+    )  # fmt: skip
+    return Booking.objects.get()
+
+
+def test_inside_wechat_a_booking_offers_the_subscribe_button(client, alice, zone, settings):
+    settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET = "wx1234567890abcdef", "s3cret"
+    settings.WECHAT_TEMPLATES = {"booking_subscribe": "TPL-booking-1"}
+    booking = _requested_booking(client, alice, zone)
+
+    page = client.get(f"/bookings/{booking.pk}/", HTTP_USER_AGENT=WECHAT_UA).content.decode()
+
+    assert "vendor/weixin/jweixin.js" in page and "openhall/wx.js" in page
+    assert '<wx-open-subscribe template="TPL-booking-1"' in page
+
+
+def test_outside_wechat_pages_stay_without_the_sdk(client, alice, zone, settings):
+    settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET = "wx1234567890abcdef", "s3cret"
+    settings.WECHAT_TEMPLATES = {"booking_subscribe": "TPL-booking-1"}
+    booking = _requested_booking(client, alice, zone)
+
+    page = client.get(f"/bookings/{booking.pk}/", HTTP_USER_AGENT="Mozilla/5.0").content.decode()
+
+    assert "jweixin" not in page and "wx-open-subscribe" not in page
+
+
+def test_without_an_official_account_wechat_gets_no_sdk(client, alice, zone, settings):
+    settings.WECHAT_APP_ID = ""
+    booking = _requested_booking(client, alice, zone)
+
+    page = client.get(f"/bookings/{booking.pk}/", HTTP_USER_AGENT=WECHAT_UA).content.decode()
+
+    assert "jweixin" not in page
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="needs node to load the vendored script")
+def test_the_vendored_jssdk_defines_wx_in_a_plain_script_tag():
+    # The npm package is CommonJS; the vendored copy must work without a bundler.
+    script = Path(__file__).parents[2] / "static/vendor/weixin/jweixin.js"
+    probe = (
+        "const window = {navigator: {userAgent: 'MicroMessenger', platform: 'iPhone'},"
+        " location: {href: ''}, document: {addEventListener() {}, title: ''}};"
+        "window.window = window; const vm = require('vm');"
+        f"vm.runInContext(require('fs').readFileSync({str(script)!r}, 'utf8'),"
+        " vm.createContext(window));"
+        "console.log(typeof window.wx.config, typeof window.wx.ready)"
+    )
+    out = subprocess.run(["node", "-e", probe], capture_output=True, text=True, check=True)  # noqa: S603,S607
+    assert out.stdout.split() == ["function", "function"]
