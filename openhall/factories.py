@@ -7,7 +7,7 @@ import factory
 from openhall.accounts.models import Enterprise, Team, TeamMembership, User
 from openhall.accounts.validators import uscc_check_char
 from openhall.core.models import Center, District, StaffMembership, StaffRole, Street
-from openhall.news.models import Article
+from openhall.news.models import Article, Attachment
 from openhall.venues.models import Space, SpacePhoto
 
 _mobiles = itertools.count(13700000000)
@@ -100,6 +100,16 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"通知{n}")
     body = "<p>内容</p>"
     author = factory.SubFactory(UserFactory)
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attachment
+
+    article = factory.SubFactory(ArticleFactory)
+    name = "报名表.pdf"
+    size = 9
+    file = factory.django.FileField(filename="x.pdf", data=b"%PDF-1.4\n")
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

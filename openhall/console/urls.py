@@ -41,6 +41,16 @@ urlpatterns = [
     path("c/<int:center_id>/news/", news_views.article_list, name="articles"),
     path("c/<int:center_id>/news/new/", news_views.article_new, name="article_new"),
     path("c/<int:center_id>/news/<int:article_id>/", news_views.article_edit, name="article"),
+    path(
+        "c/<int:center_id>/news/<int:article_id>/files/",
+        news_views.attachment_add,
+        name="article_attachment_add",
+    ),
+    path(
+        "c/<int:center_id>/news/files/<int:attachment_id>/delete/",
+        news_views.attachment_delete,
+        name="article_attachment_delete",
+    ),
     *(
         path(
             f"c/<int:center_id>/news/<int:article_id>/{action}/",

@@ -2,6 +2,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -28,11 +29,22 @@ class ArticleListOut(Schema):
         return obj.cover.url if obj.cover else ""
 
 
+class AttachmentOut(Schema):
+    name: str
+    size: int = Field(description="bytes")
+    url: str = Field(description="relative download URL")
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return reverse("news:attachment", args=[obj.pk])
+
+
 class ArticleOut(ArticleListOut):
     center_id: int
     body: str = Field(description="sanitised HTML")
     view_count: int
     guide: dict | None
+    attachments: list[AttachmentOut]
 
     @staticmethod
     def resolve_guide(obj: Article) -> dict | None:
@@ -73,4 +85,4 @@ def list_articles(request: HttpRequest, center_id: int, column: Column | None = 
     auth=None,
 )
 def get_article(request: HttpRequest, article_id: int):
-    return get_object_or_404(selectors.published(), pk=article_id)
+    return get_object_or_404(selectors.published().prefetch_related("attachments"), pk=article_id)

@@ -13,7 +13,7 @@ from openhall.console.decorators import center_view
 from openhall.core import permissions
 from openhall.core.permissions import Perm
 from openhall.news import services
-from openhall.news.models import Article
+from openhall.news.models import Article, Attachment
 
 
 class ArticleForm(forms.ModelForm):
@@ -128,3 +128,39 @@ def article_action(request, article_id, action):
     except ValidationError as exc:
         messages.error(request, exc.message)
     return redirect("console:article", center_id=request.center.pk, article_id=article.pk)
+
+
+@require_POST
+@center_view(Perm.OPERATE)
+def attachment_add(request, article_id):
+    article = _article(request, article_id)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file first."))
+    else:
+        try:
+            services.attachment_add(article=article, by=request.user, upload=upload)
+            messages.success(request, _("File added."))
+        except ValidationError as exc:
+            messages.error(request, exc.message)
+    return redirect("console:article", center_id=request.center.pk, article_id=article.pk)
+
+
+@require_POST
+@center_view(Perm.OPERATE)
+def attachment_delete(request, attachment_id):
+    attachment = permissions.object_or_404(
+        request.user,
+        Attachment.objects.filter(article__center=request.center).select_related("article"),
+        Perm.OPERATE,
+        center_field="article__center",
+        pk=attachment_id,
+    )
+    try:
+        services.attachment_remove(attachment=attachment, by=request.user)
+        messages.success(request, _("File removed."))
+    except ValidationError as exc:
+        messages.error(request, exc.message)
+    return redirect(
+        "console:article", center_id=request.center.pk, article_id=attachment.article_id
+    )

@@ -99,3 +99,32 @@ class Article(models.Model):
     @property
     def is_guide(self) -> bool:
         return self.column == Column.GUIDES
+
+
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    # A random name on disk; the resident downloads it under its original name.
+    return f"news/{attachment.article.center_id}/files/{uuid.uuid4().hex}.{attachment.extension}"
+
+
+class Attachment(models.Model):
+    """A file residents download with an article (a form to fill in, the full notice as PDF)."""
+
+    article = models.ForeignKey(
+        Article, models.CASCADE, related_name="attachments", verbose_name=_("article")
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=120)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def extension(self) -> str:
+        return self.name.rsplit(".", 1)[-1].lower()

@@ -20,7 +20,7 @@ from openhall.core.audit import audit_record, snapshot
 from openhall.core.images import reencoded_jpeg
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
-from openhall.news.models import Article, Column
+from openhall.news.models import Article, Attachment, Column
 
 EDITABLE = [
     "column",
@@ -192,3 +192,87 @@ def article_withdraw(*, article: Article, by: User) -> Article:
 def article_viewed(article: Article) -> None:
     # One UPDATE, no read-modify-write: simultaneous readers all count.
     Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+
+
+# --- Attachments -------------------------------------------------------------------------------
+# What residents can open on a phone; the first bytes must agree with the name, so a renamed
+# program is refused. OOXML files are zip archives, old Office files OLE containers.
+ATTACHMENT_SIGNATURES = {
+    "pdf": (b"%PDF-",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+    "pptx": (b"PK\x03\x04",),
+    "doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+    "xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+    "ppt": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+    "jpg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+}
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS = 10
+
+
+def _require_editor(article: Article, by: User) -> None:
+    """The same rule as editing the text: a published or waiting article is a reviewer's."""
+    permissions.require_center_perm(by, article.center, Perm.OPERATE)
+    if article.status in (Article.Status.PUBLISHED, Article.Status.IN_REVIEW):
+        _require_publisher(by, article.center)
+
+
+def _clean_file_name(name: str) -> str:
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
+    stem, _dot, extension = name.rpartition(".")
+    return f"{stem[:100] or 'file'}.{extension.lower()}"
+
+
+@transaction.atomic
+def attachment_add(*, article: Article, by: User, upload) -> Attachment:
+    article = _locked(article)
+    _require_editor(article, by)
+    name = _clean_file_name(upload.name or "")
+    extension = name.rsplit(".", 1)[-1]
+    if extension not in ATTACHMENT_SIGNATURES:
+        raise ValidationError(
+            "只能上传 PDF、Word、Excel、PowerPoint 文件或 JPG、PNG 图片。", code="file_type"
+        )
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError("文件不能超过 10 MB。", code="file_too_large")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not head.startswith(ATTACHMENT_SIGNATURES[extension]):
+        raise ValidationError("文件内容与扩展名不符，请检查后重新上传。", code="file_mismatch")
+    if article.attachments.count() >= MAX_ATTACHMENTS:
+        raise ValidationError("每篇文章最多 10 个附件。", code="too_many_files")
+    attachment = Attachment(article=article, name=name, size=upload.size)
+    attachment.file.save(name, upload, save=False)  # stored under a random name (upload_to)
+    attachment.save()
+    audit_record(
+        actor=by, action="article.attachment_add", center=article.center, obj=article,
+        after={"attachment": attachment.pk, "name": name, "size": upload.size},
+    )  # fmt: skip
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, by: User) -> None:
+    article = _locked(attachment.article)
+    _require_editor(article, by)
+    audit_record(
+        actor=by, action="article.attachment_remove", center=article.center, obj=article,
+        before={"attachment": attachment.pk, "name": attachment.name},
+    )  # fmt: skip
+    stored = attachment.file.name
+    attachment.delete()
+    storage = attachment.file.storage
+    transaction.on_commit(lambda: storage.delete(stored))
+
+
+def attachment_visible(attachment: Attachment, user) -> bool:
+    """Residents download files of published articles; the center's staff any of theirs."""
+    from openhall.news.selectors import published
+
+    if published().filter(pk=attachment.article_id).exists():
+        return True
+    return permissions.has_center_perm(user, attachment.article.center, Perm.VIEW_CENTER)

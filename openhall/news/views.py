@@ -1,10 +1,10 @@
 """Resident H5 pages of the news columns."""
 
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
 from openhall.news import selectors, services
-from openhall.news.models import Column
+from openhall.news.models import Attachment, Column
 from openhall.portal.selectors import current_center
 
 
@@ -27,3 +27,14 @@ def detail(request, article_id: int):
     article = get_object_or_404(selectors.published().select_related("center"), pk=article_id)
     services.article_viewed(article)
     return render(request, "news/detail.html", {"tab": "home", "article": article})
+
+
+def attachment(request, attachment_id: int):
+    item = get_object_or_404(Attachment.objects.select_related("article__center"), pk=attachment_id)
+    if not services.attachment_visible(item, request.user):
+        raise Http404
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=item.name)

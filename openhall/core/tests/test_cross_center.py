@@ -28,6 +28,7 @@ def objects_of(center_a, center_b):
             "space_id": factories.SpaceFactory(center=center).pk,
             "photo_id": factories.SpacePhotoFactory(space__center=center).pk,
             "article_id": factories.ArticleFactory(center=center).pk,
+            "attachment_id": factories.AttachmentFactory(article__center=center).pk,
         }
 
     return make

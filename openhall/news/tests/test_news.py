@@ -1,6 +1,7 @@
 """News columns: staff write, a reviewer publishes, residents read only what is published and due."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -135,3 +136,95 @@ def test_a_title_is_required_and_explained(client, olivia, center_a):
         f"/console/c/{center_a.pk}/news/new/", {"column": "notices", "title": "", "body": "x"}
     )
     assert response.status_code == 200 and not Article.objects.exists()
+
+
+# --- Attachments ---------------------------------------------------------------------------------
+def upload(name: str, content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)
+
+
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
+
+
+def test_a_published_articles_file_downloads_under_its_own_name(olivia, adam, center_a, client):
+    article = write(center_a, olivia)
+    services.attachment_add(article=article, by=olivia, upload=upload("C:\\表格\\报名表.PDF", PDF))
+    file = article.attachments.get()
+    assert client.get(f"/news/files/{file.pk}/").status_code == 404  # draft: not public yet
+
+    services.article_submit(article=article, by=olivia)
+    services.article_publish(article=article, by=adam)
+
+    page = client.get(f"/news/{article.pk}/").content.decode()
+    assert f"/news/files/{file.pk}/" in page and "报名表.pdf" in page
+    response = client.get(f"/news/files/{file.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert "attachment" in response["Content-Disposition"]
+    assert "%E6%8A%A5%E5%90%8D%E8%A1%A8.pdf" in response["Content-Disposition"]  # 报名表.pdf
+    assert not file.file.name.endswith("报名表.pdf")  # stored under a random name
+    api = client.get(f"/api/v1/articles/{article.pk}").json()
+    assert api["attachments"] == [
+        {"name": "报名表.pdf", "size": len(PDF), "url": f"/news/files/{file.pk}/"}
+    ]
+    assert AuditEntry.objects.filter(action="article.attachment_add").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("setup.exe", b"MZ\x90\x00", "file_type"),
+        ("通知.pdf", b"MZ\x90\x00 a program renamed", "file_mismatch"),
+        ("照片.png", b"\xff\xd8\xff\xe0 a jpeg named png", "file_mismatch"),
+    ],
+)
+def test_files_that_are_not_documents_are_refused_in_words(olivia, center_a, name, content, code):
+    article = write(center_a, olivia)
+    with pytest.raises(ValidationError) as refused:
+        services.attachment_add(article=article, by=olivia, upload=upload(name, content))
+    assert refused.value.code == code and refused.value.messages[0]
+    assert not article.attachments.exists()
+
+
+def test_a_file_over_ten_megabytes_is_refused(olivia, center_a):
+    article = write(center_a, olivia)
+    big = upload("大文件.pdf", PDF + b"0" * services.MAX_ATTACHMENT_BYTES)
+    with pytest.raises(ValidationError) as refused:
+        services.attachment_add(article=article, by=olivia, upload=big)
+    assert refused.value.code == "file_too_large"
+
+
+def test_only_a_reviewer_changes_the_files_of_a_published_article(olivia, adam, center_a):
+    article = write(center_a, olivia)
+    services.article_submit(article=article, by=olivia)
+    services.article_publish(article=article, by=adam)
+    with pytest.raises(PermissionDenied):
+        services.attachment_add(article=article, by=olivia, upload=upload("a.pdf", PDF))
+    file = services.attachment_add(article=article, by=adam, upload=upload("a.pdf", PDF))
+    with pytest.raises(PermissionDenied):
+        services.attachment_remove(attachment=file, by=olivia)
+    services.attachment_remove(attachment=file, by=adam)
+    assert not article.attachments.exists()
+
+
+def test_staff_upload_and_remove_files_in_the_console(
+    olivia, center_a, client, django_capture_on_commit_callbacks
+):
+    article = write(center_a, olivia)
+    client.force_login(olivia)
+    base = f"/console/c/{center_a.pk}/news"
+    response = client.post(
+        f"{base}/{article.pk}/files/", {"file": upload("须知.docx", b"PK\x03\x04")}
+    )
+    assert response.status_code == 302
+    file = article.attachments.get()
+    assert "须知.docx" in client.get(f"{base}/{article.pk}/").content.decode()
+    stored = file.file.path
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{base}/files/{file.pk}/delete/")
+
+    assert not article.attachments.exists()
+    assert not Path(stored).exists()  # the file goes once the removal is committed
