@@ -34,7 +34,12 @@ def broadcasts(request):
     from openhall.notifications import services as notify_services
     from openhall.notifications.models import Broadcast
 
-    form = BroadcastForm(data=request.POST or None, center=request.center)
+    initial = {}
+    if request.GET.get("digest") == "week":
+        from openhall.notifications.digest import weekly_digest
+
+        initial = {**weekly_digest(center=request.center), "audience": "followers"}
+    form = BroadcastForm(data=request.POST or None, initial=initial, center=request.center)
     preview = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -76,3 +76,42 @@ def test_the_console_previews_then_sends(
     assert Broadcast.objects.get().recipients == 2
     # Staff see how far it went: two inbox deliveries, sent.
     assert "站内消息 已发送 2" in client.get(url).content.decode()
+
+
+def _held(center, day, hour, attendees, status="completed"):
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=hour)
+    return factories.BookingFactory(
+        center=center, start=start, end=start + timedelta(hours=2),
+        attendees=attendees, status=status,
+    )  # fmt: skip
+
+
+def test_the_weekly_digest_counts_last_weeks_held_bookings_only(center_a):
+    from datetime import date
+
+    from openhall.notifications.digest import weekly_digest
+
+    wednesday = date(2026, 11, 25)  # last week: Monday 16 – Sunday 22 November
+    _held(center_a, date(2026, 11, 16), 9, 12)
+    _held(center_a, date(2026, 11, 22), 14, 8, status="approved")
+    _held(center_a, date(2026, 11, 20), 9, 30, status="cancelled")  # not held
+    _held(center_a, date(2026, 11, 23), 9, 50)  # this week
+    _held(center_a, date(2026, 11, 15), 9, 50)  # the week before
+
+    digest = weekly_digest(center=center_a, today=wednesday)
+
+    assert digest["title"] == "上周服务数据 11.16–11.22"
+    assert len(digest["title"]) <= 20
+    assert "2 次" in digest["body"] and "4 小时" in digest["body"] and "20 人次" in digest["body"]
+    assert center_a.name in digest["body"]
+
+
+def test_staff_get_the_digest_pre_filled_and_still_preview_before_sending(client, olivia, center_a):
+    client.force_login(olivia)
+    page = client.get(f"/console/c/{center_a.pk}/broadcasts/?digest=week").content.decode()
+    assert "上周服务数据" in page
+    assert not Broadcast.objects.exists()  # nothing goes out until staff preview and confirm
