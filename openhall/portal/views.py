@@ -12,7 +12,7 @@ from openhall.news import selectors as news_selectors
 from openhall.notifications.models import Message
 from openhall.notifications.services import messages_mark_read
 from openhall.portal import selectors
-from openhall.venues.selectors import space_tree
+from openhall.venues.selectors import center_today, space_tree
 
 YEAR = 365 * 24 * 3600
 
@@ -26,6 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "tab": "home",
             "center": center,
             "rooms": space_tree(center=center) if center else [],
+            "today": center_today(center=center) if center else None,
             "services": selectors.service_entries(),
             "other_centers": center and selectors.active_centers().exclude(pk=center.pk).exists(),
             "notices": news_selectors.published(center=center)[:3] if center else [],

@@ -1,7 +1,12 @@
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from openhall.core.models import Center
-from openhall.venues.models import Space
+from openhall.venues.models import OpeningHours, Space
+from openhall.venues.rules import center_setup
 
 
 def space_tree(*, center: Center) -> QuerySet[Space]:
@@ -13,3 +18,33 @@ def space_tree(*, center: Center) -> QuerySet[Space]:
         )
         .order_by("sort_order", "name")
     )
+
+
+@dataclass(frozen=True)
+class CenterToday:
+    """What the H5 home page and the lobby screen say about the center right now."""
+
+    state: str  # "staffed" | "unstaffed" | "closed_now" | "closed_today" | "closure"
+    hours: OpeningHours | None  # today's opening hours, None when closed all day
+    closure_reason: str = ""
+
+
+def center_today(*, center: Center, now: datetime | None = None) -> CenterToday:
+    """Open now? Staffed? Read from the cached center setup (no query beyond its token)."""
+    now = timezone.localtime(now or timezone.now())
+    setup = center_setup(center.pk)
+    for closure in setup.closures:
+        if closure.space_id is None and closure.start <= now < closure.end:
+            return CenterToday("closure", setup.hours.get(now.weekday()), closure.reason)
+    hours = setup.hours.get(now.weekday())
+    if hours is None:
+        return CenterToday("closed_today", None)
+    moment = now.time()
+    if not hours.opens <= moment < hours.closes:
+        return CenterToday("closed_now", hours)
+    staffed = (
+        hours.staffed_from is not None
+        and hours.staffed_until is not None
+        and hours.staffed_from <= moment < hours.staffed_until
+    )
+    return CenterToday("staffed" if staffed else "unstaffed", hours)
