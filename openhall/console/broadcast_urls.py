@@ -6,4 +6,5 @@ from openhall.console import broadcast_views as views
 
 urlpatterns = [
     path("c/<int:center_id>/broadcasts/", views.broadcasts, name="broadcasts"),
+    path("c/<int:center_id>/outbox/", views.outbox, name="outbox"),
 ]

@@ -70,3 +70,36 @@ def broadcasts(request):
         "console/broadcasts.html",
         {"form": form, "preview": preview, "sent": sent, "nav": "broadcasts"},
     )
+
+
+@center_view(Perm.OPERATE)
+def outbox(request):
+    """Whether the center's notices arrived: each message with its channels' status; the
+    recipient's name masked (staff need to know that a message failed, not to whom it went in
+    full)."""
+    from django.db.models import Prefetch
+
+    from openhall.core.crypto import mask
+    from openhall.notifications.models import Delivery, Message
+
+    messages_ = Message.objects.filter(center=request.center).select_related("user")
+    failed_only = request.GET.get("failed") == "1"
+    if failed_only:
+        messages_ = messages_.filter(deliveries__status=Delivery.Status.FAILED).distinct()
+    messages_ = messages_.prefetch_related(
+        Prefetch("deliveries", queryset=Delivery.objects.order_by("pk"))
+    ).order_by("-created_at", "-pk")[:100]
+    rows = [
+        {
+            "message": message,
+            "recipient": mask(message.user.real_name, keep_start=1, keep_end=0)
+            if message.user.real_name
+            else message.user.masked_mobile,
+        }
+        for message in messages_
+    ]
+    return render(
+        request,
+        "console/outbox.html",
+        {"rows": rows, "failed_only": failed_only, "nav": "outbox"},
+    )

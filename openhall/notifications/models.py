@@ -11,6 +11,11 @@ class Message(models.Model):
     )
     # Invariant 7: one event produces one message, however often it is retried.
     idempotency_key = models.CharField(max_length=120, unique=True)
+    # The center the notice is about, so its staff see whether it arrived (the outbox page).
+    center = models.ForeignKey(
+        "core.Center", models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("center"),
+    )  # fmt: skip
     title = models.CharField(_("title"), max_length=100)
     body = models.TextField(_("body"))
     url = models.CharField(_("link"), max_length=200, blank=True)
@@ -21,7 +26,10 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="message_user_created")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="message_user_created"),
+            models.Index(fields=["center", "-created_at"], name="message_center_created"),
+        ]
 
     def __str__(self) -> str:
         return self.title

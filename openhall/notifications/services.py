@@ -22,13 +22,16 @@ MAX_ATTEMPTS = 5
 KEYWORD_MAX = 20  # WeChat since 2023-05: each keyword field ≤ 20 characters, no line breaks
 
 
-def message_send(*, user_id: int, key: str, title: str, body: str, url: str = "") -> Message:
+def message_send(
+    *, user_id: int, key: str, title: str, body: str, url: str = "", center_id: int | None = None
+) -> Message:
     """Put a message in a person's inbox once per `key`; a repeat returns the first one."""
     try:
         with transaction.atomic():
             return Message.objects.create(
-                user_id=user_id, idempotency_key=key, title=title, body=body, url=url
-            )
+                user_id=user_id, idempotency_key=key, title=title, body=body, url=url,
+                center_id=center_id,
+            )  # fmt: skip
     except IntegrityError:
         return Message.objects.get(idempotency_key=key)
 
@@ -108,12 +111,16 @@ def notify(
     url: str = "",
     fields: dict[str, str] | None = None,
     critical: bool = False,
+    center_id: int | None = None,
 ) -> Message:
-    """Tell a person once per `key`: inbox now, other channels by task after commit."""
+    """Tell a person once per `key`: inbox now, other channels by task after commit. With
+    `center_id` the center's staff see the notice and its deliveries on their outbox page."""
     from openhall.notifications.tasks import delivery_task
 
     with transaction.atomic():
-        message = message_send(user_id=user_id, key=key, title=title, body=body, url=url)
+        message = message_send(
+            user_id=user_id, key=key, title=title, body=body, url=url, center_id=center_id
+        )
         Delivery.objects.get_or_create(
             idempotency_key=f"{key}:inbox",
             defaults={
@@ -318,6 +325,7 @@ def broadcast_deliver(*, broadcast_id: int, user_ids: list[int]) -> None:
         notify(
             user_id=user_id,
             key=f"broadcast:{broadcast.pk}:{user_id}",
+            center_id=broadcast.center_id,
             kind="notice",
             title=broadcast.title,
             body=broadcast.body,

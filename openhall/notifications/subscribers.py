@@ -44,6 +44,7 @@ def deliver_booking_message(*, event: str, booking_id: int) -> None:
             "phrase3": title[:5],
         },
         critical=event in CRITICAL,
+        center_id=booking.center_id,
     )
 
 

@@ -115,3 +115,47 @@ def test_staff_get_the_digest_pre_filled_and_still_preview_before_sending(client
     page = client.get(f"/console/c/{center_a.pk}/broadcasts/?digest=week").content.decode()
     assert "上周服务数据" in page
     assert not Broadcast.objects.exists()  # nothing goes out until staff preview and confirm
+
+
+def test_staff_see_whether_their_centers_notices_arrived_and_nothing_of_others(
+    client, olivia, alice, center_a, center_b
+):
+    from openhall.notifications.models import Delivery
+
+    ok = services.notify(
+        user_id=alice.pk,
+        key="k-ok",
+        kind="notice",
+        title="活动改期",
+        body="…",
+        center_id=center_a.pk,
+    )
+    failed = services.notify(
+        user_id=alice.pk,
+        key="k-bad",
+        kind="notice",
+        title="场地变更",
+        body="…",
+        center_id=center_a.pk,
+    )
+    Delivery.objects.create(
+        message=failed, channel="sms", idempotency_key="k-bad:sms", status="failed",
+        attempts=5, last_error="isv.BUSINESS_LIMIT_CONTROL",
+    )  # fmt: skip
+    services.notify(
+        user_id=alice.pk,
+        key="k-b",
+        kind="notice",
+        title="乙站通知",
+        body="…",
+        center_id=center_b.pk,
+    )
+    client.force_login(olivia)
+
+    page = client.get(f"/console/c/{center_a.pk}/outbox/").content.decode()
+    assert "活动改期" in page and "场地变更" in page and "乙站通知" not in page
+    assert "isv.BUSINESS_LIMIT_CONTROL" in page
+    assert alice.real_name not in page  # masked
+    failed_page = client.get(f"/console/c/{center_a.pk}/outbox/?failed=1").content.decode()
+    assert "场地变更" in failed_page and "活动改期" not in failed_page
+    assert ok.center_id == center_a.pk
