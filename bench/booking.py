@@ -352,6 +352,15 @@ def main() -> None:
                     f"storm c={clients:<3} {result['bookings_per_s']} bookings/s ({result['requests_per_s']} req/s) "
                     f"p50 {result['p50_ms']} p95 {result['p95_ms']} p99 {result['p99_ms']} ms statuses {result['statuses']}"
                 )
+            # The floor under any API call on this stack: token sign-in and one small query, at
+            # the storm's 32 clients. No booking can be cheaper than this.
+            if shutil.which("wrk"):
+                floor = reads_wrk(servers, "/api/v1/centers", fixture["tokens"][0], 32)
+                report["api_floor_get_centers_c32"] = floor
+                print(
+                    f"floor GET /api/v1/centers c=32 {floor['throughput_rps']} req/s "
+                    f"p50 {floor['p50_ms']} p95 {floor['p95_ms']} ms"
+                )
             report["overlapping_live_claims_after_storm"] = int(psql(OVERLAPS_SQL, db))
             print(
                 f"overlapping live claims after the storm: {report['overlapping_live_claims_after_storm']}"
