@@ -5,6 +5,7 @@ these tests also prove that a newcomer's first run works.
 """
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -31,16 +32,21 @@ def live_var(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def live_openhall(live_var):
-    var = live_var
-    env = {
+def live_env(live_var):
+    """The environment the live server runs with (its database), for setting up test data."""
+    return {
         **os.environ,
         "DEBUG": "true",
-        "OPENHALL_VAR_DIR": str(var),
-        "DATABASE_URL": f"sqlite:///{var / 'e2e.sqlite3'}",
+        "OPENHALL_VAR_DIR": str(live_var),
+        "DATABASE_URL": f"sqlite:///{live_var / 'e2e.sqlite3'}",
         "REDIS_URL": "",
         "PYTHONWARNINGS": "ignore",
     }
+
+
+@pytest.fixture(scope="session")
+def live_openhall(live_var, live_env):
+    var, env = live_var, live_env
     cli = [sys.executable, "-m", "openhall.cli"]
     for step in (["migrate", "--noinput", "-v0"], ["demo_data"]):
         subprocess.run(cli + step, env=env, check=True, capture_output=True)  # noqa: S603
@@ -90,6 +96,28 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def new_resident(live_openhall, live_env):
+    """`new_resident(name)` → the mobile number of a resident made for this test alone (password
+    PASSWORD of test_shells), so tests share no bookings, quotas or registrations."""
+    made = []
+
+    def make(name: str = "测试居民") -> str:
+        mobile = f"137{len(made):02d}{secrets.randbelow(10**6):06d}"
+        code = (
+            "from openhall.accounts.models import User; "
+            f"User.objects.create_user(mobile={mobile!r}, password='openhall2026', real_name={name!r})"
+        )
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "openhall.cli", "shell", "-c", code],
+            env=live_env, check=True, capture_output=True,
+        )  # fmt: skip
+        made.append(mobile)
+        return mobile
+
+    return make
 
 
 @pytest.fixture

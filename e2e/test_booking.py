@@ -5,15 +5,17 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import screenshot
-from e2e.test_shells import OPERATOR, RESIDENT, sign_in
+from e2e.test_shells import OPERATOR, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_resident_books_a_zone_and_the_operator_approves_it(live_openhall, browser, page_errors):
+def test_a_resident_books_a_zone_and_the_operator_approves_it(
+    live_openhall, browser, page_errors, new_resident
+):
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
     phone.on("console", lambda msg: page_errors.append(msg.text) if msg.type == "error" else None)
-    sign_in(phone, live_openhall, RESIDENT)
+    sign_in(phone, live_openhall, new_resident("王芳"))
     phone.goto(live_openhall + "/book/")
     phone.click("text=A区")
     phone.locator(".day-chip").nth(2).click()
