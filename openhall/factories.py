@@ -198,3 +198,16 @@ class BookingFactory(factory.django.DjangoModelFactory):
                 )
                 for u in leaf_units(self.space)
             )
+
+
+def service_record(center, **values):
+    """A staff-entered ledger record of `center` (its types are made on first use)."""
+    from django.utils import timezone
+
+    from openhall.civic.models import ServiceRecord
+    from openhall.civic.services import service_types
+
+    kind = service_types(center)[0]
+    return ServiceRecord.objects.create(
+        center=center, kind=kind, date=values.pop("date", timezone.localdate()), **values
+    )

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "openhall.notifications",
     "openhall.wechat",
     "openhall.news",
+    "openhall.civic",
     "openhall.portal",
     "openhall.console",
     "django.contrib.admin",

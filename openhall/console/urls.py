@@ -1,5 +1,6 @@
 from django.urls import path
 
+from openhall.civic import console_views as ledger_views
 from openhall.console import bookings_urls, broadcast_urls, spaces_views, views
 from openhall.news import console_views as news_views
 
@@ -37,6 +38,16 @@ urlpatterns = [
     path("c/<int:center_id>/staff/", views.staff, name="staff"),
     path("c/<int:center_id>/audit/", views.audit, name="audit"),
     *bookings_urls.urlpatterns,
+    path("c/<int:center_id>/ledger/", ledger_views.ledger, name="ledger"),
+    path("c/<int:center_id>/ledger/new/", ledger_views.record_new, name="ledger_new"),
+    path(
+        "c/<int:center_id>/ledger/<int:record_id>/", ledger_views.record_edit, name="ledger_record"
+    ),
+    path(
+        "c/<int:center_id>/ledger/<int:record_id>/delete/",
+        ledger_views.record_delete,
+        name="ledger_delete",
+    ),
     *broadcast_urls.urlpatterns,
     path("c/<int:center_id>/news/", news_views.article_list, name="articles"),
     path("c/<int:center_id>/news/new/", news_views.article_new, name="article_new"),

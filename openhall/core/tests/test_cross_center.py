@@ -29,6 +29,7 @@ def objects_of(center_a, center_b):
             "photo_id": factories.SpacePhotoFactory(space__center=center).pk,
             "article_id": factories.ArticleFactory(center=center).pk,
             "attachment_id": factories.AttachmentFactory(article__center=center).pk,
+            "record_id": factories.service_record(center).pk,
         }
 
     return make

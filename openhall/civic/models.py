@@ -1,0 +1,105 @@
+"""The service ledger (服务台账): one record per service the center delivered. Every service
+figure — on the lobby screen, in reports, in the weekly digest — is a query over these records.
+
+Records come from staff (a legal consultation entered on the phone) or from a source record
+(a completed activity, a completed booking, a resolved issue report). A sourced record is keyed
+by (source, source_id), so editing its source updates it instead of counting it twice.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from openhall.core.models import Center
+
+# code, name, icon — the seed's list; each center may rename, hide or add types.
+DEFAULT_SERVICE_TYPES = [
+    ("party", _("Party activity"), "☆"),
+    ("salon", _("Salon"), "☕"),
+    ("lecture", _("Lecture"), "🎤"),
+    ("resident_info", _("Information service for residents"), "ℹ"),
+    ("enterprise_info", _("Information service for enterprises"), "🏢"),
+    ("legal", _("Legal consultation"), "⚖"),
+    ("counselling", _("Psychological counselling"), "♡"),
+    ("problem_solved", _("Problem solved"), "✓"),
+    ("materials", _("Materials produced"), "✎"),
+    ("venue", _("Room use"), "▦"),
+]
+
+
+class ServiceType(models.Model):
+    center = models.ForeignKey(
+        Center, models.CASCADE, related_name="service_types", verbose_name=_("center")
+    )
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=30)
+    icon = models.CharField(_("icon"), max_length=4, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("service type")
+        verbose_name_plural = _("service types")
+        ordering = ["center", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["center", "code"], name="service_type_code_per_center")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def evidence_path(record: "ServiceRecord", filename: str) -> str:
+    return f"ledger/{record.center_id}/{uuid.uuid4().hex}.jpg"
+
+
+class ServiceRecord(models.Model):
+    class Source(models.TextChoices):
+        STAFF = "", _("Entered by staff")
+        ACTIVITY = "activity", _("Activity")
+        BOOKING = "booking", _("Booking")
+        REPORT = "report", _("Issue report")
+
+    center = models.ForeignKey(
+        Center, models.CASCADE, related_name="service_records", verbose_name=_("center")
+    )
+    kind = models.ForeignKey(
+        ServiceType, models.PROTECT, related_name="records", verbose_name=_("service")
+    )
+    date = models.DateField(_("date"))
+    people = models.PositiveIntegerField(_("people served"), default=1)
+    delivered_by = models.CharField(_("delivered by"), max_length=50, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    evidence = models.ImageField(_("photo"), upload_to=evidence_path, blank=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.STAFF, blank=True
+    )
+    source_id = models.CharField(_("source id"), max_length=40, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("service record")
+        verbose_name_plural = _("service records")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["center", "date"], name="service_record_center_date")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=~models.Q(source=""),
+                name="service_record_one_per_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind} ×{self.people}"
