@@ -211,3 +211,9 @@ def service_record(center, **values):
     return ServiceRecord.objects.create(
         center=center, kind=kind, date=values.pop("date", timezone.localdate()), **values
     )
+
+
+def screen(center, name: str = "大厅屏"):
+    from openhall.display.services import screen_create
+
+    return screen_create(center=center, by=None, name=name)[0]

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "openhall.wechat",
     "openhall.news",
     "openhall.civic",
+    "openhall.display",
     "openhall.portal",
     "openhall.console",
     "django.contrib.admin",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("wechat/", include("openhall.wechat.urls")),
     path("news/", include("openhall.news.urls")),
+    path("display/", include("openhall.display.urls")),
     path("", include("openhall.portal.urls")),
 ]
 if settings.OPENHALL_SERVE_MEDIA:

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm install --no-audit --no-fund --ignore-scripts >/dev/null
 dest=openhall/static/vendor
-rm -rf "$dest" && mkdir -p "$dest/htmx" "$dest/weui" "$dest/weixin"
+rm -rf "$dest" && mkdir -p "$dest/htmx" "$dest/weui" "$dest/weixin" "$dest/echarts"
 cp node_modules/htmx.org/dist/htmx.min.js "$dest/htmx/"
 cp node_modules/htmx.org/LICENSE "$dest/htmx/LICENSE"
 cp node_modules/weui/dist/style/weui.min.css "$dest/weui/"
@@ -15,7 +15,9 @@ cp node_modules/weui/LICENSE* "$dest/weui/" 2>/dev/null || true
   echo 'if (module.exports) window.wx = window.jWeixin = module.exports;'; echo '})({ exports: {} });'; } \
   > "$dest/weixin/jweixin.js"
 cp node_modules/weixin-js-sdk/LICENSE "$dest/weixin/LICENSE"
-for pkg in htmx.org weui weixin-js-sdk; do
+cp node_modules/echarts/dist/echarts.min.js "$dest/echarts/"
+cp node_modules/echarts/LICENSE "$dest/echarts/LICENSE"
+for pkg in htmx.org weui weixin-js-sdk echarts; do
   printf '%s %s\n' "$pkg" "$(node -p "require('./node_modules/$pkg/package.json').version")"
 done > "$dest/VERSIONS"
 cat "$dest/VERSIONS"

@@ -2,6 +2,7 @@ from django.urls import path
 
 from openhall.civic import console_views as ledger_views
 from openhall.console import bookings_urls, broadcast_urls, spaces_views, views
+from openhall.display import console_views as screen_views
 from openhall.news import console_views as news_views
 
 app_name = "console"
@@ -38,6 +39,13 @@ urlpatterns = [
     path("c/<int:center_id>/staff/", views.staff, name="staff"),
     path("c/<int:center_id>/audit/", views.audit, name="audit"),
     *bookings_urls.urlpatterns,
+    path("c/<int:center_id>/screens/", screen_views.screen_list, name="screens"),
+    path("c/<int:center_id>/screens/<int:screen_id>/", screen_views.screen_edit, name="screen"),
+    path(
+        "c/<int:center_id>/screens/<int:screen_id>/rotate/",
+        screen_views.screen_rotate,
+        name="screen_rotate",
+    ),
     path("c/<int:center_id>/ledger/", ledger_views.ledger, name="ledger"),
     path("c/<int:center_id>/ledger/new/", ledger_views.record_new, name="ledger_new"),
     path(

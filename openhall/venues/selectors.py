@@ -24,7 +24,9 @@ def space_tree(*, center: Center) -> QuerySet[Space]:
 class CenterToday:
     """What the H5 home page and the lobby screen say about the center right now."""
 
-    state: str  # "staffed" | "unstaffed" | "closed_now" | "closed_today" | "closure"
+    # "open" (no hours set: open around the clock) | "staffed" | "unstaffed" | "closed_now" |
+    # "closed_today" | "closure"
+    state: str
     hours: OpeningHours | None  # today's opening hours, None when closed all day
     closure_reason: str = ""
 
@@ -36,6 +38,8 @@ def center_today(*, center: Center, now: datetime | None = None) -> CenterToday:
     for closure in setup.closures:
         if closure.space_id is None and closure.start <= now < closure.end:
             return CenterToday("closure", setup.hours.get(now.weekday()), closure.reason)
+    if not setup.hours:
+        return CenterToday("open", None)  # as the booking rules read it
     hours = setup.hours.get(now.weekday())
     if hours is None:
         return CenterToday("closed_today", None)

@@ -30,6 +30,7 @@ def objects_of(center_a, center_b):
             "article_id": factories.ArticleFactory(center=center).pk,
             "attachment_id": factories.AttachmentFactory(article__center=center).pk,
             "record_id": factories.service_record(center).pk,
+            "screen_id": factories.screen(center).pk,
         }
 
     return make

@@ -56,3 +56,7 @@ def test_the_home_page_tells_residents_whether_staff_are_there(
     with time_machine.travel(moment, tick=False):
         page = client.get("/").content.decode()
     assert words in page
+
+
+def test_a_center_without_hours_is_open_around_the_clock(center_a):
+    assert center_today(center=center_a, now=at(3)).state == "open"

@@ -1,0 +1,161 @@
+"""The lobby screen's picture of a center, built once per change and sent to every screen of
+that center. Public facts only: rooms, times, titles of organised events, counts — never who
+booked (a resident's own booking shows its purpose, not its title)."""
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openhall.bookings.models import Booking
+from openhall.bookings.selectors import local_day_bounds
+from openhall.civic import selectors as ledger
+from openhall.core.models import Center
+from openhall.display import sources
+from openhall.venues.models import Purpose
+from openhall.venues.rules import center_setup, space_ancestry
+from openhall.venues.selectors import center_today
+
+HELD = (Booking.Status.APPROVED, Booking.Status.CHECKED_IN, Booking.Status.COMPLETED)
+CHART_DAYS = 30
+
+
+def _hhmm(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%H:%M}"
+
+
+def public_title(booking: Booking) -> str:
+    """Teams, enterprises and staff book under their own name; a resident's title may carry a
+    person's name, so the screen shows what it is for instead."""
+    if booking.team_id or booking.enterprise_id or booking.booker_id is None:
+        return booking.title
+    return str(Purpose(booking.purpose).label) if booking.purpose in Purpose.values else ""
+
+
+def _bookings_today(center: Center, day: date) -> list[Booking]:
+    start, end = local_day_bounds(day)
+    return list(
+        Booking.objects.filter(center=center, status__in=HELD, start__lt=end, end__gt=start)
+        .select_related("space")
+        .only(
+            "pk",
+            "space__name",
+            "space__parent_id",
+            "space_id",
+            "start",
+            "end",
+            "title",
+            "purpose",
+            "team_id",
+            "enterprise_id",
+            "booker_id",
+            "status",
+        )  # fmt: skip
+        .order_by("start", "pk")
+    )
+
+
+def _space_rows(center: Center, now: datetime, bookings: list[Booking], closed: bool) -> list:
+    setup = center_setup(center.pk)
+    units_of = {pk: {leaf.pk for leaf in leaves} for pk, leaves in setup.leaves.items()}
+    rows = []
+    for space in sorted(setup.spaces.values(), key=lambda s: (s.parent_id or s.pk, s.pk)):
+        if not space.is_bookable and not setup.children.get(space.pk):
+            continue
+        mine = [b for b in bookings if units_of.get(b.space_id, set()) & units_of[space.pk]]
+        family = {s.pk for s in space_ancestry(space, setup)}
+        shut = closed or any(
+            c.start <= now < c.end and (c.space_id is None or c.space_id in family)
+            for c in setup.closures
+        )
+        current = next((b for b in mine if b.start <= now < b.end), None)
+        upcoming = next((b for b in mine if b.start > now), None)
+        state = "closed" if shut else "in_use" if current else "free"
+        rows.append(
+            {
+                "id": space.pk,
+                "name": space.name,
+                "zone_of": setup.spaces[space.parent_id].name if space.parent_id else "",
+                "state": state,
+                "now": public_title(current) if current else "",
+                "next": {
+                    "start": _hhmm(upcoming.start),
+                    "end": _hhmm(upcoming.end),
+                    "title": public_title(upcoming),
+                }
+                if upcoming
+                else None,  # fmt: skip
+            }
+        )
+    return rows
+
+
+def _schedule(center: Center, day: date, bookings: list[Booking]) -> list[dict]:
+    items = [
+        {
+            "start": b.start,
+            "end": b.end,
+            "title": public_title(b),
+            "place": b.space.name,
+            "kind": "booking",
+        }  # fmt: skip
+        for b in bookings
+    ]
+    for source in sources.schedule_sources():
+        items.extend(source(center, day))
+    items.sort(key=lambda item: (item["start"], item["title"]))
+    return [{**item, "start": _hhmm(item["start"]), "end": _hhmm(item["end"])} for item in items]
+
+
+def _chart(center: Center, today: date) -> dict:
+    since = today - timedelta(days=CHART_DAYS - 1)
+    start, _end = local_day_bounds(since)
+    booked = dict(
+        Booking.objects.filter(center=center, status__in=HELD, start__gte=start,
+                               start__lt=local_day_bounds(today)[1])
+        .annotate(day=TruncDate("start", tzinfo=timezone.get_current_timezone()))
+        .values("day").annotate(n=Count("pk")).values_list("day", "n")
+    )  # fmt: skip
+    services = ledger.by_day([center.pk], since, today)
+    return {
+        "days": [f"{d:%-m/%-d}" for d, _n in services],
+        "bookings": [booked.get(d, 0) for d, _n in services],
+        "services": [n for _d, n in services],
+    }
+
+
+def snapshot(center_id: int, now: datetime | None = None) -> dict:
+    from openhall.news.selectors import published
+
+    now = now or timezone.now()
+    center = Center.objects.get(pk=center_id)
+    today = timezone.localtime(now).date()
+    bookings = _bookings_today(center, today)
+    status = center_today(center=center, now=now)
+    checked_in = sum(1 for b in bookings if b.status != Booking.Status.APPROVED and b.start <= now)
+    figures = [
+        {"key": "bookings", "label": _("Bookings today"), "value": len(bookings)},
+        {"key": "checked_in", "label": _("Checked in"), "value": checked_in},
+        {
+            "key": "services",
+            "label": _("Services today"),
+            "value": ledger.totals([center.pk], today, today)["services"],
+        },  # fmt: skip
+    ]
+    figures += [
+        {"key": c.key, "label": str(c.label), "value": c.count(center, today)}
+        for c in sources.counters()
+    ]
+    return {
+        "center": center.name,
+        "generated_at": timezone.localtime(now).isoformat(timespec="seconds"),
+        "status": status.state,
+        "spaces": _space_rows(center, now, bookings, closed=status.state.startswith("clos")),
+        "schedule": _schedule(center, today, bookings),
+        "today": figures,
+        "ledger": ledger.counters(center.pk, today),
+        "notices": [a.title for a in published(center=center)[:5]],
+        "chart": _chart(center, today),
+    }

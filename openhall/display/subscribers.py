@@ -1,0 +1,31 @@
+"""Changes that lobby screens show. The payloads carry ids; the screen rebuilds its picture."""
+
+from openhall.core.events import subscribe
+from openhall.display.live import changed
+
+BOOKING_EVENTS = [
+    "booking.requested", "booking.approved", "booking.rejected", "booking.cancelled",
+    "booking.checked_in", "booking.completed", "booking.no_show", "booking.rescheduled",
+    "booking.expired",
+]  # fmt: skip
+CENTER_EVENTS = [
+    "ledger.changed", "access.door_opened", "activity.registered", "activity.checked_in",
+    "activity.published", "activity.changed",
+]  # fmt: skip
+
+
+def booking_changed(*, booking_id: int, **_) -> None:
+    from openhall.bookings.models import Booking
+
+    changed(Booking.objects.filter(pk=booking_id).values_list("center_id", flat=True).first())
+
+
+def center_changed(*, center_id: int, **_) -> None:
+    changed(center_id)
+
+
+def connect() -> None:
+    for event in BOOKING_EVENTS:
+        subscribe(event, booking_changed)
+    for event in CENTER_EVENTS:
+        subscribe(event, center_changed)
