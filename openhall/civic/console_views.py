@@ -20,7 +20,8 @@ from openhall.core.permissions import Perm
 class RecordForm(forms.Form):
     kind = forms.ModelChoiceField(label=gettext_lazy("Service"), queryset=None, empty_label=None)
     day = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     people = forms.IntegerField(
         label=gettext_lazy("People served"), min_value=1, max_value=services.MAX_PEOPLE,

@@ -189,6 +189,12 @@ def load_demo_data() -> dict[str, int]:
     load_keyword_replies()
     created["articles"] = _demo_articles(center, users["13800000001"])
 
+    from openhall.civic.demo import load_demo_ledger
+    from openhall.display.demo import load_demo_screen
+
+    created["service_records"] = load_demo_ledger(center, users["13800000002"])
+    created["screens"] = load_demo_screen(center)
+
     if any(created.values()):
         audit_record(actor=None, action="demo_data.load", center=center, after=created)
     return created

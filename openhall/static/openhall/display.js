@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var words = {};
-  document.querySelectorAll("#words [data-k]").forEach(function (el) { words[el.dataset.k] = el.textContent; });
+  document.getElementById("words").content.querySelectorAll("[data-k]").forEach(function (el) { words[el.dataset.k] = el.textContent; });
   var show = (document.body.dataset.show || "").split(",");
   document.querySelectorAll("[data-part]").forEach(function (el) {
     if (show.indexOf(el.dataset.part) < 0) el.hidden = true;
@@ -66,13 +66,13 @@
     chart = chart || window.echarts.init($("chart"), null, { renderer: "canvas" });
     chart.setOption({
       animation: false,
-      grid: { left: 40, right: 16, top: 28, bottom: 28 },
-      legend: { data: [words.bookings, words.services], textStyle: { color: "#fff", fontSize: 14 } },
+      grid: { left: 40, right: 16, top: 36, bottom: 28 },
+      legend: { top: 0, data: [words.bookings, words.services], textStyle: { color: "#fff", fontSize: 14 } },
       xAxis: { type: "category", data: c.days, axisLabel: { color: "#ddd" } },
       yAxis: { type: "value", minInterval: 1, axisLabel: { color: "#ddd" }, splitLine: { lineStyle: { color: "rgba(255,255,255,.15)" } } },
       series: [
         { name: words.bookings, type: "bar", data: c.bookings, itemStyle: { color: "#ffd27a" } },
-        { name: words.services, type: "line", data: c.services, smooth: true, itemStyle: { color: "#7ee0b5" } }
+        { name: words.services, type: "line", data: c.services, itemStyle: { color: "#7ee0b5" } }
       ]
     });
   }

@@ -34,6 +34,8 @@ class Command(BaseCommand):
             "--port",
             str(port),
         ]
+        # Open lobby-screen streams never end by themselves: give them 3 s, then stop.
+        web += ["--timeout-graceful-shutdown", "3"]
         if not settings.DEBUG:
             web += ["--proxy-headers", "--no-server-header"]
         commands = {"web": web}
@@ -44,6 +46,12 @@ class Command(BaseCommand):
         self.stdout.write(f"  居民端 resident H5:  http://{host}:{port}/")
         self.stdout.write(f"  工作台 staff console: http://{host}:{port}/console/")
         self.stdout.write(f"  API docs:            http://{host}:{port}/api/v1/docs")
+        from openhall.display.demo import DEMO_SCREEN_TOKEN, demo_screen_exists
+
+        if demo_screen_exists():
+            self.stdout.write(
+                f"  大厅屏 lobby screen:  http://{host}:{port}/display/{DEMO_SCREEN_TOKEN}/"
+            )
         if User.objects.filter(mobile=ACCOUNTS[0].mobile).exists():
             self.stdout.write(demo_accounts_text())
         self.stdout.write("Press Ctrl-C to stop.\n")

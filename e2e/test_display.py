@@ -1,0 +1,88 @@
+"""The lobby screen in a real browser: it opens with its secret address, a service recorded on
+a phone appears on it without a reload, and it keeps its picture (saying since when) while its
+server is down, then picks up again when the server returns."""
+
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.conftest import _free_port, screenshot
+from e2e.test_shells import OPERATOR, sign_in
+
+pytestmark = pytest.mark.e2e
+SCREEN = "/display/demo-lobby-screen/"
+
+
+def start_server(env: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "openhall.cli", "serve", "--no-worker", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    pytest.fail("the screen's server did not start")
+
+
+@pytest.fixture
+def own_server(live_openhall, live_env):
+    """A server of the test's own (same database), so the test may stop and restart it."""
+    port = _free_port()
+    servers = [start_server(live_env, port)]
+
+    def restart():
+        servers.append(start_server(live_env, port))
+
+    yield f"http://127.0.0.1:{port}", servers, restart
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def test_the_lobby_screen_updates_live_and_survives_a_server_restart(
+    browser, page_errors, own_server
+):
+    base, servers, restart = own_server
+    screen = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, locale="zh-CN"
+    ).new_page()
+    screen.on("console", lambda m: page_errors.append(m.text) if m.type == "error" else None)
+    screen.goto(base + SCREEN)
+    expect(screen.locator("#spaces .space").first).to_contain_text("空闲")
+    services_today = screen.locator("#today li", has_text="今日服务").locator(".n")
+    before = int(services_today.inner_text())
+    expect(screen.locator("#freshness")).to_contain_text("更新于")
+
+    # An operator records a legal consultation on her phone: three taps.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+    sign_in(phone, base, OPERATOR, path="/console/login/")
+    phone.wait_for_url("**/console/c/*/")
+    phone.goto(phone.url + "ledger/")
+    phone.click(".tile:has-text('法律咨询')")
+    phone.click("button:has-text('保存')")
+    expect(phone.locator(".flash")).to_contain_text("已记录")
+    screenshot(phone, "console-ledger-phone")
+
+    expect(services_today).to_have_text(str(before + 1), timeout=2000)  # no reload
+    screenshot(screen, "display-landscape")
+
+    servers[0].terminate()
+    servers[0].wait(timeout=15)
+    expect(screen.locator("#freshness")).to_contain_text("连接中断", timeout=10000)
+    expect(services_today).to_have_text(str(before + 1))  # the last picture stays
+    screenshot(screen, "display-offline")
+
+    restart()
+    expect(screen.locator("#freshness")).not_to_contain_text("连接中断", timeout=15000)
+    # The stream breaking while the server was down is expected; nothing else may fail.
+    dropped = ("ERR_INCOMPLETE_CHUNKED_ENCODING", "ERR_CONNECTION_REFUSED", "/events")
+    assert [e for e in page_errors if not any(d in e for d in dropped)] == []
