@@ -44,6 +44,21 @@ def booking_completed(*, booking_id: int) -> None:
 
 
 def connect() -> None:
+    from openhall.notifications.digest import register_figure
+
+    register_figure(ledger_digest_line)
     subscribe("service.delivered", service_delivered)
     subscribe("service.withdrawn", service_withdrawn)
     subscribe("booking.completed", booking_completed)
+
+
+def ledger_digest_line(center, since_day, until_day):
+    """The weekly digest's line for the ledger: services and people served last week."""
+    from django.utils.translation import gettext as _
+
+    from openhall.civic.selectors import totals
+
+    week = totals([center.pk], since_day, until_day)
+    if not week["services"]:
+        return None
+    return _("Staff delivered %(services)d services to %(people)d people.") % week

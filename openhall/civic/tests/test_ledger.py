@@ -130,3 +130,14 @@ def test_sourced_records_are_not_edited_by_hand(olivia, center_a):
         services.record_update(record=record, by=olivia, values={"people": 99})
     with pytest.raises(ValidationError):
         services.record_delete(record=record, by=olivia)
+
+
+def test_last_weeks_services_go_into_the_weekly_digest(olivia, center_a):
+    from openhall.notifications.digest import weekly_digest
+
+    monday = date(2026, 11, 16)
+    for day, people in ((monday, 2), (monday + timedelta(days=6), 5), (monday - timedelta(1), 9)):
+        ServiceRecord.objects.create(center=center_a, kind=legal(center_a), date=day,
+                                     people=people)  # fmt: skip
+    body = weekly_digest(center=center_a, today=date(2026, 11, 25))["body"]
+    assert "服务 2 次" in body and "7 人次" in body
