@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "openhall.news",
     "openhall.civic",
     "openhall.display",
+    "openhall.reports",
     "openhall.portal",
     "openhall.console",
     "django.contrib.admin",

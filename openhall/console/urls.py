@@ -4,11 +4,14 @@ from openhall.civic import console_views as ledger_views
 from openhall.console import bookings_urls, broadcast_urls, spaces_views, views
 from openhall.display import console_views as screen_views
 from openhall.news import console_views as news_views
+from openhall.reports import views as report_views
 
 app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.console_login, name="login"),
+    path("reports/", report_views.report_page, name="reports"),
+    path("reports/export/", report_views.report_export, name="report_export"),
     path("c/<int:center_id>/", views.center_home, name="center"),
     path("c/<int:center_id>/spaces/", views.spaces, name="spaces"),
     path("c/<int:center_id>/spaces/new/", spaces_views.space_edit, name="space_new"),

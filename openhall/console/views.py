@@ -52,8 +52,38 @@ def center_home(request):
     return render(
         request,
         "console/center_home.html",
-        {"figures": figures, "rooms": space_tree(center=center), "nav": "home"},
+        {
+            "figures": figures,
+            "rooms": space_tree(center=center),
+            "nav": "home",
+            **_dashboard(request),
+        },
     )
+
+
+def _dashboard(request) -> dict:
+    """What needs the staff today: waiting decisions, today's use, failed messages, screens
+    that went dark, and this month against last month — all counted from records."""
+    from openhall.display.models import Screen
+    from openhall.display.selectors import bookings_today
+    from openhall.display.services import is_online
+    from openhall.notifications.models import Delivery
+    from openhall.reports.selectors import month_against_last
+
+    center, today = request.center, timezone.localdate()
+    bookings = bookings_today(center, today)
+    screens = list(Screen.objects.filter(center=center, is_active=True))
+    return {
+        "pending": getattr(request, "pending_count", None),
+        "today_bookings": bookings,
+        "failed_messages": Delivery.objects.filter(
+            message__center=center,
+            status=Delivery.Status.FAILED,
+            created_at__gte=timezone.now() - timedelta(days=7),
+        ).count(),  # fmt: skip
+        "screens_dark": [s for s in screens if not is_online(s)],
+        "month": month_against_last(center, today),
+    }
 
 
 @center_view(Perm.VIEW_CENTER)

@@ -34,7 +34,7 @@ def public_title(booking: Booking) -> str:
     return str(Purpose(booking.purpose).label) if booking.purpose in Purpose.values else ""
 
 
-def _bookings_today(center: Center, day: date) -> list[Booking]:
+def bookings_today(center: Center, day: date) -> list[Booking]:
     start, end = local_day_bounds(day)
     return list(
         Booking.objects.filter(center=center, status__in=HELD, start__lt=end, end__gt=start)
@@ -132,7 +132,7 @@ def snapshot(center_id: int, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     center = Center.objects.get(pk=center_id)
     today = timezone.localtime(now).date()
-    bookings = _bookings_today(center, today)
+    bookings = bookings_today(center, today)
     status = center_today(center=center, now=now)
     checked_in = sum(1 for b in bookings if b.status != Booking.Status.APPROVED and b.start <= now)
     figures = [
