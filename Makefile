@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.booking
 	$(BIN)/python -m bench.h5_weight
+	$(BIN)/python -m bench.display_fanout
 
 vendor:
 	bash scripts/vendor.sh
