@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "openhall.wechat",
     "openhall.news",
     "openhall.civic",
+    "openhall.activities",
     "openhall.display",
     "openhall.reports",
     "openhall.portal",
@@ -230,6 +231,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 # News articles need the street's content reviewer, not only the center admin, to publish.
 OPENHALL_NEWS_STREET_REVIEW = envbool("OPENHALL_NEWS_STREET_REVIEW", "false")
+# Activities proposed to the center also need the street reviewer's approval before publishing.
+OPENHALL_ACTIVITY_STREET_REVIEW = envbool("OPENHALL_ACTIVITY_STREET_REVIEW", "false")
 # Uploads are public photos (spaces, activities); nginx should serve them in production.
 OPENHALL_SERVE_MEDIA = envbool("OPENHALL_SERVE_MEDIA", "true")
 WHITENOISE_USE_FINDERS = DEBUG

@@ -199,9 +199,14 @@ def booking_request(
     enterprise: Enterprise | None = None,
     note: str = "",
     now: datetime | None = None,
+    for_activity: bool = False,
 ) -> Booking:
-    """Hold a slot for `booker` (booked by themselves or by staff on their behalf)."""
+    """Hold a slot for `booker` (booked by themselves or by staff on their behalf).
+    `for_activity`: staff hold the room of a published activity's session, which does not count
+    against anyone's quota of active bookings."""
     if not _may_book_for(by, booker, space):
+        raise PermissionDenied
+    if for_activity and not permissions.has_center_perm(by, space.center, Perm.OPERATE):
         raise PermissionDenied
     with transaction.atomic():
         return _create_booking(
@@ -217,6 +222,7 @@ def booking_request(
             enterprise=enterprise,
             note=note,
             now=now or timezone.now(),
+            check_quota=not for_activity,
         )
 
 

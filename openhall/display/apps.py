@@ -7,6 +7,14 @@ class DisplayConfig(AppConfig):
     verbose_name = _("Lobby display")
 
     def ready(self):
-        from openhall.display import subscribers
+        from django.utils.translation import gettext_lazy as _
+
+        from openhall.activities import selectors as activities
+        from openhall.display import sources, subscribers
 
         subscribers.connect()
+        sources.register_schedule(activities.today_sessions)
+        sources.register_counter("registrations", _("Registrations today"),
+                                 activities.registrations_today)  # fmt: skip
+        sources.register_counter("activity_check_ins", _("Activity check-ins"),
+                                 activities.check_ins_today)  # fmt: skip

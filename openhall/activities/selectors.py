@@ -1,0 +1,54 @@
+"""Reads of activities for the faces: the lobby screen's schedule and counters, the H5 home
+page, the weekly digest (faces register these with their own registries)."""
+
+from datetime import date
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openhall.activities.models import Activity, CheckIn, Registration, Session
+from openhall.bookings.selectors import local_day_bounds
+
+
+def today_sessions(center, day: date) -> list[dict]:
+    start, end = local_day_bounds(day)
+    sessions = Session.objects.filter(
+        activity__center=center, activity__status__in=["published", "completed"],
+        start__lt=end, end__gt=start,
+    ).select_related("activity", "space")  # fmt: skip
+    return [{"start": s.start, "end": s.end, "title": s.activity.title, "place": s.space.name,
+             "kind": "activity"} for s in sessions]  # fmt: skip
+
+
+def registrations_today(center, day: date) -> int:
+    start, end = local_day_bounds(day)
+    return Registration.objects.filter(activity__center=center, created_at__gte=start,
+                                       created_at__lt=end).count()  # fmt: skip
+
+
+def check_ins_today(center, day: date) -> int:
+    start, end = local_day_bounds(day)
+    return CheckIn.objects.filter(session__activity__center=center, at__gte=start,
+                                  at__lt=end).count()  # fmt: skip
+
+
+def digest_line(center, since: date, until: date):
+    start, end = local_day_bounds(since)[0], local_day_bounds(until)[1]
+    held = Session.objects.filter(activity__center=center, start__gte=start, start__lt=end,
+                                  activity__status__in=["published", "completed"])  # fmt: skip
+    activities = held.values("activity").distinct().count()
+    if not activities:
+        return None
+    came = CheckIn.objects.filter(session__in=held).count()
+    return _("%(activities)d activities were held, with %(came)d check-ins.") % {
+        "activities": activities, "came": came}  # fmt: skip
+
+
+def upcoming(center, limit: int = 3):
+    """For the H5 home page: the next published activities with places."""
+    return (
+        Activity.objects.filter(center=center, status="published",
+                                sessions__start__gte=timezone.now())
+        .annotate(n=Count("sessions")).distinct().order_by("sessions__start")[:limit]
+    )  # fmt: skip

@@ -1,0 +1,242 @@
+"""Activities: review before publishing, rooms held through the booking rules, registration
+that never oversells, the waitlist, tickets and check-in, and the count into the ledger."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.utils import timezone
+
+from openhall import factories
+from openhall.activities import services
+from openhall.activities.models import Activity, CheckIn, Registration
+from openhall.activities.services import ActivityRefused
+from openhall.bookings.models import Booking
+from openhall.civic.models import ServiceRecord
+from openhall.core.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+ALL_TICKED = dict.fromkeys(services.CHECKLIST, True)
+
+
+def later(days=3, hour=19):
+    moment = timezone.localtime() + timedelta(days=days)
+    return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def draft(center, by, space, capacity=2, **values):
+    return services.activity_create(
+        center=center, by=by,
+        values={"type": "lecture", "title": "防范电信诈骗讲座", "capacity": capacity, **values},
+        sessions=[(space, later(), later() + timedelta(hours=2))],
+    )  # fmt: skip
+
+
+def published(center, by, reviewer, space, **values):
+    activity = draft(center, by, space, **values)
+    services.activity_submit(activity=activity, by=by)
+    return services.activity_approve(activity=activity, by=reviewer, checklist=ALL_TICKED)
+
+
+def residents(n):
+    return [factories.UserFactory() for _ in range(n)]
+
+
+# --- review --------------------------------------------------------------------------------------
+def test_a_pitch_is_flagged_for_the_reviewer_not_blocked(olivia, adam, center_a, dance_room):
+    activity = draft(center_a, olivia, dance_room, description="<p>专家讲解养老理财，保本高息</p>")
+    services.activity_submit(activity=activity, by=olivia)
+    activity.refresh_from_db()
+    assert {f["word"] for f in activity.flags} >= {"理财", "保本", "高息"}
+    assert activity.status == "submitted"
+
+
+def test_publishing_needs_every_checklist_item_and_a_reviewer(olivia, adam, center_a, dance_room):
+    activity = draft(center_a, olivia, dance_room)
+    services.activity_submit(activity=activity, by=olivia)
+    with pytest.raises(PermissionDenied):  # an operator cannot approve
+        services.activity_approve(activity=activity, by=olivia, checklist=ALL_TICKED)
+    with pytest.raises(ActivityRefused) as refused:
+        services.activity_approve(activity=activity, by=adam,
+                                  checklist={**ALL_TICKED, "no_financial_pitch": False})  # fmt: skip
+    assert refused.value.code == "checklist_incomplete"
+    services.activity_approve(activity=activity, by=adam, checklist=ALL_TICKED)
+    activity.refresh_from_db()
+    assert activity.status == "published"
+    booking = activity.sessions.get().booking
+    assert (booking.space, booking.status, booking.title) == (
+        dance_room,
+        "approved",
+        "防范电信诈骗讲座",
+    )
+    actions = set(
+        AuditEntry.objects.filter(object_id=str(activity.pk)).values_list("action", flat=True)
+    )
+    assert {"activity.create", "activity.submit", "activity.approve"} <= actions
+
+
+def test_with_street_review_on_the_street_publishes(settings, olivia, adam, rita, center_a,
+                                                    dance_room):  # fmt: skip
+    settings.OPENHALL_ACTIVITY_STREET_REVIEW = True
+    activity = draft(center_a, olivia, dance_room)
+    services.activity_submit(activity=activity, by=olivia)
+    services.activity_approve(activity=activity, by=adam, checklist=ALL_TICKED)
+    activity.refresh_from_db()
+    assert activity.status == "center_approved"
+    services.activity_approve(activity=activity, by=rita, checklist=ALL_TICKED)
+    activity.refresh_from_db()
+    assert activity.status == "published"
+
+
+def test_a_returned_activity_says_why(olivia, adam, center_a, dance_room):
+    activity = draft(center_a, olivia, dance_room)
+    services.activity_submit(activity=activity, by=olivia)
+    services.activity_return(activity=activity, by=adam, reason="请补充主讲人资质")
+    activity.refresh_from_db()
+    assert (activity.status, activity.review_note) == ("returned", "请补充主讲人资质")
+
+
+def test_an_activity_cannot_take_a_booked_room(olivia, adam, center_a, dance_room):
+    factories.BookingFactory(center=center_a, space=dance_room, start=later() - timedelta(hours=1),
+                             end=later() + timedelta(hours=1), status="approved")  # fmt: skip
+    activity = draft(center_a, olivia, dance_room)
+    services.activity_submit(activity=activity, by=olivia)
+    from openhall.bookings.services import BookingConflict
+
+    with pytest.raises(BookingConflict):
+        services.activity_approve(activity=activity, by=adam, checklist=ALL_TICKED)
+    activity.refresh_from_db()
+    assert activity.status == "submitted"  # nothing half done
+
+
+# --- registration --------------------------------------------------------------------------------
+def test_places_then_the_waitlist_in_order(olivia, adam, center_a, dance_room):
+    activity = published(center_a, olivia, adam, dance_room, capacity=2)
+    tickets = [services.register(activity=activity, user=u) for u in residents(4)]
+    assert [t.registration.status for t in tickets] == ["confirmed", "confirmed", "waitlisted",
+                                                        "waitlisted"]  # fmt: skip
+    assert [t.position for t in tickets] == [None, None, 1, 2]
+    with pytest.raises(ActivityRefused) as twice:
+        services.register(activity=activity, user=tickets[0].registration.user)
+    assert twice.value.code == "already_registered"
+
+
+def test_a_freed_place_is_offered_then_passes_on_when_not_taken(olivia, adam, center_a, dance_room):
+    activity = published(center_a, olivia, adam, dance_room, capacity=1)
+    first, second, third = (services.register(activity=activity, user=u).registration
+                            for u in residents(3))  # fmt: skip
+    services.registration_cancel(registration=first, by=first.user)
+    second.refresh_from_db()
+    assert second.status == "offered" and second.offer_expires_at is not None
+
+    with time_machine.travel(second.offer_expires_at + timedelta(minutes=1)):
+        assert services.offers_expire() == 1
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert (second.status, third.status) == ("expired", "offered")
+    services.offer_accept(registration=third, by=third.user)
+    third.refresh_from_db()
+    activity.refresh_from_db()
+    assert third.status == "confirmed" and activity.places_taken == 1
+
+
+def test_a_child_is_registered_by_a_parent_within_the_age_range(olivia, adam, center_a, dance_room,
+                                                                 alice):  # fmt: skip
+    activity = published(center_a, olivia, adam, dance_room, audience="children", min_age=6,
+                         max_age=12, questions=["孩子有无过敏"])  # fmt: skip
+    with pytest.raises(ActivityRefused) as young:
+        services.register(activity=activity, user=alice, attendee="小明", attendee_age=4,
+                          answers={"孩子有无过敏": "无"})  # fmt: skip
+    assert young.value.code == "age_not_allowed"
+    with pytest.raises(ActivityRefused) as unanswered:
+        services.register(activity=activity, user=alice, attendee="小明", attendee_age=8)
+    assert unanswered.value.code == "answers_required"
+    services.register(activity=activity, user=alice, attendee="小明", attendee_age=8,
+                      answers={"孩子有无过敏": "无"})  # fmt: skip
+    services.register(activity=activity, user=alice, attendee="小红", attendee_age=9,
+                      answers={"孩子有无过敏": "花生"})  # a second child: fine  # fmt: skip
+    assert Registration.objects.filter(user=alice, status="confirmed").count() == 2
+
+
+def test_registration_opens_at_its_time(olivia, adam, center_a, dance_room, alice):
+    opens = timezone.now() + timedelta(hours=1)
+    activity = published(center_a, olivia, adam, dance_room, registration_opens_at=opens)
+    with pytest.raises(ActivityRefused) as early:
+        services.register(activity=activity, user=alice)
+    assert early.value.code == "not_open_yet"
+    with time_machine.travel(opens + timedelta(seconds=1)):
+        assert services.register(activity=activity, user=alice).registration.status == "confirmed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rush_never_oversells(olivia, adam, center_a, dance_room):
+    if connection.vendor != "postgresql":
+        pytest.skip("the row-level race is PostgreSQL's; SQLite serialises writers (CI runs both)")
+    activity = published(center_a, olivia, adam, dance_room, capacity=5)
+    people = residents(24)
+    outcomes, barrier = [], threading.Barrier(len(people))
+
+    def rush(person):
+        barrier.wait()
+        try:
+            outcomes.append(services.register(activity=activity, user=person).registration.status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=rush, args=(p,)) for p in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    activity.refresh_from_db()
+    assert outcomes.count("confirmed") == 5 == activity.places_taken
+    assert Registration.objects.filter(activity=activity, status="confirmed").count() == 5
+    assert outcomes.count("waitlisted") == 19
+
+
+# --- tickets, check-in, afterwards ---------------------------------------------------------------
+def test_a_ticket_checks_in_once_and_only_at_its_own_activity(olivia, adam, center_a, dance_room,
+                                                              alice, multimedia):  # fmt: skip
+    activity = published(center_a, olivia, adam, dance_room)
+    other = published(center_a, olivia, adam, multimedia[0], title="书法沙龙", type="salon")
+    registration = services.register(activity=activity, user=alice).registration
+    token = services.ticket_token(registration)
+
+    assert services.check_in(activity=activity, scanned=token, by=olivia).outcome == "ok"
+    assert services.check_in(activity=activity, scanned=token, by=olivia).outcome == "again"
+    assert services.check_in(activity=activity, scanned=registration.code.lower(),
+                             by=olivia).outcome == "again"  # fmt: skip
+    assert services.check_in(activity=other, scanned=token, by=olivia).outcome == "wrong_activity"
+    assert services.check_in(activity=activity, scanned=token[:-2] + "xx",
+                             by=olivia).outcome == "unknown"  # a forged ticket  # fmt: skip
+    assert CheckIn.objects.count() == 1
+
+
+def test_a_completed_activity_counts_its_attendance_once(olivia, adam, center_a, dance_room,
+                                                         django_capture_on_commit_callbacks):  # fmt: skip
+    activity = published(center_a, olivia, adam, dance_room, capacity=5)
+    tickets = [services.register(activity=activity, user=u).registration for u in residents(3)]
+    for registration in tickets[:2]:
+        services.check_in(activity=activity, scanned=registration.code, by=olivia)
+    with (
+        time_machine.travel(later() + timedelta(hours=3)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.activity_complete(activity=activity, by=olivia, summary="40 人参加，反响好")
+    record = ServiceRecord.objects.get(source="activity", source_id=str(activity.pk))
+    assert (record.kind.code, record.people) == ("lecture", 2)
+
+
+def test_cancelling_an_activity_frees_its_room_and_tells_everyone(olivia, adam, center_a,
+                                                                  dance_room, alice):  # fmt: skip
+    activity = published(center_a, olivia, adam, dance_room)
+    services.register(activity=activity, user=alice)
+    services.activity_cancel(activity=activity, by=olivia, reason="主讲人临时生病")
+    booking = Booking.objects.get(session__activity=activity)
+    assert booking.status == "cancelled"
+    assert Registration.objects.get(user=alice).status == "cancelled"
+    activity.refresh_from_db()
+    assert activity.places_taken == 0 and activity.status == Activity.Status.CANCELLED
