@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
@@ -19,6 +20,7 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, SessionAuth
 
 from openhall.accounts.services import api_token_authenticate
+from openhall.activities.services import ActivityRefused
 from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition
 
 logger = logging.getLogger(__name__)
@@ -125,6 +127,22 @@ def on_django_validation_error(request, exc: DjangoValidationError):
     return _respond(request, 422, message=message, details=details)
 
 
+# Refusals that contradict the present state answer 409; the rest are input a person can fix.
+ACTIVITY_CONFLICTS = {
+    "already_registered",
+    "invalid_transition",
+    "full",
+    "offer_gone",
+    "not_active",
+}
+
+
+@api.exception_handler(ActivityRefused)
+def on_activity_refused(request, exc: ActivityRefused):
+    status = 409 if exc.code in ACTIVITY_CONFLICTS else 422
+    return _respond(request, status, code=exc.code, message=exc.messages[0])
+
+
 @api.exception_handler(BookingRefused)
 def on_booking_refused(request, exc: BookingRefused):
     violations = [{"code": v.code, "message": v.message} for v in exc.violations]
@@ -158,6 +176,13 @@ def on_invalid_transition(request, exc: InvalidTransition):
     return _respond(
         request, 422 if exc.code.endswith("_required") else 409, code=exc.code, message=str(exc)
     )
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_out_of_range(request, exc):
+    # An id or number beyond what the database stores (2**63 and up): bad input, not our fault.
+    return _respond(request, 422, message="数值超出范围，请检查后重试。")
 
 
 @api.exception_handler(AuthenticationError)
@@ -196,3 +221,4 @@ api.add_router("/", "openhall.accounts.api.router")
 api.add_router("/", "openhall.venues.api.router")
 api.add_router("/", "openhall.bookings.api.router")
 api.add_router("/", "openhall.news.api.router")
+api.add_router("/", "openhall.activities.api.router")

@@ -217,3 +217,33 @@ def screen(center, name: str = "大厅屏"):
     from openhall.display.services import screen_create
 
     return screen_create(center=center, by=None, name=name)[0]
+
+
+def activity(center, **values):
+    """A published activity of `center` with one session next week (rooms not held)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from openhall.activities.models import Activity, Session
+
+    author = UserFactory()
+    activity = Activity.objects.create(
+        center=center, type="lecture", title=values.pop("title", "健康讲座"), capacity=10,
+        status=values.pop("status", "published"), created_by=author, **values,
+    )  # fmt: skip
+    start = timezone.now() + timedelta(days=7)
+    Session.objects.create(activity=activity, space=SpaceFactory(center=center), start=start,
+                           end=start + timedelta(hours=2))  # fmt: skip
+    return activity
+
+
+def registration(center, **values):
+    import secrets
+
+    from openhall.activities.models import Registration
+
+    return Registration.objects.create(
+        activity=activity(center), user=UserFactory(), status="confirmed",
+        code=secrets.token_hex(4).upper(), **values,
+    )  # fmt: skip

@@ -4,13 +4,14 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from openhall.accounts.models import Enterprise, Team, User
 from openhall.bookings import selectors, services
 from openhall.bookings.models import Booking, BookingSeries
 from openhall.core import permissions
 from openhall.core.models import Center
+from openhall.core.pagination import Paged
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -188,7 +189,7 @@ def create_booking(request: HttpRequest, payload: BookingIn):
 
 
 @router.get("/bookings", response=list[BookingOut], summary="Bookings you may see")
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def list_bookings(request: HttpRequest, filters: Query[BookingFilter]):
     staff_centers = permissions.centers_for(request.user, Perm.VIEW_CENTER)
     if filters.center is not None:

@@ -1,11 +1,12 @@
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
 
 from openhall.core import permissions, selectors
 from openhall.core.models import Center
+from openhall.core.pagination import Paged
 from openhall.core.permissions import Perm
 
 router = Router(tags=["centers"])
@@ -50,7 +51,7 @@ class AuditEntryOut(Schema):
 
 class AuditFilter(Schema):
     action: str = ""
-    actor_id: int | None = None
+    actor_id: int | None = Field(None, ge=1, le=2**63 - 1)
     since: date | None = None
     until: date | None = None
 
@@ -68,7 +69,7 @@ def get_center(request: HttpRequest, center_id: int):
 @router.get(
     "/centers/{center_id}/audit", response=list[AuditEntryOut], summary="The center's audit log"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def list_audit(request: HttpRequest, center_id: int, filters: Query[AuditFilter]):
     center = permissions.center_or_404(request.user, center_id, Perm.VIEW_AUDIT)
     return selectors.audit_entries(center=center, **filters.dict())

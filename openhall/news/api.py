@@ -4,9 +4,10 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from openhall.core.models import Center
+from openhall.core.pagination import Paged
 from openhall.news import selectors
 from openhall.news.models import Article, Column
 
@@ -71,7 +72,7 @@ class ArticleOut(ArticleListOut):
     openapi_extra=PUBLIC,
     auth=None,
 )
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def list_articles(request: HttpRequest, center_id: int, column: Column | None = None):
     center = get_object_or_404(Center.objects.filter(is_active=True), pk=center_id)
     return selectors.published(center=center, column=column or "")

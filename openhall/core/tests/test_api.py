@@ -49,8 +49,11 @@ def test_openapi_is_published(client, db):
 
 def test_without_credentials_every_endpoint_answers_401_in_the_error_shape(client, db):
     for method, path, spec in operations():
-        if not spec.get("security"):  # declared open (auth=None): published news only
-            assert path.startswith(("/api/v1/articles/", "/api/v1/centers/{center_id}/articles"))
+        if not spec.get("security"):  # declared open (auth=None): published news and activities
+            assert path.startswith(
+                ("/api/v1/articles/", "/api/v1/centers/{center_id}/articles", "/api/v1/activities")
+            )
+            assert method == "get"
             continue
         url = re.sub(r"\{\w+\}", "1", path)
         response = getattr(client, method)(url)

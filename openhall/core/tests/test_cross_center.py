@@ -31,6 +31,8 @@ def objects_of(center_a, center_b):
             "attachment_id": factories.AttachmentFactory(article__center=center).pk,
             "record_id": factories.service_record(center).pk,
             "screen_id": factories.screen(center).pk,
+            "activity_id": factories.activity(center).pk,
+            "registration_id": factories.registration(center).pk,
         }
 
     return make
@@ -95,6 +97,8 @@ def api_operations():
         for method, spec in methods.items():
             if spec.get("x-openhall-public"):
                 continue  # public facts (rooms, free times): the same for everyone, no personal data
+            if spec.get("x-openhall-any-resident"):
+                continue  # open to every resident of every center (registering for an activity)
             yield method, path.removeprefix("/api/v1")
 
 
