@@ -16,6 +16,7 @@ urlpatterns = [
     path("wechat/", include("openhall.wechat.urls")),
     path("news/", include("openhall.news.urls")),
     path("display/", include("openhall.display.urls")),
+    path("activities/", include("openhall.activities.urls")),
     path("", include("openhall.portal.urls")),
 ]
 if settings.OPENHALL_SERVE_MEDIA:

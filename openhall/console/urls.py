@@ -1,5 +1,6 @@
 from django.urls import path
 
+from openhall.activities import console_views as activity_views
 from openhall.civic import console_views as ledger_views
 from openhall.console import bookings_urls, broadcast_urls, spaces_views, views
 from openhall.display import console_views as screen_views
@@ -42,6 +43,36 @@ urlpatterns = [
     path("c/<int:center_id>/staff/", views.staff, name="staff"),
     path("c/<int:center_id>/audit/", views.audit, name="audit"),
     *bookings_urls.urlpatterns,
+    path("c/<int:center_id>/activities/", activity_views.activity_list, name="activities"),
+    path("c/<int:center_id>/activities/new/", activity_views.activity_new, name="activity_new"),
+    path(
+        "c/<int:center_id>/activities/<int:activity_id>/",
+        activity_views.activity_detail,
+        name="activity",
+    ),
+    path(
+        "c/<int:center_id>/activities/<int:activity_id>/check-in/",
+        activity_views.check_in_page,
+        name="activity_check_in",
+    ),
+    *(
+        path(
+            f"c/<int:center_id>/activities/<int:activity_id>/{action}/",
+            activity_views.activity_action,
+            {"action": action},
+            name=f"activity_{action}",
+        )
+        for action in activity_views.ACTIONS
+    ),
+    *(
+        path(
+            f"c/<int:center_id>/registrations/<int:registration_id>/{action}/",
+            activity_views.registration_action,
+            {"action": action},
+            name=f"registration_{action}",
+        )
+        for action in ("payment", "cancel", "confirm", "waitlist")
+    ),
     path("c/<int:center_id>/screens/", screen_views.screen_list, name="screens"),
     path("c/<int:center_id>/screens/<int:screen_id>/", screen_views.screen_edit, name="screen"),
     path(

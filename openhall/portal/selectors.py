@@ -23,7 +23,7 @@ def service_entries() -> list[ServiceEntry]:
     return [
         ServiceEntry(_("Book a room"), "▦", reverse("portal:book")),
         ServiceEntry(_("My bookings"), "✓", reverse("portal:my_bookings")),
-        ServiceEntry(_("Activities"), "★", None),
+        ServiceEntry(_("Activities"), "★", reverse("activities:list")),
         ServiceEntry(_("Report an issue"), "✎", None),
         ServiceEntry(_("Ask us"), "?", None),
         ServiceEntry(_("Enterprise board"), "⌘", None),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openhall.accounts.forms import MobileLoginForm
+from openhall.activities import selectors as activity_selectors
 from openhall.news import selectors as news_selectors
 from openhall.notifications.models import Message
 from openhall.notifications.services import messages_mark_read
@@ -30,6 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "services": selectors.service_entries(),
             "other_centers": center and selectors.active_centers().exclude(pk=center.pk).exists(),
             "notices": news_selectors.published(center=center)[:3] if center else [],
+            "upcoming": activity_selectors.upcoming(center) if center else [],
         },
     )
 

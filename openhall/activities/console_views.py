@@ -1,0 +1,217 @@
+"""Console pages for activities: write, review (with the flags and the checklist), the
+registrations and waitlist, payments, the check-in page for a phone at the door, and the
+summary afterwards. Rules live in activities.services; these views translate forms."""
+
+from datetime import datetime, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from openhall.activities import services
+from openhall.activities.models import Activity, CheckIn, Registration
+from openhall.console.decorators import center_view
+from openhall.core import permissions
+from openhall.core.crypto import mask
+from openhall.core.permissions import Perm
+from openhall.venues.models import Space
+
+
+class ActivityForm(forms.ModelForm):
+    space = forms.ModelChoiceField(label=gettext_lazy("Room"), queryset=Space.objects.none())
+    day = forms.DateField(label=gettext_lazy("Date"),
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
+    start_time = forms.TimeField(
+        label=gettext_lazy("From"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    end_time = forms.TimeField(
+        label=gettext_lazy("Until"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    weeks = forms.IntegerField(label=gettext_lazy("Every week, this many times"), min_value=1,
+                               max_value=52, initial=1)  # fmt: skip
+    question_lines = forms.CharField(
+        label=gettext_lazy("Registration questions (one a line, optional)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+    class Meta:
+        model = Activity
+        fields = ["type", "title", "description", "speaker", "capacity", "audience", "min_age",
+                  "max_age", "fee", "price", "registration_opens_at", "cancel_hours"]  # fmt: skip
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "registration_opens_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),  # fmt: skip
+        }
+
+    def __init__(self, *args, center, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["space"].queryset = Space.objects.filter(center=center, is_bookable=True)
+
+    def sessions(self) -> list[tuple]:
+        data = self.cleaned_data
+        first = timezone.make_aware(datetime.combine(data["day"], data["start_time"]))
+        length = datetime.combine(data["day"], data["end_time"]) - datetime.combine(
+            data["day"], data["start_time"])  # fmt: skip
+        return [(data["space"], first + timedelta(weeks=n), first + timedelta(weeks=n) + length)
+                for n in range(data["weeks"])]  # fmt: skip
+
+
+def _activity(request, activity_id) -> Activity:
+    return permissions.object_or_404(
+        request.user, Activity.objects.filter(center=request.center).select_related("center"),
+        Perm.VIEW_CENTER, pk=activity_id,
+    )  # fmt: skip
+
+
+@center_view(Perm.VIEW_CENTER)
+def activity_list(request):
+    activities = Activity.objects.filter(center=request.center).prefetch_related("sessions")
+    status = request.GET.get("status", "")
+    if status in Activity.Status.values:
+        activities = activities.filter(status=status)
+    waiting = Activity.objects.filter(center=request.center,
+                                      status__in=["submitted", "center_approved"]).count()  # fmt: skip
+    return render(request, "activities/console_list.html", {
+        "nav": "activities", "activities": activities[:100], "status": status,
+        "statuses": Activity.Status.choices, "waiting": waiting,
+        "can_write": Perm.OPERATE in request.center_perms,
+    })  # fmt: skip
+
+
+@center_view(Perm.OPERATE)
+def activity_new(request):
+    form = ActivityForm(request.POST or None, center=request.center,
+                        initial={"weeks": 1, "capacity": 30, "cancel_hours": 2})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        values = {f: form.cleaned_data[f] for f in ActivityForm.Meta.fields}
+        values["questions"] = form.cleaned_data["question_lines"].splitlines()
+        try:
+            activity = services.activity_create(center=request.center, by=request.user,
+                                                values=values, sessions=form.sessions())  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved as a draft. Send it for review when it is ready."))
+            return redirect("console:activity", request.center.pk, activity.pk)
+    return render(request, "activities/console_new.html", {"nav": "activities", "form": form})
+
+
+@center_view(Perm.VIEW_CENTER)
+def activity_detail(request, activity_id):
+    activity = _activity(request, activity_id)
+    registrations = list(activity.registrations.select_related("user").order_by("pk"))
+    for r in registrations:
+        r.who = mask(r.user.real_name, keep_start=1, keep_end=0) if r.user.real_name else (
+            r.user.masked_mobile)  # fmt: skip
+        r.position = services.waitlist_position(r)
+    user, center = request.user, request.center
+    street_step = activity.status == Activity.Status.CENTER_APPROVED
+    return render(request, "activities/console_detail.html", {
+        "nav": "activities", "activity": activity, "registrations": registrations,
+        "sessions": activity.sessions.select_related("space", "booking"),
+        "checklist": services.CHECKLIST.items(),
+        "can_write": Perm.OPERATE in request.center_perms,
+        "can_review": activity.status in ("submitted", "center_approved")
+        and services._may_review(user, center, street=street_step),
+        "checked_in": CheckIn.objects.filter(session__activity=activity).values(
+            "registration").distinct().count(),
+        "payments": Registration.Payment.choices[1:],
+    })  # fmt: skip
+
+
+ACTIONS = {
+    "submit": lambda a, r: services.activity_submit(activity=a, by=r.user),
+    "approve": lambda a, r: services.activity_approve(
+        activity=a, by=r.user, checklist={k: k in r.POST for k in services.CHECKLIST}),
+    "return": lambda a, r: services.activity_return(activity=a, by=r.user,
+                                                    reason=r.POST.get("reason", "")),
+    "cancel": lambda a, r: services.activity_cancel(activity=a, by=r.user,
+                                                    reason=r.POST.get("reason", "")),
+    "complete": lambda a, r: services.activity_complete(activity=a, by=r.user,
+                                                        summary=r.POST.get("summary", "")),
+}  # fmt: skip
+
+
+@require_POST
+@center_view(Perm.VIEW_CENTER)
+def activity_action(request, activity_id, action):
+    activity = _activity(request, activity_id)
+    if action not in ACTIONS:
+        raise PermissionDenied
+    try:
+        ACTIONS[action](activity, request)
+        messages.success(request, _("Done."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except Exception as exc:  # a clash with a booking when the rooms are held
+        from openhall.bookings.services import BookingConflict, BookingRefused
+
+        if not isinstance(exc, BookingConflict | BookingRefused):
+            raise
+        messages.error(request, str(exc))
+    return redirect("console:activity", request.center.pk, activity.pk)
+
+
+@require_POST
+@center_view(Perm.OPERATE)
+def registration_action(request, registration_id, action):
+    registration = permissions.object_or_404(
+        request.user, Registration.objects.filter(activity__center=request.center),
+        Perm.OPERATE, center_field="activity__center", pk=registration_id,
+    )  # fmt: skip
+    try:
+        if action == "payment":
+            services.payment_record(registration=registration, by=request.user,
+                                    status=request.POST.get("payment", ""),
+                                    method=request.POST.get("method", ""),
+                                    reference=request.POST.get("reference", ""))  # fmt: skip
+        elif action == "cancel":
+            services.registration_cancel(registration=registration, by=request.user)
+        elif action in ("confirm", "waitlist"):
+            services.registration_move(registration=registration, by=request.user,
+                                       to="confirmed" if action == "confirm" else "waitlisted",
+                                       reason=request.POST.get("reason", ""))  # fmt: skip
+        else:
+            raise PermissionDenied
+        messages.success(request, _("Done."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("console:activity", request.center.pk, registration.activity_id)
+
+
+RESULT_TEXT = {
+    "ok": gettext_lazy("Valid — welcome!"),
+    "again": gettext_lazy("Already checked in."),
+    "wrong_activity": gettext_lazy("This ticket is for another activity."),
+    "not_confirmed": gettext_lazy("Not a confirmed place (waitlist or cancelled)."),
+    "unknown": gettext_lazy("Unknown ticket."),
+}
+
+
+@center_view(Perm.OPERATE)
+def check_in_page(request, activity_id):
+    activity = _activity(request, activity_id)
+    result = None
+    if request.method == "POST":
+        outcome = services.check_in(activity=activity, scanned=request.POST.get("code", ""),
+                                    by=request.user)  # fmt: skip
+        who = outcome.registration
+        result = {"outcome": outcome.outcome, "text": RESULT_TEXT[outcome.outcome],
+                  "who": (who.attendee or mask(who.user.real_name, keep_start=1, keep_end=0))
+                  if who and outcome.outcome in ("ok", "again") else ""}  # fmt: skip
+    count = (
+        CheckIn.objects.filter(session__activity=activity).values("registration").distinct().count()
+    )
+    confirmed = activity.registrations.filter(status="confirmed").count()
+    template = (
+        "activities/_check_in_result.html" if request.htmx else "activities/console_check_in.html"
+    )
+    return render(request, template, {"nav": "activities", "activity": activity, "result": result,
+                                      "count": count, "confirmed": confirmed})  # fmt: skip

@@ -1,0 +1,55 @@
+"""The activity pages residents and staff use."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from openhall.activities.models import Activity, Registration
+from openhall.activities.tests.test_activities import ALL_TICKED, published
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_resident_registers_on_the_phone_and_sees_a_ticket(client, olivia, adam, alice,
+                                                             center_a, dance_room):  # fmt: skip
+    activity = published(center_a, olivia, adam, dance_room)
+    assert activity.title in client.get("/activities/").content.decode()
+    assert activity.title in client.get("/").content.decode()  # 近期活动 on the home page
+    client.force_login(alice)
+    response = client.post(f"/activities/{activity.pk}/")
+    assert response.status_code == 302 and response["Location"] == "/activities/mine/"
+    mine = client.get("/activities/mine/").content.decode()
+    registration = Registration.objects.get(user=alice)
+    assert registration.code in mine and "data:image/svg+xml" in mine
+
+
+def test_staff_write_review_and_check_in_from_the_console(client, olivia, adam, alice, center_a,
+                                                          dance_room):  # fmt: skip
+    client.force_login(olivia)
+    day = (timezone.localdate() + timedelta(days=5)).isoformat()
+    response = client.post(f"/console/c/{center_a.pk}/activities/new/", {
+        "type": "salon", "title": "读书沙龙", "capacity": 20, "audience": "all", "fee": "free",
+        "price": "0", "cancel_hours": 2, "space": dance_room.pk, "day": day,
+        "start_time": "19:00", "end_time": "21:00", "weeks": 4, "question_lines": "",
+    })  # fmt: skip
+    activity = Activity.objects.get()
+    assert response.status_code == 302 and activity.sessions.count() == 4
+    base = f"/console/c/{center_a.pk}/activities/{activity.pk}"
+    client.post(f"{base}/submit/")
+    client.force_login(adam)
+    client.post(f"{base}/approve/", dict.fromkeys(ALL_TICKED, "on"))
+    activity.refresh_from_db()
+    assert activity.status == "published"
+    assert activity.sessions.filter(booking__status="approved").count() == 4
+
+    from openhall.activities.services import register
+
+    code = register(activity=activity, user=alice).registration.code
+    client.force_login(olivia)
+    page = client.post(f"{base}/check-in/", {"code": code}, HTTP_HX_REQUEST="true").content.decode()
+    assert "有效" in page and "已签到 1 / 1" in page and "<html" not in page  # a fragment
+    again = client.post(
+        f"{base}/check-in/", {"code": code}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "已签到" in again

@@ -1,0 +1,109 @@
+"""Resident H5 pages: what is on, the activity with its register form, 我的活动 with tickets."""
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from openhall.activities import services
+from openhall.activities.models import Activity, ActivityType, Registration
+from openhall.portal.selectors import current_center
+
+
+def activity_list(request):
+    center = current_center(request)
+    if center is None:
+        raise Http404
+    kind = request.GET.get("type", "")
+    activities = (
+        Activity.objects.filter(center=center, status="published",
+                                sessions__end__gte=timezone.now())
+        .distinct().prefetch_related("sessions__space").order_by("pk")
+    )  # fmt: skip
+    if kind in ActivityType.values:
+        activities = activities.filter(type=kind)
+    listed = sorted(activities, key=lambda a: min(s.start for s in a.sessions.all()))
+    return render(request, "activities/list.html", {"tab": "home", "activities": listed,
+                                                    "types": ActivityType.choices, "kind": kind})  # fmt: skip
+
+
+def activity_detail(request, activity_id: int):
+    activity = get_object_or_404(
+        Activity.objects.prefetch_related("sessions__space"), pk=activity_id,
+        status__in=["published", "completed"], center__is_active=True,
+    )  # fmt: skip
+    mine = []
+    if request.user.is_authenticated:
+        mine = list(activity.registrations.filter(user=request.user,
+                                                  status__in=Registration.ACTIVE))  # fmt: skip
+    form = {"attendee": "", "attendee_age": "", "answers": {}}
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"/login/?next={request.path}")
+        answers = {q: request.POST.get(f"q{n}", "") for n, q in enumerate(activity.questions)}
+        age = request.POST.get("attendee_age", "")
+        form = {
+            "attendee": request.POST.get("attendee", ""),
+            "attendee_age": age,
+            "answers": answers,
+        }
+        try:
+            ticket = services.register(activity=activity, user=request.user, answers=answers,
+                                       attendee=form["attendee"],
+                                       attendee_age=int(age) if age.isdigit() else None)  # fmt: skip
+        except services.ActivityRefused as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            if ticket.position:
+                messages.info(request, _("The places are taken; you are number %(n)s on the "
+                                         "waitlist.") % {"n": ticket.position})  # fmt: skip
+            else:
+                messages.success(request, _("You are registered. Your ticket is below."))
+            return redirect("activities:mine")
+    context = {"tab": "home", "activity": activity, "mine": mine, "form": form,
+               "questions": list(enumerate(activity.questions))}  # fmt: skip
+    return render(request, "activities/detail.html", context)
+
+
+@login_required
+def my_activities(request):
+    registrations = list(
+        Registration.objects.filter(user=request.user)
+        .select_related("activity").prefetch_related("activity__sessions__space")
+        .order_by("-pk")[:50]
+    )  # fmt: skip
+    for r in registrations:
+        r.position = services.waitlist_position(r)
+        if r.status == Registration.Status.CONFIRMED:
+            r.qr = segno.make(services.ticket_token(r), error="m").svg_data_uri(scale=5, border=2)
+    return render(request, "activities/mine.html", {"tab": "me", "registrations": registrations})
+
+
+def _mine(request, registration_id) -> Registration:
+    return get_object_or_404(Registration, pk=registration_id, user=request.user)
+
+
+@require_POST
+@login_required
+def cancel(request, registration_id: int):
+    try:
+        services.registration_cancel(registration=_mine(request, registration_id), by=request.user)
+        messages.success(request, _("Your registration is cancelled."))
+    except services.ActivityRefused as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("activities:mine")
+
+
+@require_POST
+@login_required
+def accept(request, registration_id: int):
+    try:
+        services.offer_accept(registration=_mine(request, registration_id), by=request.user)
+        messages.success(request, _("The place is yours. Your ticket is below."))
+    except services.ActivityRefused as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("activities:mine")
