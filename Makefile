@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.booking
 	$(BIN)/python -m bench.h5_weight
 	$(BIN)/python -m bench.display_fanout
+	$(BIN)/python -m bench.registration_rush
 
 vendor:
 	bash scripts/vendor.sh

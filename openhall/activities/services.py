@@ -565,8 +565,17 @@ TEXTS = {
 
 
 def _tell(registration: Registration, what: str, *, reason: str = "", key: str = "") -> None:
+    """After commit, a worker tells the person (the request does not wait for the message)."""
+    from openhall.activities.tasks import tell_task
+
+    pk = registration.pk
+    transaction.on_commit(lambda: tell_task(pk, what, reason, key))
+
+
+def tell(*, registration_id: int, what: str, reason: str = "", key: str = "") -> None:
     from openhall.notifications.services import notify
 
+    registration = Registration.objects.select_related("activity").get(pk=registration_id)
     activity = registration.activity
     first = activity.sessions.select_related("space").order_by("start").first()
     when = f"{timezone.localtime(first.start):%m月%d日 %H:%M}" if first else ""
@@ -576,15 +585,14 @@ def _tell(registration: Registration, what: str, *, reason: str = "", key: str =
         if registration.offer_expires_at else ""
     )  # fmt: skip
     title, body = TEXTS[what]
-    transaction.on_commit(lambda: notify(
-        user_id=registration.user_id,
-        key=key or f"activity:{what}:{registration.pk}",
+    notify(
+        user_id=registration.user_id, key=key or f"activity:{what}:{registration.pk}",
         kind="activity", title=title,
         body=body.format(title=activity.title, when=when, code=registration.code, until=until,
                          reason=reason, place=place),
         url="/activities/mine/", center_id=activity.center_id,
         fields={"thing1": activity.title, "time2": when, "phrase3": title[:5]},
-    ))  # fmt: skip
+    )  # fmt: skip
 
 
 def send_reminders(*, now: datetime | None = None) -> int:

@@ -240,3 +240,20 @@ def test_cancelling_an_activity_frees_its_room_and_tells_everyone(olivia, adam, 
     assert Registration.objects.get(user=alice).status == "cancelled"
     activity.refresh_from_db()
     assert activity.places_taken == 0 and activity.status == Activity.Status.CANCELLED
+
+
+def test_each_step_reaches_the_residents_inbox_once(olivia, adam, center_a, dance_room,
+                                                    django_capture_on_commit_callbacks):  # fmt: skip
+    from openhall.notifications.models import Message
+
+    activity = published(center_a, olivia, adam, dance_room, capacity=1)
+    first, second = residents(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.register(activity=activity, user=first)
+        services.register(activity=activity, user=second)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_cancel(registration=first.registrations.get(), by=first)
+    titles = dict(Message.objects.values_list("user_id", "title").order_by("pk"))
+    assert Message.objects.filter(user=first, title="报名成功").count() == 1
+    assert titles[second.pk] == "候补到位"  # waitlisted, then offered the freed place
+    assert Message.objects.get(user=second, title="候补到位").center_id == center_a.pk
