@@ -193,6 +193,9 @@ def load_demo_data() -> dict[str, int]:
     from openhall.display.demo import load_demo_screen
 
     created["service_records"] = load_demo_ledger(center, users["13800000002"])
+    from openhall.activities.demo import load_demo_activities
+
+    created["activities"] = load_demo_activities(center, users["13800000001"])
     created["screens"] = load_demo_screen(center)
 
     if any(created.values()):
