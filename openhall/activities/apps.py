@@ -7,7 +7,11 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self):
-        from openhall.activities.selectors import digest_line
+        from openhall.activities import selectors
         from openhall.notifications.digest import register_figure
+        from openhall.notifications.services import Segments, register_audience
 
-        register_figure(digest_line)
+        register_figure(selectors.digest_line)
+        register_audience(
+            "activity", Segments(selectors.registrant_ids, selectors.broadcast_choices)
+        )

@@ -52,3 +52,20 @@ def upcoming(center, limit: int = 3):
                                 sessions__start__gte=timezone.now())
         .annotate(n=Count("sessions")).distinct().order_by("sessions__start")[:limit]
     )  # fmt: skip
+
+
+def registrant_ids(center, activity_id: int) -> list[int]:
+    """Who a broadcast to an activity reaches: everyone holding or waiting for a place."""
+    return list(
+        Registration.objects.filter(activity_id=activity_id, activity__center=center,
+                                    status__in=Registration.ACTIVE)
+        .values_list("user_id", flat=True).distinct()
+    )  # fmt: skip
+
+
+def broadcast_choices(center) -> list[tuple[int, str]]:
+    return list(
+        Activity.objects.filter(center=center, status__in=["published", "completed"])
+        .order_by("-pk")
+        .values_list("pk", "title")[:50]
+    )

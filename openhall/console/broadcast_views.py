@@ -18,14 +18,21 @@ class BroadcastForm(forms.Form):
     url = forms.CharField(label=gettext_lazy("Link (optional)"), max_length=200, required=False)
     audience = forms.ChoiceField(label=gettext_lazy("Send to"), choices=[])
     team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=None, required=False)
+    segment_id = forms.TypedChoiceField(label=gettext_lazy("Activity"), coerce=int,
+                                        required=False, empty_value=None)  # fmt: skip
 
     def __init__(self, *args, center, **kwargs):
         from openhall.accounts.models import Team
         from openhall.notifications.models import Broadcast
+        from openhall.notifications.services import AUDIENCES
 
         super().__init__(*args, **kwargs)
         self.fields["audience"].choices = Broadcast.Audience.choices
         self.fields["team"].queryset = Team.objects.filter(center=center, is_active=True)
+        segments = AUDIENCES.get(Broadcast.Audience.ACTIVITY)
+        self.fields["segment_id"].choices = [("", "—")] + (
+            segments.choices(center) if segments else []
+        )
 
 
 @center_view(Perm.OPERATE)
@@ -58,8 +65,11 @@ def broadcasts(request):
                 **data,
                 "recipients": len(
                     notify_services.broadcast_recipients(
-                        center=request.center, audience=data["audience"], team=data["team"]
-                    )
+                        center=request.center,
+                        audience=data["audience"],
+                        team=data["team"],
+                        segment_id=data["segment_id"],
+                    )  # fmt: skip
                 ),
             }
     sent = list(Broadcast.objects.filter(center=request.center).select_related("team")[:50])

@@ -117,6 +117,7 @@ class Broadcast(models.Model):
     class Audience(models.TextChoices):
         FOLLOWERS = "followers", _("Everyone who linked WeChat")
         TEAM = "team", _("Members of a team")
+        ACTIVITY = "activity", _("People registered for an activity")
 
     center = models.ForeignKey(
         "core.Center", models.CASCADE, related_name="broadcasts", verbose_name=_("center")
@@ -128,6 +129,8 @@ class Broadcast(models.Model):
     team = models.ForeignKey(
         "accounts.Team", models.SET_NULL, null=True, blank=True, verbose_name=_("team")
     )
+    # The segment of an audience another app defines (the activity's id): see register_audience.
+    segment_id = models.PositiveBigIntegerField(_("segment"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("sent by")
     )

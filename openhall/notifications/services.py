@@ -8,6 +8,8 @@ crash never sends a second time.
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -261,10 +263,28 @@ def deliveries_flag_stuck(*, now: datetime | None = None) -> int:
 BROADCAST_PER_MINUTE = 600  # spread WeChat sends well under its per-minute limits
 
 
-def broadcast_recipients(*, center, audience: str, team=None) -> list[int]:
+@dataclass(frozen=True)
+class Segments:
+    """An audience defined by a higher app (the registrants of an activity): who is in segment
+    `segment_id` of `center`, and which segments staff may pick."""
+
+    recipients: Callable[[object, int], list[int]]
+    choices: Callable[[object], list[tuple[int, str]]]
+
+
+AUDIENCES: dict[str, Segments] = {}
+
+
+def register_audience(code: str, segments: Segments) -> None:
+    AUDIENCES[code] = segments
+
+
+def broadcast_recipients(*, center, audience: str, team=None, segment_id=None) -> list[int]:
     from openhall.notifications.models import Broadcast
     from openhall.wechat.models import WechatAccount
 
+    if audience in AUDIENCES:
+        return AUDIENCES[audience].recipients(center, segment_id) if segment_id else []
     if audience == Broadcast.Audience.TEAM:
         if team is None or team.center_id != center.pk:
             return []
@@ -277,7 +297,9 @@ def broadcast_recipients(*, center, audience: str, team=None) -> list[int]:
 
 
 @transaction.atomic
-def broadcast_send(*, center, by, title: str, body: str, audience: str, team=None, url: str = ""):
+def broadcast_send(
+    *, center, by, title: str, body: str, audience: str, team=None, url: str = "", segment_id=None
+):
     """Record the broadcast and queue one notice per recipient (each with its own key)."""
     from django.core.exceptions import ValidationError
 
@@ -293,12 +315,14 @@ def broadcast_send(*, center, by, title: str, body: str, audience: str, team=Non
         raise ValidationError("请填写标题和内容。", code="required")
     if len(title) > KEYWORD_MAX:
         raise ValidationError("标题不超过20个字（微信模板消息的限制）。", code="title_too_long")
-    recipients = broadcast_recipients(center=center, audience=audience, team=team)
+    recipients = broadcast_recipients(
+        center=center, audience=audience, team=team, segment_id=segment_id
+    )
     if not recipients:
         raise ValidationError("没有可发送的对象。", code="no_recipients")
     broadcast = Broadcast.objects.create(
         center=center, title=title, body=body, url=url, audience=audience, team=team,
-        created_by=by, recipients=len(recipients),
+        segment_id=segment_id, created_by=by, recipients=len(recipients),
     )  # fmt: skip
     audit_record(
         actor=by, action="broadcast.send", center=center, obj=broadcast,

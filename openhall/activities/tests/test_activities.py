@@ -257,3 +257,20 @@ def test_each_step_reaches_the_residents_inbox_once(olivia, adam, center_a, danc
     assert Message.objects.filter(user=first, title="报名成功").count() == 1
     assert titles[second.pk] == "候补到位"  # waitlisted, then offered the freed place
     assert Message.objects.get(user=second, title="候补到位").center_id == center_a.pk
+
+
+def test_staff_broadcast_to_the_people_of_one_activity(olivia, adam, center_a, dance_room,
+                                                       django_capture_on_commit_callbacks):  # fmt: skip
+    from openhall.notifications.models import Message
+    from openhall.notifications.services import broadcast_send
+
+    activity = published(center_a, olivia, adam, dance_room, capacity=1)
+    people = residents(3)
+    for person in people[:2]:
+        services.register(activity=activity, user=person)  # one confirmed, one waiting
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = broadcast_send(center=center_a, by=olivia, title="教室调整", body="改到二楼",
+                              audience="activity", segment_id=activity.pk)  # fmt: skip
+    assert sent.recipients == 2
+    assert set(Message.objects.filter(title="教室调整").values_list("user_id", flat=True)) == {
+        people[0].pk, people[1].pk}  # fmt: skip
