@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "openhall.news",
     "openhall.civic",
     "openhall.activities",
+    "openhall.access",
     "openhall.display",
     "openhall.reports",
     "openhall.portal",

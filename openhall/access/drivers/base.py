@@ -1,0 +1,26 @@
+"""The contract every lock driver keeps. Drivers know their lock, not our models beyond the
+door they are handed (its device id), and they raise LockError — transient or not — so the
+reconciler knows whether to try again."""
+
+from datetime import datetime
+from typing import Protocol
+
+
+class LockError(Exception):
+    def __init__(self, message: str, *, transient: bool = True, code: str = ""):
+        super().__init__(message)
+        self.transient, self.code = transient, code
+
+
+class LockDriver(Protocol):
+    # True: the lock itself enforces a code's window (it expires even with the server gone).
+    native_windows: bool
+
+    def add_passcode(self, door, code: str, starts_at: datetime, ends_at: datetime) -> str:
+        """Put a code on the lock for the window; returns the lock's id for it."""
+
+    def delete_passcode(self, door, external_id: str) -> None:
+        """Take it off. Deleting what is already gone is not an error."""
+
+    def unlock(self, door) -> None:
+        """Open the door now (remote unlock)."""

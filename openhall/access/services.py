@@ -1,0 +1,360 @@
+"""Access rules in one place: grants (by hand, or following bookings), their credentials, the
+reconciler that makes the locks agree, unlocking, and the log of every unlock and refusal."""
+
+import contextlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from openhall.access.drivers import LockError, driver_for
+from openhall.access.models import (
+    AccessEvent,
+    AccessSettings,
+    Credential,
+    Door,
+    Grant,
+    LockCredential,
+)
+from openhall.accounts.models import User
+from openhall.core import permissions
+from openhall.core.audit import audit_record
+from openhall.core.crypto import blind_index
+from openhall.core.events import publish_on_commit
+from openhall.core.models import Center
+from openhall.core.permissions import Perm
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8  # then "failed": staff see it on the alerts
+PIN_DIGITS = 6
+
+
+class AccessRefused(ValidationError):
+    pass
+
+
+def settings_for(center: Center) -> AccessSettings:
+    return AccessSettings.objects.get_or_create(center=center)[0]
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 15 * 2 ** max(0, attempts - 1)))
+
+
+# --- credentials ---------------------------------------------------------------------------------
+def _new_pin(doors: list[Door], starts_at: datetime, ends_at: datetime) -> str:
+    """A random PIN (secrets), unique on each of these locks among overlapping windows."""
+    for _ in range(50):
+        pin = f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
+        taken = Credential.objects.filter(
+            secret_index=blind_index(pin), grant__doors__in=doors, grant__revoked_at__isnull=True,
+            grant__starts_at__lt=ends_at, grant__ends_at__gt=starts_at,
+        ).exists()  # fmt: skip
+        if not taken:
+            return pin
+    raise AccessRefused("无法生成不重复的密码，请稍后再试。", code="pin_space_exhausted")
+
+
+def _issue(grant: Grant, doors: list[Door], kinds: list[str]) -> None:
+    for kind in kinds:
+        if kind == Credential.Kind.PIN:
+            pin = _new_pin(doors, grant.starts_at, grant.ends_at)
+            credential = Credential.objects.create(grant=grant, kind=kind, secret=pin,
+                                                   secret_index=blind_index(pin))  # fmt: skip
+            LockCredential.objects.bulk_create(
+                LockCredential(credential=credential, door=door) for door in doors
+            )
+        elif kind == Credential.Kind.REMOTE:
+            Credential.objects.create(grant=grant, kind=kind)
+
+
+def _schedule(grant_id: int) -> None:
+    from openhall.access.tasks import reconcile_grant_task
+
+    transaction.on_commit(lambda: reconcile_grant_task(grant_id))
+
+
+# --- grants --------------------------------------------------------------------------------------
+@transaction.atomic
+def grant_create(
+    *, center: Center, by: User | None, user: User, doors: list[Door], starts_at: datetime,
+    ends_at: datetime, kinds: list[str] = ("pin", "remote"), reason: str = "",
+    booking=None,
+) -> Grant:  # fmt: skip
+    if by is not None:
+        permissions.require_center_perm(by, center, Perm.OPERATE)
+    if ends_at <= starts_at:
+        raise AccessRefused("结束时间必须晚于开始时间。", code="invalid_window")
+    if not doors or any(d.center_id != center.pk for d in doors):
+        raise AccessRefused("请选择本中心的门。", code="invalid_doors")
+    grant = Grant.objects.create(
+        center=center, user=user, starts_at=starts_at, ends_at=ends_at,
+        source=Grant.Source.BOOKING if booking else Grant.Source.MANUAL, booking=booking,
+        reason=reason.strip()[:200], created_by=by,
+    )  # fmt: skip
+    grant.doors.set(doors)
+    _issue(grant, doors, list(kinds))
+    audit_record(actor=by, action="grant.create", center=center, obj=grant,
+                 after={"user": user.pk, "doors": [d.pk for d in doors],
+                        "from": starts_at.isoformat(), "until": ends_at.isoformat()})  # fmt: skip
+    _schedule(grant.pk)
+    return grant
+
+
+@transaction.atomic
+def grant_revoke(*, grant: Grant, by: User | None, reason: str = "") -> None:
+    grant = Grant.objects.select_for_update().select_related("center").get(pk=grant.pk)
+    if by is not None:
+        permissions.require_center_perm(by, grant.center, Perm.OPERATE)
+    if grant.revoked_at:
+        return
+    grant.revoked_at = timezone.now()
+    grant.save(update_fields=["revoked_at"])
+    LockCredential.objects.filter(credential__grant=grant).exclude(
+        status=LockCredential.Status.REMOVED
+    ).update(status=LockCredential.Status.REMOVING, attempts=0, next_attempt_at=None)
+    audit_record(actor=by, action="grant.revoke", center=grant.center, obj=grant,
+                 after={"reason": reason[:200]})  # fmt: skip
+    _schedule(grant.pk)
+
+
+@transaction.atomic
+def grant_move(*, grant: Grant, starts_at: datetime, ends_at: datetime) -> None:
+    """A booking moved: the window moves; locks that hold windows get the code again."""
+    grant = Grant.objects.select_for_update().get(pk=grant.pk)
+    grant.starts_at, grant.ends_at = starts_at, ends_at
+    grant.save(update_fields=["starts_at", "ends_at"])
+    for row in LockCredential.objects.filter(credential__grant=grant).select_related("door"):
+        if row.status in (LockCredential.Status.SET, LockCredential.Status.FAILED):
+            # Take the old window off, then write the new one (two steps the reconciler keeps).
+            if row.external_id:
+                # If the lock is unreachable the old code stays until its own window ends.
+                with contextlib.suppress(LockError):
+                    driver_for(row.door).delete_passcode(row.door, row.external_id)
+            row.status, row.external_id, row.attempts = LockCredential.Status.PENDING, "", 0
+            row.save(update_fields=["status", "external_id", "attempts", "updated_at"])
+    _schedule(grant.pk)
+
+
+def doors_for_space(space) -> list[Door]:
+    """The doors on the way to a space: its own, its room's (for a zone), and the entrances."""
+    from openhall.venues.rules import space_ancestry
+
+    family = [s.pk for s in space_ancestry(space)]
+    return list(
+        Door.objects.filter(Q(spaces__in=family) | Q(is_entrance=True), center=space.center_id)
+        .distinct().order_by("-is_entrance", "pk")
+    )  # fmt: skip
+
+
+def grant_for_booking(booking) -> Grant | None:
+    """Approval opens the booked room's doors and the entrance from `early` minutes before to
+    `late` minutes after; nothing if the room has no smart lock."""
+    existing = Grant.objects.filter(booking=booking).first()
+    if existing:
+        return existing
+    doors = doors_for_space(booking.space)
+    if not doors:
+        return None
+    rules = settings_for(booking.center)
+    try:
+        return grant_create(
+            center=booking.center, by=None, user=booking.booker, doors=doors,
+            starts_at=booking.start - timedelta(minutes=rules.early_minutes),
+            ends_at=booking.end + timedelta(minutes=rules.late_minutes),
+            reason=f"预约 #{booking.pk}", booking=booking,
+        )  # fmt: skip
+    except IntegrityError:  # the same approval delivered twice
+        return Grant.objects.filter(booking=booking).first()
+
+
+# --- reconciling ---------------------------------------------------------------------------------
+def reconcile(row_id: int, *, now: datetime | None = None) -> str | None:
+    """Bring one credential on one lock to its desired state. Safe with two workers: a row
+    another worker holds is skipped (it is being done)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = (
+            LockCredential.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("door", "credential__grant").filter(pk=row_id).first()
+        )  # fmt: skip
+        if row is None or row.status in (LockCredential.Status.REMOVED,):
+            return None
+        if row.next_attempt_at and row.next_attempt_at > now:
+            return row.status
+        grant, driver = row.credential.grant, driver_for(row.door)
+        try:
+            if (
+                row.status == LockCredential.Status.REMOVING
+                or grant.revoked_at
+                or grant.ends_at <= now
+            ):
+                if row.external_id:
+                    driver.delete_passcode(row.door, row.external_id)
+                row.status, row.external_id = LockCredential.Status.REMOVED, ""
+            elif row.status in (LockCredential.Status.PENDING, LockCredential.Status.FAILED):
+                if not driver.native_windows and grant.starts_at > now:
+                    row.next_attempt_at = grant.starts_at  # written when the window opens
+                    row.save(update_fields=["next_attempt_at", "updated_at"])
+                    return row.status
+                row.external_id = driver.add_passcode(
+                    row.door, row.credential.secret, grant.starts_at, grant.ends_at
+                )
+                row.status = LockCredential.Status.SET
+            else:
+                return row.status
+            row.attempts, row.last_error, row.next_attempt_at = 0, "", None
+        except LockError as exc:
+            row.attempts += 1
+            row.last_error = str(exc)[:200]
+            give_up = not exc.transient or row.attempts >= MAX_ATTEMPTS
+            if give_up and row.status != LockCredential.Status.REMOVING:
+                row.status = LockCredential.Status.FAILED
+            row.next_attempt_at = now + _backoff(row.attempts)
+            logger.warning("lock %s: %s (attempt %s)", row.door, exc, row.attempts)
+        row.save()
+        return row.status
+
+
+def reconcile_grant(grant_id: int) -> None:
+    for row_id in LockCredential.objects.filter(credential__grant_id=grant_id).values_list(
+        "pk", flat=True
+    ):
+        reconcile(row_id)
+
+
+def sweep(*, now: datetime | None = None) -> int:
+    """Periodic: retries that are due, grants that ended, windows about to open."""
+    now = now or timezone.now()
+    ended = LockCredential.objects.filter(
+        credential__grant__ends_at__lte=now, status=LockCredential.Status.SET
+    ).update(status=LockCredential.Status.REMOVING)
+    due = LockCredential.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        status__in=[LockCredential.Status.PENDING, LockCredential.Status.REMOVING,
+                    LockCredential.Status.FAILED],
+    ).exclude(status=LockCredential.Status.FAILED, attempts__gte=MAX_ATTEMPTS)  # fmt: skip
+    done = 0
+    for row_id in due.values_list("pk", flat=True)[:2000]:
+        reconcile(row_id, now=now)
+        done += 1
+    return done + ended
+
+
+# --- unlocking and the log -----------------------------------------------------------------------
+def _attribute(door: Door, *, user: User | None, at: datetime, credential_index: str = ""):
+    grants = Grant.objects.filter(doors=door, revoked_at__isnull=True, starts_at__lte=at,
+                                  ends_at__gt=at)  # fmt: skip
+    if credential_index:
+        grants = grants.filter(credentials__secret_index=credential_index)
+    elif user is not None:
+        grants = grants.filter(user=user)
+    return grants.select_related("booking", "user").first()
+
+
+def record_event(
+    *, door: Door, method: str, opened: bool, at: datetime | None = None, user: User | None = None,
+    external_id: str | None = None, credential_index: str = "", detail: str = "",
+) -> AccessEvent | None:  # fmt: skip
+    """One unlock or refusal, attributed to its grant (and booking); the same event delivered
+    twice (a webhook retried, a record polled again) is stored once. The first unlock of a
+    booking checks it in."""
+    at = at or timezone.now()
+    grant = _attribute(door, user=user, at=at, credential_index=credential_index) if opened or \
+        credential_index else None  # fmt: skip
+    try:
+        with transaction.atomic():
+            event = AccessEvent.objects.create(
+                center_id=door.center_id, door=door, at=at, method=method, opened=opened,
+                user=user or (grant.user if grant else None), grant=grant,
+                booking=grant.booking if grant else None, external_id=external_id,
+                detail=detail[:200],
+            )  # fmt: skip
+    except IntegrityError:
+        return None  # seen before
+    Door.objects.filter(pk=door.pk).update(last_seen_at=at, online=True)
+    if opened:
+        publish_on_commit("access.door_opened", center_id=door.center_id, event_id=event.pk)
+        booking = grant.booking if grant else None
+        if booking is not None and booking.status == "approved":
+            _check_in(booking, at)
+    return event
+
+
+def _check_in(booking, at: datetime) -> None:
+    from openhall.bookings.services import InvalidTransition, booking_check_in
+
+    # Too early for the booking's check-in window: the door still opened, the booking waits.
+    with contextlib.suppress(InvalidTransition):
+        booking_check_in(booking=booking, by=booking.booker, now=at)
+
+
+def remote_unlock(*, door: Door, by: User, reason: str = "") -> AccessEvent:
+    """The grantee during the window, or staff at any time with a reason (audited)."""
+    now = timezone.now()
+    staff = permissions.has_center_perm(by, door.center, Perm.OPERATE)
+    grant = Grant.objects.filter(
+        doors=door, user=by, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now,
+        credentials__kind=Credential.Kind.REMOTE,
+    ).first()  # fmt: skip
+    if grant is None and not staff:
+        raise PermissionDenied
+    if grant is None and not reason.strip():
+        raise AccessRefused("工作人员远程开门请写明原因。", code="reason_required")
+    try:
+        driver_for(door).unlock(door)
+    except LockError as exc:
+        raise AccessRefused(f"开门失败：{exc}", code="lock_unavailable") from exc
+    if grant is None:
+        audit_record(actor=by, action="door.remote_unlock", center=door.center, obj=door,
+                     after={"reason": reason.strip()[:200]})  # fmt: skip
+    return record_event(door=door, method=AccessEvent.Method.REMOTE, opened=True, user=by,
+                        detail=reason.strip() or "远程开门")  # fmt: skip
+
+
+def keypad(*, door: Door, code: str) -> tuple[bool, str]:
+    """The simulator's keypad: the virtual lock decides, then reports the event as a real lock
+    would (by webhook)."""
+    from openhall.access.drivers.simulator import SimulatorDriver, new_event_id
+
+    if door.driver != Door.Driver.SIMULATOR:
+        raise AccessRefused("这扇门不是模拟锁。", code="not_simulator")
+    opened, _external = SimulatorDriver.keypad(door, code)
+    record_event(door=door, method=AccessEvent.Method.PIN, opened=opened,
+                 external_id=new_event_id(), credential_index=blind_index(code.strip()),
+                 detail="" if opened else "密码无效或不在有效时段")  # fmt: skip
+    return opened, "已开门" if opened else "密码无效或不在有效时段"
+
+
+# --- alerts --------------------------------------------------------------------------------------
+DENIED_BURST = 5  # refusals on one door within 10 minutes
+
+
+def alerts(center: Center, *, now: datetime | None = None) -> list[dict]:
+    now = now or timezone.now()
+    found = []
+    for door in Door.objects.filter(center=center):
+        if not door.online:
+            found.append({"door": door, "kind": "offline", "text": f"{door}：锁离线"})
+        if door.battery is not None and door.battery < 20:
+            found.append({"door": door, "kind": "battery", "text": f"{door}：电量 {door.battery}%"})
+        denied = door.events.filter(opened=False, at__gte=now - timedelta(minutes=10)).count()
+        if denied >= DENIED_BURST:
+            found.append(
+                {"door": door, "kind": "denied", "text": f"{door}：10 分钟内 {denied} 次开门失败"}
+            )
+    stuck = LockCredential.objects.filter(door__center=center, status=LockCredential.Status.FAILED)
+    for row in stuck.select_related("door")[:20]:
+        found.append({"door": row.door, "kind": "failed",
+                      "text": f"{row.door}：有密码未能写入（{row.last_error}）"})  # fmt: skip
+    outside = AccessEvent.objects.filter(center=center, opened=True, grant__isnull=True,
+                                         method__in=["pin", "card", "fingerprint"],
+                                         at__gte=now - timedelta(days=1))  # fmt: skip
+    for event in outside.select_related("door")[:20]:
+        found.append({"door": event.door, "kind": "outside",
+                      "text": f"{event.door}：{event.at:%H:%M} 在授权之外被打开"})  # fmt: skip
+    return found

@@ -1,0 +1,16 @@
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from openhall.access import services
+
+
+@db_task(retries=2, retry_delay=10)
+def reconcile_grant_task(grant_id: int) -> None:
+    """On every change of a grant: make its locks agree (idempotent)."""
+    services.reconcile_grant(grant_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_locks() -> int:
+    """Every minute: retries that are due, ended grants taken off, late windows written."""
+    return services.sweep()
