@@ -19,6 +19,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, SessionAuth
 
+from openhall.access.services import AccessRefused
 from openhall.accounts.services import api_token_authenticate
 from openhall.activities.services import ActivityRefused
 from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition
@@ -143,6 +144,11 @@ def on_activity_refused(request, exc: ActivityRefused):
     return _respond(request, status, code=exc.code, message=exc.messages[0])
 
 
+@api.exception_handler(AccessRefused)
+def on_access_refused(request, exc: AccessRefused):
+    return _respond(request, 422, code=exc.code or "refused", message=exc.messages[0])
+
+
 @api.exception_handler(BookingRefused)
 def on_booking_refused(request, exc: BookingRefused):
     violations = [{"code": v.code, "message": v.message} for v in exc.violations]
@@ -222,3 +228,4 @@ api.add_router("/", "openhall.venues.api.router")
 api.add_router("/", "openhall.bookings.api.router")
 api.add_router("/", "openhall.news.api.router")
 api.add_router("/", "openhall.activities.api.router")
+api.add_router("/", "openhall.access.api.router")

@@ -247,3 +247,22 @@ def registration(center, **values):
         activity=activity(center), user=UserFactory(), status="confirmed",
         code=secrets.token_hex(4).upper(), **values,
     )  # fmt: skip
+
+
+def door(center, name: str = "大门"):
+    from openhall.access.models import Door
+
+    return Door.objects.create(center=center, name=name, is_entrance=True)
+
+
+def grant(center):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from openhall.access.models import Grant
+
+    made = Grant.objects.create(center=center, user=UserFactory(), source="manual",
+                                starts_at=timezone.now(), ends_at=timezone.now() + timedelta(hours=1))  # fmt: skip
+    made.doors.add(door(center, "侧门"))
+    return made

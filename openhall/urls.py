@@ -17,6 +17,7 @@ urlpatterns = [
     path("news/", include("openhall.news.urls")),
     path("display/", include("openhall.display.urls")),
     path("activities/", include("openhall.activities.urls")),
+    path("access/", include("openhall.access.urls")),
     path("", include("openhall.portal.urls")),
 ]
 if settings.OPENHALL_SERVE_MEDIA:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from openhall.access import console_views as access_views
 from openhall.activities import console_views as activity_views
 from openhall.civic import console_views as ledger_views
 from openhall.console import bookings_urls, broadcast_urls, spaces_views, views
@@ -72,6 +73,24 @@ urlpatterns = [
             name=f"registration_{action}",
         )
         for action in ("payment", "cancel", "confirm", "waitlist")
+    ),
+    path("c/<int:center_id>/doors/", access_views.doors, name="doors"),
+    path(
+        "c/<int:center_id>/doors/<int:door_id>/unlock/",
+        access_views.door_unlock,
+        name="door_unlock",
+    ),
+    path("c/<int:center_id>/access/", access_views.grants, name="grants"),
+    path(
+        "c/<int:center_id>/access/<int:grant_id>/revoke/",
+        access_views.grant_revoke,
+        name="grant_revoke",
+    ),
+    path("c/<int:center_id>/access-log/", access_views.access_log, name="access_log"),
+    path(
+        "c/<int:center_id>/access-log/export/",
+        access_views.access_log_export,
+        name="access_log_export",
     ),
     path("c/<int:center_id>/screens/", screen_views.screen_list, name="screens"),
     path("c/<int:center_id>/screens/<int:screen_id>/", screen_views.screen_edit, name="screen"),

@@ -193,7 +193,10 @@ def load_demo_data() -> dict[str, int]:
     from openhall.display.demo import load_demo_screen
 
     created["service_records"] = load_demo_ledger(center, users["13800000002"])
+    from openhall.access.demo import load_demo_doors
     from openhall.activities.demo import load_demo_activities
+
+    created["doors"] = load_demo_doors(center)
 
     created["activities"] = load_demo_activities(center, users["13800000001"])
     created["screens"] = load_demo_screen(center)

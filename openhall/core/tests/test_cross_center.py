@@ -33,6 +33,8 @@ def objects_of(center_a, center_b):
             "screen_id": factories.screen(center).pk,
             "activity_id": factories.activity(center).pk,
             "registration_id": factories.registration(center).pk,
+            "door_id": factories.door(center).pk,
+            "grant_id": factories.grant(center).pk,
         }
 
     return make
@@ -130,6 +132,7 @@ def test_staff_of_center_a_get_404_for_every_api_object_of_center_b(
             "end": "2030-01-01T10:00:00+08:00",
             "start_time": "09:00",
             "end_time": "10:00",
+            "pin": "123456",
         }
         response = getattr(client, method)(
             url, body if method != "get" else None, content_type="application/json"

@@ -1,0 +1,147 @@
+"""Access in the API: my credentials, unlocking, grants and the event log (staff), and the
+simulator's keypad."""
+
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from openhall.access import selectors, services
+from openhall.access.models import AccessEvent, Door, Grant
+from openhall.accounts.models import User
+from openhall.bookings.selectors import local_day_bounds
+from openhall.core import permissions
+from openhall.core.pagination import Paged
+from openhall.core.permissions import Perm
+
+router = Router(tags=["access"])
+
+
+class CredentialOut(Schema):
+    door_id: int
+    door_name: str
+    kind: str
+    secret: str = Field(description="the PIN (only ever shown to its holder)")
+    valid_from: datetime
+    valid_until: datetime
+    status: str
+
+
+class UnlockIn(Schema):
+    reason: str = Field("", max_length=200)
+
+
+class EventOut(Schema):
+    id: int
+    door_id: int
+    at: datetime
+    method: str
+    opened: bool
+    booking_id: int | None
+    detail: str
+
+
+class EventFilter(Schema):
+    center: int
+    door: int | None = None
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+
+
+class GrantIn(Schema):
+    center_id: int
+    user_id: int
+    door_ids: list[int] = Field(min_length=1, max_length=50)
+    starts_at: datetime
+    ends_at: datetime
+    reason: str = Field(max_length=200)
+
+
+class GrantOut(Schema):
+    id: int
+    user_id: int
+    door_ids: list[int]
+    starts_at: datetime
+    ends_at: datetime
+    source: str
+    booking_id: int | None
+
+    @staticmethod
+    def resolve_door_ids(obj: Grant) -> list[int]:
+        return [d.pk for d in obj.doors.all()]
+
+
+class KeypadIn(Schema):
+    pin: str = Field(max_length=12)
+
+
+class KeypadOut(Schema):
+    opened: bool
+    reason: str
+
+
+@router.get("/me/credentials", response=list[CredentialOut], summary="My door codes")
+def my_credentials(request: HttpRequest):
+    return selectors.my_credentials(request.user)
+
+
+@router.post("/doors/{door_id}/unlock", response=EventOut,
+             summary="Open a door (grantee in the window, or staff with a reason)")  # fmt: skip
+def unlock(request: HttpRequest, door_id: int, payload: UnlockIn):
+    door = get_object_or_404(Door, pk=door_id)
+    if not permissions.has_center_perm(request.user, door.center, Perm.VIEW_CENTER) and not (
+        Grant.objects.filter(doors=door, user=request.user).exists()
+    ):
+        raise get_object_or_404(Door.objects.none(), pk=door_id)
+    return services.remote_unlock(door=door, by=request.user, reason=payload.reason)
+
+
+@router.get("/access-events", response=list[EventOut], summary="The access log (staff)")
+@paginate(Paged)
+def access_events(request: HttpRequest, filters: Query[EventFilter]):
+    center = permissions.center_or_404(request.user, filters.center, Perm.OPERATE)
+    events = AccessEvent.objects.filter(center=center)
+    if filters.door:
+        events = events.filter(door_id=filters.door)
+    if filters.from_:
+        events = events.filter(at__gte=local_day_bounds(filters.from_)[0])
+    if filters.to:
+        events = events.filter(at__lt=local_day_bounds(filters.to)[1])
+    return events.order_by("-at", "-pk")
+
+
+@router.get("/grants", response=list[GrantOut], summary="Current and coming grants (staff)")
+@paginate(Paged)
+def list_grants(request: HttpRequest, center: int):
+    place = permissions.center_or_404(request.user, center, Perm.OPERATE)
+    return Grant.objects.filter(center=place, revoked_at__isnull=True).prefetch_related("doors")
+
+
+@router.post("/grants", response={201: GrantOut}, summary="Give someone access (staff)")
+def create_grant(request: HttpRequest, payload: GrantIn):
+    center = permissions.center_or_404(request.user, payload.center_id, Perm.OPERATE)
+    person = get_object_or_404(User, pk=payload.user_id, is_active=True)
+    doors = list(Door.objects.filter(center=center, pk__in=payload.door_ids))
+    grant = services.grant_create(center=center, by=request.user, user=person, doors=doors,
+                                  starts_at=payload.starts_at, ends_at=payload.ends_at,
+                                  reason=payload.reason)  # fmt: skip
+    return Status(201, grant)
+
+
+@router.delete("/grants/{grant_id}", response={204: None}, summary="Withdraw a grant (staff)")
+def delete_grant(request: HttpRequest, grant_id: int):
+    grant = permissions.object_or_404(request.user, Grant.objects.all(), Perm.OPERATE, pk=grant_id)
+    services.grant_revoke(grant=grant, by=request.user)
+    return Status(204, None)
+
+
+@router.post("/simulator/doors/{door_id}/keypad", response=KeypadOut,
+             summary="Type a PIN on a simulated lock (simulator doors only)")  # fmt: skip
+def simulator_keypad(request: HttpRequest, door_id: int, payload: KeypadIn):
+    door = get_object_or_404(Door, pk=door_id, driver=Door.Driver.SIMULATOR)
+    if not permissions.has_center_perm(request.user, door.center, Perm.VIEW_CENTER):
+        raise get_object_or_404(Door.objects.none(), pk=door_id)
+    opened, reason = services.keypad(door=door, code=payload.pin)
+    return {"opened": opened, "reason": reason}

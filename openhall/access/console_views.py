@@ -1,0 +1,188 @@
+"""Console pages for doors, grants and the access log (with alerts and an Excel export)."""
+
+from datetime import date, datetime, timedelta
+from io import BytesIO
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from openhall.access import services
+from openhall.access.models import AccessEvent, Door, Grant
+from openhall.accounts.models import User
+from openhall.console.decorators import center_view
+from openhall.core import permissions
+from openhall.core.audit import audit_record
+from openhall.core.crypto import mask
+from openhall.core.permissions import Perm
+from openhall.venues.models import Space
+
+
+class DoorForm(forms.ModelForm):
+    class Meta:
+        model = Door
+        fields = ["name", "driver", "device_id", "spaces", "is_entrance"]
+        widgets = {"spaces": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, center, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["spaces"].queryset = Space.objects.filter(center=center, parent=None)
+
+
+class GrantForm(forms.Form):
+    mobile = forms.CharField(label=gettext_lazy("Person's mobile number"), max_length=11)
+    doors = forms.ModelMultipleChoiceField(label=gettext_lazy("Doors"), queryset=None,
+                                           widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    starts_at = forms.DateTimeField(label=gettext_lazy("From"), widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))  # fmt: skip
+    ends_at = forms.DateTimeField(label=gettext_lazy("Until"), widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))  # fmt: skip
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
+
+    def __init__(self, *args, center, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["doors"].queryset = Door.objects.filter(center=center)
+
+
+def _door(request, door_id, perm=Perm.MANAGE_CENTER) -> Door:
+    return permissions.object_or_404(request.user, Door.objects.filter(center=request.center),
+                                     perm, pk=door_id)  # fmt: skip
+
+
+@center_view(Perm.VIEW_CENTER)
+def doors(request):
+    form = DoorForm(request.POST or None, center=request.center)
+    if request.method == "POST":
+        permissions.require_center_perm(request.user, request.center, Perm.MANAGE_CENTER)
+        if form.is_valid():
+            door = form.save(commit=False)
+            door.center = request.center
+            door.save()
+            form.save_m2m()
+            audit_record(actor=request.user, action="door.create", center=request.center,
+                         obj=door, after={"name": door.name, "driver": door.driver})  # fmt: skip
+            messages.success(request, _("Door added."))
+            return redirect("console:doors", request.center.pk)
+    return render(request, "access/console_doors.html", {
+        "nav": "doors", "doors": Door.objects.filter(center=request.center).prefetch_related("spaces"),
+        "form": form, "alerts": services.alerts(request.center),
+        "can_manage": Perm.MANAGE_CENTER in request.center_perms,
+    })  # fmt: skip
+
+
+@require_POST
+@center_view(Perm.OPERATE)
+def door_unlock(request, door_id):
+    door = _door(request, door_id, Perm.OPERATE)
+    try:
+        services.remote_unlock(door=door, by=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, _("The door is open."))
+    except services.AccessRefused as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("console:doors", request.center.pk)
+
+
+@center_view(Perm.OPERATE)
+def grants(request):
+    form = GrantForm(request.POST or None, center=request.center,
+                     initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0)})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = User.objects.filter(mobile=data["mobile"].strip(), is_active=True).first()
+        if person is None:
+            form.add_error("mobile", _("Nobody has registered with this number."))
+        else:
+            try:
+                services.grant_create(center=request.center, by=request.user, user=person,
+                                      doors=list(data["doors"]), starts_at=data["starts_at"],
+                                      ends_at=data["ends_at"], reason=data["reason"])  # fmt: skip
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Access given. The person sees the code in 我的门禁."))
+                return redirect("console:grants", request.center.pk)
+    listed = (Grant.objects.filter(center=request.center, ends_at__gt=timezone.now(),
+                                   revoked_at__isnull=True)
+              .select_related("user", "booking").prefetch_related("doors")[:200])  # fmt: skip
+    for grant in listed:
+        grant.who = mask(grant.user.real_name, keep_start=1, keep_end=0) or grant.user.masked_mobile
+    return render(request, "access/console_grants.html", {"nav": "grants", "grants": listed,
+                                                          "form": form})  # fmt: skip
+
+
+@require_POST
+@center_view(Perm.OPERATE)
+def grant_revoke(request, grant_id):
+    grant = permissions.object_or_404(request.user, Grant.objects.filter(center=request.center),
+                                      Perm.OPERATE, pk=grant_id)  # fmt: skip
+    services.grant_revoke(grant=grant, by=request.user, reason=request.POST.get("reason", ""))
+    messages.success(request, _("Access withdrawn; the codes are being removed from the locks."))
+    return redirect("console:grants", request.center.pk)
+
+
+def _events(request):
+    events = AccessEvent.objects.filter(center=request.center).select_related("door", "user")
+    door = request.GET.get("door", "")
+    if door.isdigit():
+        events = events.filter(door_id=int(door))
+    try:
+        day = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = None
+    if day:
+        start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+        events = events.filter(at__gte=start, at__lt=start + timedelta(days=1))
+    mobile = request.GET.get("mobile", "").strip()
+    if mobile:
+        events = events.filter(user__mobile=mobile)
+    return events, day, door
+
+
+@center_view(Perm.OPERATE)
+def access_log(request):
+    events, day, door = _events(request)
+    rows = list(events[:300])
+    for e in rows:
+        e.who = (
+            (mask(e.user.real_name, keep_start=1, keep_end=0) or e.user.masked_mobile)
+            if e.user
+            else ""
+        )
+    return render(request, "access/console_log.html", {
+        "nav": "access_log", "events": rows, "doors": Door.objects.filter(center=request.center),
+        "day": day, "door": door, "query": request.GET.urlencode(),
+    })  # fmt: skip
+
+
+@center_view(Perm.OPERATE)
+def access_log_export(request):
+    from openpyxl import Workbook
+
+    events, _day, _door = _events(request)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "开门记录"
+    sheet.append(["时间", "门", "方式", "结果", "人员", "手机号(掩码)", "预约", "说明"])
+    for e in events[:20000]:
+        sheet.append([
+            timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.door.name,
+            e.get_method_display(), "开门" if e.opened else "拒绝",
+            e.user.real_name if e.user else "", e.user.masked_mobile if e.user else "",
+            e.booking_id or "", e.detail,
+        ])  # fmt: skip
+    for column, width in zip("ABCDEFGH", (20, 14, 10, 8, 10, 14, 8, 30), strict=True):
+        sheet.column_dimensions[column].width = width
+    audit_record(actor=request.user, action="access_log.export", center=request.center,
+                 after={"query": request.GET.urlencode()})  # fmt: skip
+    buffer = BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))  # fmt: skip
+    response["Content-Disposition"] = 'attachment; filename="access-log.xlsx"'
+    return response

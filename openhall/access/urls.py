@@ -1,0 +1,10 @@
+from django.urls import path
+
+from openhall.access import views
+
+app_name = "access"
+urlpatterns = [
+    path("", views.my_access, name="mine"),
+    path("doors/<int:door_id>/unlock/", views.unlock, name="unlock"),
+    path("keypad/<int:door_id>/", views.keypad, name="keypad"),
+]

@@ -1,0 +1,50 @@
+"""Resident pages: 我的门禁 (PINs and remote unlock during the window) and the simulator's web
+keypad (what stands at a door when there is no real lock)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from openhall.access import selectors, services
+from openhall.access.models import Door
+
+
+@login_required
+def my_access(request):
+    rows = selectors.my_credentials(request.user)
+    pins, remotes = [], []
+    for row in rows:
+        (pins if row["kind"] == "pin" else remotes).append(row)
+    # One PIN a grant opens all its doors: show it once with the doors listed.
+    by_grant: dict[int, dict] = {}
+    for row in pins:
+        entry = by_grant.setdefault(row["grant"].pk, {**row, "doors": []})
+        entry["doors"].append(row["door_name"])
+    return render(request, "access/mine.html", {"tab": "me", "pins": list(by_grant.values()),
+                                                "remotes": remotes})  # fmt: skip
+
+
+@require_POST
+@login_required
+def unlock(request, door_id: int):
+    door = get_object_or_404(Door, pk=door_id)
+    try:
+        services.remote_unlock(door=door, by=request.user)
+        messages.success(request, _("The door is open."))
+    except PermissionDenied:
+        messages.error(request, _("You may not open this door now."))
+    except services.AccessRefused as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("access:mine")
+
+
+def keypad(request, door_id: int):
+    door = get_object_or_404(Door, pk=door_id, driver=Door.Driver.SIMULATOR)
+    result = None
+    if request.method == "POST":
+        opened, text = services.keypad(door=door, code=request.POST.get("code", ""))
+        result = {"opened": opened, "text": text}
+    return render(request, "access/keypad.html", {"door": door, "result": result})
