@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.h5_weight
 	$(BIN)/python -m bench.display_fanout
 	$(BIN)/python -m bench.registration_rush
+	$(BIN)/python -m bench.lock_propagation
 
 vendor:
 	bash scripts/vendor.sh
