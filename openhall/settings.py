@@ -234,6 +234,14 @@ MEDIA_ROOT = VAR_DIR / "media"
 OPENHALL_NEWS_STREET_REVIEW = envbool("OPENHALL_NEWS_STREET_REVIEW", "false")
 # Activities proposed to the center also need the street reviewer's approval before publishing.
 OPENHALL_ACTIVITY_STREET_REVIEW = envbool("OPENHALL_ACTIVITY_STREET_REVIEW", "false")
+
+# TTLock cloud (doors with lock type "TTLock"): the account the locks belong to.
+TTLOCK_API_BASE = os.environ.get("TTLOCK_API_BASE", "https://cnapi.ttlock.com")
+TTLOCK_CLIENT_ID = os.environ.get("TTLOCK_CLIENT_ID", "")
+TTLOCK_CLIENT_SECRET = os.environ.get("TTLOCK_CLIENT_SECRET", "")
+TTLOCK_USERNAME = os.environ.get("TTLOCK_USERNAME", "")
+TTLOCK_PASSWORD = os.environ.get("TTLOCK_PASSWORD", "")
+TTLOCK_WEBHOOK_SECRET = os.environ.get("TTLOCK_WEBHOOK_SECRET", "")
 # Uploads are public photos (spaces, activities); nginx should serve them in production.
 OPENHALL_SERVE_MEDIA = envbool("OPENHALL_SERVE_MEDIA", "true")
 WHITENOISE_USE_FINDERS = DEBUG

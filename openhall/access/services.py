@@ -358,3 +358,27 @@ def alerts(center: Center, *, now: datetime | None = None) -> list[dict]:
         found.append({"door": event.door, "kind": "outside",
                       "text": f"{event.door}：{event.at:%H:%M} 在授权之外被打开"})  # fmt: skip
     return found
+
+
+def ttlock_webhook(form) -> int:
+    """TTLock's webhook: each record logged once (they arrive late or twice)."""
+    from datetime import UTC
+    from datetime import datetime as dt
+
+    from openhall.access.drivers.ttlock import webhook_records
+
+    logged = 0
+    for record in webhook_records(form):
+        door = Door.objects.filter(driver=Door.Driver.TTLOCK, device_id=record["lock_id"]).first()
+        if door is None:
+            continue
+        if record["battery"] is not None:
+            Door.objects.filter(pk=door.pk).update(battery=int(record["battery"]))
+        at = dt.fromtimestamp(record["at_ms"] / 1000, tz=UTC) if record["at_ms"] else None
+        event = record_event(
+            door=door, method=record["method"], opened=record["opened"], at=at,
+            external_id=record["key"],
+            credential_index=blind_index(record["pin"]) if record["pin"] else "",
+        )  # fmt: skip
+        logged += event is not None
+    return logged

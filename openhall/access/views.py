@@ -4,8 +4,10 @@ keypad (what stands at a door when there is no real lock)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from openhall.access import selectors, services
@@ -48,3 +50,21 @@ def keypad(request, door_id: int):
         opened, text = services.keypad(door=door, code=request.POST.get("code", ""))
         result = {"opened": opened, "text": text}
     return render(request, "access/keypad.html", {"door": door, "result": result})
+
+
+@csrf_exempt
+@require_POST
+def ttlock_webhook(request, secret: str):
+    """TTLock posts lock records here (the secret path is the only key it can carry); the
+    answer must be the bare word `success`, or TTLock sends them again."""
+    import hmac
+
+    from django.conf import settings
+    from django.http import Http404
+
+    if not settings.TTLOCK_WEBHOOK_SECRET or not hmac.compare_digest(
+        secret, settings.TTLOCK_WEBHOOK_SECRET
+    ):
+        raise Http404
+    services.ttlock_webhook(request.POST)
+    return HttpResponse("success", content_type="text/plain")

@@ -1,0 +1,161 @@
+"""One contract, every driver: the same tests run on the simulator and on TTLock (against the
+fake TTLock cloud), and the TTLock client's own ways of failing."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from openhall import factories
+from openhall.access import services
+from openhall.access.drivers import LockError, driver_for, simulator, ttlock
+from openhall.access.models import AccessEvent, Door, LockCredential
+from openhall.access.tests.fake_ttlock import FakeTTLock
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fake(settings):
+    settings.TTLOCK_CLIENT_ID, settings.TTLOCK_CLIENT_SECRET = "cid", "secret"
+    settings.TTLOCK_USERNAME, settings.TTLOCK_PASSWORD = "center", "pw"
+    from django.core.cache import cache
+
+    cache.delete(ttlock.TOKEN_KEY)
+    server = FakeTTLock()
+    ttlock.use_transport(server.transport())
+    yield server
+    ttlock.use_transport(None)
+
+
+@pytest.fixture(params=["simulator", "ttlock"])
+def door(request, center_a):
+    if request.param == "ttlock":
+        request.getfixturevalue("fake")
+    simulator.FAULTS.clear()
+    return Door.objects.create(center=center_a, name="大门", driver=request.param, device_id="3001")
+
+
+def window():
+    now = timezone.now()
+    return now - timedelta(minutes=1), now + timedelta(hours=1)
+
+
+def test_a_code_is_added_and_removed_and_removing_twice_is_fine(door):
+    driver = driver_for(door)
+    external = driver.add_passcode(door, "246810", *window())
+    assert external
+    driver.delete_passcode(door, external)
+    driver.delete_passcode(door, external)  # already gone: not an error
+
+
+def test_remote_unlock_works(door):
+    driver_for(door).unlock(door)
+
+
+def test_both_drivers_keep_windows_on_the_lock(door):
+    assert driver_for(door).native_windows is True
+
+
+def test_an_expired_token_is_renewed_once(center_a, fake):
+    door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="9")
+    driver = driver_for(door)
+    driver.add_passcode(door, "111222", *window())
+    fake.expire_tokens()
+    driver.add_passcode(door, "333444", *window())  # 10004 → new token → done
+    assert fake.calls.count("/oauth2/token") == 2
+
+
+@pytest.mark.parametrize(("code", "transient"), [(-3002, True), (-3003, True), (30006, True),
+                                                 (1, True), (-3009, False), (-4043, False)])  # fmt: skip
+def test_ttlock_errors_say_whether_a_retry_can_help(center_a, fake, code, transient):
+    door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="9")
+    fake.fail_next["/v3/keyboardPwd/add"] = code
+    with pytest.raises(LockError) as failed:
+        driver_for(door).add_passcode(door, "555666", *window())
+    assert failed.value.transient is transient and failed.value.code == str(code)
+
+
+def test_a_flaky_cloud_still_ends_with_every_code_set_and_every_revoked_one_removed(
+    center_a, fake, olivia
+):
+    import time_machine
+
+    fake.fail_share = 0.35
+    door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="77")
+    start = timezone.now() + timedelta(hours=1)
+    grants = [services.grant_create(center=center_a, by=olivia, user=factories.UserFactory(),
+                                    doors=[door], starts_at=start, ends_at=start + timedelta(days=30),
+                                    kinds=["pin"]) for _ in range(12)]  # fmt: skip
+    for grant in grants[:4]:
+        services.grant_revoke(grant=grant, by=olivia)
+    moment = timezone.now()
+    for _ in range(40):  # sweeps, each after the backoff of the last failures
+        moment += timedelta(hours=1, minutes=1)
+        with time_machine.travel(moment):
+            services.sweep(now=timezone.now())
+        if not LockCredential.objects.exclude(status__in=["set", "removed"]).exists():
+            break
+    statuses = dict(LockCredential.objects.values_list("credential__grant_id", "status"))
+    assert all(statuses[g.pk] == "removed" for g in grants[:4])
+    assert all(statuses[g.pk] == "set" for g in grants[4:])
+    held = [c["code"] for c in fake.codes["77"].values()]
+    assert len(held) == len(set(held)) == 8  # no duplicates, nothing revoked left behind
+
+
+def test_the_webhook_logs_each_record_once_and_answers_success(client, settings, center_a, fake,
+                                                               olivia):  # fmt: skip
+    import json
+
+    settings.TTLOCK_WEBHOOK_SECRET = "hook-secret"
+    door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="55")
+    at_ms = int(timezone.now().timestamp() * 1000)
+    records = json.dumps([{"recordType": 4, "success": 1, "keyboardPwd": "123456",
+                           "lockDate": at_ms, "electricQuantity": 15}])  # fmt: skip
+    form = {"notifyType": "1", "lockId": "55", "records": records}
+    for _ in range(2):  # TTLock sends it twice
+        answer = client.post("/access/ttlock/hook-secret/", form)
+        assert answer.content == b"success"
+    assert AccessEvent.objects.filter(door=door).count() == 1
+    door.refresh_from_db()
+    assert door.battery == 15 and {"battery", "outside"} <= {
+        a["kind"] for a in services.alerts(center_a)}  # fmt: skip
+    assert client.post("/access/ttlock/wrong/", form).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_reconciling_at_once_write_a_code_once(center_a, fake, olivia):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("skip_locked row locks are PostgreSQL's (CI runs both)")
+    from huey.contrib.djhuey import HUEY
+
+    door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="88")
+    HUEY.immediate = False  # nobody reconciles but the two workers below
+    try:
+        grant = services.grant_create(center=center_a, by=olivia, user=factories.UserFactory(),
+                                      doors=[door], starts_at=timezone.now(),
+                                      ends_at=timezone.now() + timedelta(hours=1), kinds=["pin"])  # fmt: skip
+    finally:
+        HUEY.immediate = True
+    row = LockCredential.objects.get(credential__grant=grant)
+    barrier = threading.Barrier(2)
+
+    def worker():
+        barrier.wait()
+        try:
+            services.reconcile(row.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert fake.calls.count("/v3/keyboardPwd/add") == 1
+    row.refresh_from_db()
+    assert row.status == "set"
