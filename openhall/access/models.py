@@ -30,6 +30,7 @@ class Door(models.Model):
     class Driver(models.TextChoices):
         SIMULATOR = "simulator", _("Simulator (web keypad)")
         TTLOCK = "ttlock", _("TTLock cloud")
+        MQTT = "mqtt", _("Zigbee2MQTT lock")
 
     center = models.ForeignKey(
         Center, models.CASCADE, related_name="doors", verbose_name=_("center")

@@ -4,6 +4,10 @@ from openhall.access.drivers.base import LockDriver, LockError
 
 
 def driver_for(door) -> LockDriver:
+    if door.driver == "mqtt":
+        from openhall.access.drivers.mqtt import MqttDriver
+
+        return MqttDriver()
     if door.driver == "ttlock":
         from openhall.access.drivers.ttlock import TTLockDriver
 

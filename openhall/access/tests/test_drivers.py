@@ -159,3 +159,51 @@ def test_two_workers_reconciling_at_once_write_a_code_once(center_a, fake, olivi
     assert fake.calls.count("/v3/keyboardPwd/add") == 1
     row.refresh_from_db()
     assert row.status == "set"
+
+
+@pytest.fixture
+def z2m(mqtt_url, settings, center_a):
+    import secrets
+
+    from openhall.access.tests.fake_z2m_lock import FakeZigbeeLock
+
+    settings.MQTT_URL = mqtt_url
+    lock = FakeZigbeeLock(mqtt_url, f"openhall-test-{secrets.token_hex(4)}")
+    door = Door.objects.create(center=center_a, name="活动室门", driver="mqtt", device_id=lock.name)
+    yield lock, door
+    lock.close()
+
+
+def test_mqtt_a_pin_counts_as_set_only_when_the_lock_confirms_it(z2m):
+    lock, door = z2m
+    driver = driver_for(door)
+    assert driver.native_windows is False  # written at the window's start, cleared at its end
+    slot = driver.add_passcode(door, "482913", *window())
+    assert lock.has("482913") and lock.users[slot]["status"] == "enabled"
+    second = driver.add_passcode(door, "173028", *window())
+    assert second != slot  # the next free slot
+    driver.delete_passcode(door, slot)
+    assert not lock.has("482913") and lock.has("173028")
+
+    lock.asleep = True  # a sleeping battery lock drops the command: not "set"
+    with pytest.raises(LockError) as unconfirmed:
+        driver.add_passcode(door, "555000", *window())
+    assert unconfirmed.value.transient and unconfirmed.value.code == "unconfirmed"
+
+
+def test_mqtt_codes_are_written_when_their_window_opens(z2m, olivia, center_a):
+    import time_machine
+
+    lock, door = z2m
+    start = timezone.now() + timedelta(hours=2)
+    grant = services.grant_create(center=center_a, by=olivia, user=factories.UserFactory(),
+                                  doors=[door], starts_at=start, ends_at=start + timedelta(hours=1),
+                                  kinds=["pin"])  # fmt: skip
+    pin = grant.credentials.get().secret
+    assert not lock.has(pin)  # not before its window
+    with time_machine.travel(start + timedelta(seconds=30)):
+        services.sweep(now=timezone.now())
+    assert lock.has(pin)
+    with time_machine.travel(start + timedelta(hours=1, minutes=1)):
+        services.sweep(now=timezone.now())
+    assert not lock.has(pin)  # cleared at the end
