@@ -30,6 +30,8 @@ from openhall.core.permissions import Perm
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8  # then "failed": staff see it on the alerts
+# Lock errors that mean the lock cannot be reached: simulator, TTLock gateway/lock offline.
+OFFLINE_CODES = {"offline", "-3002", "-3036", "broker_down", "no_state"}
 PIN_DIGITS = 6
 
 
@@ -208,7 +210,11 @@ def reconcile(row_id: int, *, now: datetime | None = None) -> str | None:
             else:
                 return row.status
             row.attempts, row.last_error, row.next_attempt_at = 0, "", None
+            if not row.door.online:
+                Door.objects.filter(pk=row.door_id).update(online=True, last_seen_at=now)
         except LockError as exc:
+            if exc.code in OFFLINE_CODES:  # the lock (or its gateway) is unreachable: an alert
+                Door.objects.filter(pk=row.door_id).update(online=False)
             row.attempts += 1
             row.last_error = str(exc)[:200]
             give_up = not exc.transient or row.attempts >= MAX_ATTEMPTS

@@ -34,6 +34,7 @@ class ActivityForm(forms.ModelForm):
     )
     weeks = forms.IntegerField(label=gettext_lazy("Every week, this many times"), min_value=1,
                                max_value=52, initial=1)  # fmt: skip
+    cover_upload = forms.ImageField(label=gettext_lazy("Cover picture (optional)"), required=False)
     question_lines = forms.CharField(
         label=gettext_lazy("Registration questions (one a line, optional)"), required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -87,14 +88,16 @@ def activity_list(request):
 
 @center_view(Perm.OPERATE)
 def activity_new(request):
-    form = ActivityForm(request.POST or None, center=request.center,
+    form = ActivityForm(request.POST or None, request.FILES or None, center=request.center,
                         initial={"weeks": 1, "capacity": 30, "cancel_hours": 2})  # fmt: skip
     if request.method == "POST" and form.is_valid():
         values = {f: form.cleaned_data[f] for f in ActivityForm.Meta.fields}
         values["questions"] = form.cleaned_data["question_lines"].splitlines()
         try:
-            activity = services.activity_create(center=request.center, by=request.user,
-                                                values=values, sessions=form.sessions())  # fmt: skip
+            activity = services.activity_create(
+                center=request.center, by=request.user, values=values, sessions=form.sessions(),
+                cover=form.cleaned_data.get("cover_upload"),
+            )  # fmt: skip
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:

@@ -23,6 +23,12 @@ class ActivityType(models.TextChoices):
     VOLUNTEER = "volunteer", _("Volunteering")
 
 
+def cover_path(activity: "Activity", filename: str) -> str:
+    import uuid
+
+    return f"activities/{activity.center_id}/{uuid.uuid4().hex}.jpg"
+
+
 class Activity(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -49,6 +55,7 @@ class Activity(models.Model):
     title = models.CharField(_("title"), max_length=60)
     description = models.TextField(_("description"), blank=True)  # sanitised HTML
     speaker = models.CharField(_("speaker or teacher"), max_length=100, blank=True)
+    cover = models.ImageField(_("cover picture"), upload_to=cover_path, blank=True)
     organizer_team = models.ForeignKey(
         "accounts.Team", models.SET_NULL, null=True, blank=True, related_name="activities",
         verbose_name=_("organised by team"),

@@ -100,13 +100,19 @@ def _clean_values(values: dict) -> dict:
 
 @transaction.atomic
 def activity_create(
-    *, center: Center, by: User, values: dict, sessions: list[tuple] = ()
+    *, center: Center, by: User, values: dict, sessions: list[tuple] = (), cover=None
 ) -> Activity:
-    """A draft. `sessions`: (space, start, end) — rooms are held only when it is published."""
+    """A draft. `sessions`: (space, start, end) — rooms are held only when it is published.
+    A cover picture is re-encoded (camera data removed, at most 1200 px)."""
+    from openhall.core.images import reencoded_jpeg
+
     _require(by, center, Perm.OPERATE)
     activity = Activity(center=center, created_by=by, **_clean_values(values))
     if not activity.type:
         raise _refuse("type_required", "请选择活动类型。")
+    if cover is not None:
+        image = reencoded_jpeg(cover, max_side=1200)
+        activity.cover.save(image.name, image, save=False)
     activity.save()
     for space, start, end in sessions:
         session_add(activity=activity, by=by, space=space, start=start, end=end)

@@ -113,6 +113,9 @@ def test_locks_that_fail_are_retried_with_backoff_until_they_agree(
     grant = approve(booking, olivia, django_capture_on_commit_callbacks)
     row = LockCredential.objects.get(door=doors["dance"])
     assert (row.status, row.attempts) == ("pending", 1) and "离线" in row.last_error
+    doors["dance"].refresh_from_db()
+    assert doors["dance"].online is False  # shown as an alert
+    assert "offline" in {a["kind"] for a in services.alerts(doors["dance"].center)}
     assert services.sweep() >= 0  # not due yet: nothing happens before the backoff
     row.refresh_from_db()
     assert row.attempts == 1
@@ -121,7 +124,8 @@ def test_locks_that_fail_are_retried_with_backoff_until_they_agree(
     with time_machine.travel(row.next_attempt_at + timedelta(seconds=1)):
         services.sweep()
     row.refresh_from_db()
-    assert row.status == "set"
+    doors["dance"].refresh_from_db()
+    assert row.status == "set" and doors["dance"].online is True
     with time_machine.travel(grant.starts_at + timedelta(minutes=1)):
         assert services.keypad(door=doors["dance"], code=pin_of(grant))[0] is True
 

@@ -53,3 +53,24 @@ def test_staff_write_review_and_check_in_from_the_console(client, olivia, adam, 
         f"{base}/check-in/", {"code": code}, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "已签到" in again
+
+
+def test_a_cover_picture_is_re_encoded_and_shown(client, olivia, center_a, dance_room):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    raw = BytesIO()
+    Image.new("RGB", (3000, 1500), "red").save(raw, "PNG")
+    client.force_login(olivia)
+    day = (timezone.localdate() + timedelta(days=5)).isoformat()
+    client.post(f"/console/c/{center_a.pk}/activities/new/", {
+        "type": "salon", "title": "摄影沙龙", "capacity": 20, "audience": "all", "fee": "free",
+        "price": "0", "cancel_hours": 2, "space": dance_room.pk, "day": day,
+        "start_time": "19:00", "end_time": "21:00", "weeks": 1,
+        "cover_upload": SimpleUploadedFile("封面.png", raw.getvalue(), "image/png"),
+    })  # fmt: skip
+    activity = Activity.objects.get()
+    with Image.open(activity.cover.path) as stored:
+        assert stored.format == "JPEG" and max(stored.size) <= 1200
