@@ -218,3 +218,18 @@ def check_in_page(request, activity_id):
     )
     return render(request, template, {"nav": "activities", "activity": activity, "result": result,
                                       "count": count, "confirmed": confirmed})  # fmt: skip
+
+
+@require_POST
+@center_view(Perm.OPERATE)
+def photo_add(request, activity_id):
+    activity = _activity(request, activity_id)
+    upload = request.FILES.get("photo")
+    try:
+        if upload is None:
+            raise ValidationError(_("Choose a photo first."))
+        services.photo_add(activity=activity, by=request.user, upload=upload)
+        messages.success(request, _("Photo added."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("console:activity", request.center.pk, activity.pk)

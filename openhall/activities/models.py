@@ -202,3 +202,23 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration} @ {self.session}"
+
+
+def photo_path(photo: "ActivityPhoto", filename: str) -> str:
+    import uuid
+
+    return f"activities/{photo.activity.center_id}/photos/{uuid.uuid4().hex}.jpg"
+
+
+class ActivityPhoto(models.Model):
+    """Pictures of the activity afterwards, for the summary (re-encoded, no camera data)."""
+
+    activity = models.ForeignKey(Activity, models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=photo_path)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.activity} #{self.pk}"

@@ -120,6 +120,45 @@ def activity_create(
     return activity
 
 
+def organizer_choices(user: User, center: Center) -> dict:
+    """The teams a person leads and the verified enterprises they belong to, in this center:
+    the organisers they may propose activities for."""
+    from openhall.accounts.models import Enterprise, Team
+
+    teams = Team.objects.filter(center=center, is_active=True, memberships__user=user,
+                                memberships__role="leader")  # fmt: skip
+    enterprises = [e for e in Enterprise.objects.filter(center=center, memberships__user=user)
+                   if e.is_verified]  # fmt: skip
+    return {"teams": list(teams), "enterprises": enterprises}
+
+
+@transaction.atomic
+def activity_propose(
+    *, center: Center, by: User, values: dict, sessions: list[tuple], team=None, enterprise=None
+) -> Activity:
+    """A team leader or a verified enterprise's member proposes an activity: it goes straight to
+    the center's review (content screened, checklist, then published or returned)."""
+    allowed = organizer_choices(by, center)
+    if not (
+        (team and team in allowed["teams"]) or (enterprise and enterprise in allowed["enterprises"])
+    ):
+        raise PermissionDenied
+    clean = _clean_values({**values, "organizer_team": team, "organizer_enterprise": enterprise})
+    activity = Activity.objects.create(center=center, created_by=by, **clean)
+    for space, start, end in sessions:
+        if space.center_id != center.pk or end <= start:
+            raise _refuse("invalid_session", "请为每一场选择本中心的场地和正确的时间。")
+        Session.objects.create(activity=activity, space=space, start=start, end=end)
+    if not sessions:
+        raise _refuse("no_sessions", "请至少安排一个场次（时间和场地）。")
+    activity.status = Activity.Status.SUBMITTED
+    activity.flags = screen_text(activity)
+    activity.save(update_fields=["status", "flags"])
+    _record(activity, by=by, action="activity.propose")
+    publish_on_commit("activity.changed", center_id=center.pk, activity_id=activity.pk)
+    return activity
+
+
 def session_add(*, activity: Activity, by: User, space, start: datetime, end: datetime) -> Session:
     _require(by, activity.center, Perm.OPERATE)
     if space.center_id != activity.center_id:
@@ -200,13 +239,27 @@ def activity_approve(*, activity: Activity, by: User, checklist: dict) -> Activi
             allowed=(Activity.Status.SUBMITTED, Activity.Status.CENTER_APPROVED),
             checklist={k: True for k in CHECKLIST},
         )  # fmt: skip
-        _hold_rooms(activity)
+        _hold_rooms(activity, reviewer=by)
+        _tell_organizer(activity, "活动已发布", f"您发起的“{activity.title}”已通过审核并发布。")
         publish_on_commit("activity.published", center_id=activity.center_id,
                           activity_id=activity.pk)  # fmt: skip
         return activity
     return _transition(activity, by=by, action="activity.approve_center",
                        to=Activity.Status.CENTER_APPROVED, allowed=(Activity.Status.SUBMITTED,),
                        checklist={k: True for k in CHECKLIST})  # fmt: skip
+
+
+def _tell_organizer(activity: Activity, title: str, body: str) -> None:
+    """A proposer who is not the center's staff hears how the review went."""
+    from openhall.notifications.services import notify
+
+    if permissions.has_center_perm(activity.created_by, activity.center, Perm.OPERATE):
+        return
+    pk, user_id, center_id = activity.pk, activity.created_by_id, activity.center_id
+    transaction.on_commit(lambda: notify(
+        user_id=user_id, key=f"activity:review:{pk}:{title}", kind="notice", title=title,
+        body=body, url=f"/activities/{pk}/", center_id=center_id,
+    ))  # fmt: skip
 
 
 @transaction.atomic
@@ -217,17 +270,35 @@ def activity_return(*, activity: Activity, by: User, reason: str) -> Activity:
     reason = (reason or "").strip()
     if not reason:
         raise _refuse("reason_required", "请写明退回的理由。")
-    return _transition(activity, by=by, action="activity.return", to=Activity.Status.RETURNED,
-                       allowed=(Activity.Status.SUBMITTED, Activity.Status.CENTER_APPROVED),
-                       review_note=reason[:300])  # fmt: skip
+    activity = _transition(activity, by=by, action="activity.return",
+                           to=Activity.Status.RETURNED,
+                           allowed=(Activity.Status.SUBMITTED, Activity.Status.CENTER_APPROVED),
+                           review_note=reason[:300])  # fmt: skip
+    _tell_organizer(activity, "活动被退回", f"您发起的“{activity.title}”需要修改：{reason[:200]}")
+    return activity
 
 
-def _hold_rooms(activity: Activity) -> None:
+def _room_holder(activity: Activity, reviewer: User) -> User:
+    """Who books the rooms: whoever wrote it if they are the center's staff, else the reviewer
+    if they are, else one of the center's staff (a street reviewer books no rooms)."""
+    from openhall.core.models import StaffMembership
+
+    for person in (activity.created_by, reviewer):
+        if permissions.has_center_perm(person, activity.center, Perm.OPERATE):
+            return person
+    staff = StaffMembership.objects.filter(center=activity.center,
+                                           role__in=permissions.roles_with(Perm.OPERATE)).first()  # fmt: skip
+    if staff is None:
+        raise _refuse("no_staff", "该中心没有工作人员，无法占用场地。")
+    return staff.user
+
+
+def _hold_rooms(activity: Activity, *, reviewer: User) -> None:
     """Each session books its room (all or none): an activity never clashes with a booking.
-    The rooms are booked in the name of the staff member who wrote the activity (a street
-    reviewer who publishes it does not book rooms of the center)."""
+    Proposed by a team or an enterprise, the booking carries their name."""
     from openhall.bookings.services import booking_request
 
+    holder = _room_holder(activity, reviewer)
     purpose = (
         "party"
         if activity.type == "party"
@@ -237,8 +308,9 @@ def _hold_rooms(activity: Activity) -> None:
         if session.booking_id:
             continue
         session.booking = booking_request(
-            space=session.space, booker=activity.created_by, by=activity.created_by,
-            start=session.start, end=session.end,
+            space=session.space, booker=activity.created_by, by=holder,
+            start=session.start, end=session.end, team=activity.organizer_team,
+            enterprise=activity.organizer_enterprise,
             title=activity.title, purpose=purpose, attendees=activity.capacity,
             for_activity=True,
         )  # fmt: skip
@@ -288,6 +360,29 @@ def activity_complete(*, activity: Activity, by: User, summary: str = "") -> Act
         people=attendance(activity), note=activity.title,
     )  # fmt: skip
     return activity
+
+
+MAX_PHOTOS = 12
+
+
+@transaction.atomic
+def photo_add(*, activity: Activity, by: User, upload):
+    """A picture for the summary, after the activity (re-encoded, at most 1600 px)."""
+    from openhall.activities.models import ActivityPhoto
+    from openhall.core.images import reencoded_jpeg
+
+    _require(by, activity.center, Perm.OPERATE)
+    if activity.status != Activity.Status.COMPLETED:
+        raise _refuse("not_over", "活动结束并登记总结后才能上传照片。")
+    if activity.photos.count() >= MAX_PHOTOS:
+        raise _refuse("too_many_photos", f"每个活动最多 {MAX_PHOTOS} 张照片。")
+    image = reencoded_jpeg(upload, max_side=1600)
+    photo = ActivityPhoto(activity=activity)
+    photo.image.save(image.name, image, save=False)
+    photo.save()
+    audit_record(actor=by, action="activity.photo_add", center=activity.center, obj=activity,
+                 after={"photo": photo.pk})  # fmt: skip
+    return photo
 
 
 def attendance(activity: Activity) -> int:

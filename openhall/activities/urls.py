@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.activity_list, name="list"),
     path("<int:activity_id>/", views.activity_detail, name="detail"),
     path("mine/", views.my_activities, name="mine"),
+    path("propose/", views.propose, name="propose"),
     path("registrations/<int:registration_id>/cancel/", views.cancel, name="cancel"),
     path("registrations/<int:registration_id>/accept/", views.accept, name="accept"),
 ]

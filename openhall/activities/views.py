@@ -3,6 +3,7 @@
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -107,3 +108,37 @@ def accept(request, registration_id: int):
     except services.ActivityRefused as exc:
         messages.error(request, exc.messages[0])
     return redirect("activities:mine")
+
+
+@login_required
+def propose(request):
+    """Team leaders and verified enterprises propose activities; the center reviews them."""
+    from openhall.activities.console_views import ActivityForm
+
+    center = current_center(request)
+    if center is None:
+        raise Http404
+    allowed = services.organizer_choices(request.user, center)
+    organizers = [(f"t{t.pk}", t.name) for t in allowed["teams"]] + [
+        (f"e{e.pk}", e.name) for e in allowed["enterprises"]]  # fmt: skip
+    form = ActivityForm(request.POST or None, center=center,
+                        initial={"weeks": 1, "capacity": 20, "cancel_hours": 2})  # fmt: skip
+    chosen = request.POST.get("organizer", "")
+    if request.method == "POST" and organizers and form.is_valid():
+        team = next((t for t in allowed["teams"] if f"t{t.pk}" == chosen), None)
+        enterprise = next((e for e in allowed["enterprises"] if f"e{e.pk}" == chosen), None)
+        values = {f: form.cleaned_data[f] for f in ActivityForm.Meta.fields}
+        values["questions"] = form.cleaned_data["question_lines"].splitlines()
+        try:
+            services.activity_propose(center=center, by=request.user, values=values,
+                                      sessions=form.sessions(), team=team, enterprise=enterprise)  # fmt: skip
+        except services.ActivityRefused as exc:
+            messages.error(request, exc.messages[0])
+        except PermissionDenied:
+            messages.error(request, _("Choose a team you lead or your enterprise."))
+        else:
+            messages.success(request, _("Sent to the center for review. You will get a message "
+                                        "when it is published or returned."))  # fmt: skip
+            return redirect("activities:list")
+    return render(request, "activities/propose.html", {"tab": "home", "form": form,
+                                                       "organizers": organizers, "chosen": chosen})  # fmt: skip

@@ -52,6 +52,11 @@ urlpatterns = [
         name="activity",
     ),
     path(
+        "c/<int:center_id>/activities/<int:activity_id>/photos/",
+        activity_views.photo_add,
+        name="activity_photo_add",
+    ),
+    path(
         "c/<int:center_id>/activities/<int:activity_id>/check-in/",
         activity_views.check_in_page,
         name="activity_check_in",

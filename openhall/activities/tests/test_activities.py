@@ -274,3 +274,68 @@ def test_staff_broadcast_to_the_people_of_one_activity(olivia, adam, center_a, d
     assert sent.recipients == 2
     assert set(Message.objects.filter(title="教室调整").values_list("user_id", flat=True)) == {
         people[0].pk, people[1].pk}  # fmt: skip
+
+
+def test_a_team_leader_proposes_and_the_center_publishes_under_the_teams_name(
+    adam, alice, tom, center_a, dance_room
+):
+    from openhall.accounts.models import TeamMembership
+
+    team = factories.TeamFactory(center=center_a, name="书法协会")
+    TeamMembership.objects.create(team=team, user=alice, role="leader")
+    TeamMembership.objects.create(team=team, user=tom)
+    values = {"type": "salon", "title": "书法交流会", "capacity": 15,
+              "description": "<p>欢迎书法爱好者，另有保健品推荐</p>"}  # fmt: skip
+    sessions = [(dance_room, later(), later() + timedelta(hours=2))]
+    with pytest.raises(PermissionDenied):  # a member, not the leader
+        services.activity_propose(center=center_a, by=tom, values=values, sessions=sessions,
+                                  team=team)  # fmt: skip
+    activity = services.activity_propose(center=center_a, by=alice, values=values,
+                                         sessions=sessions, team=team)  # fmt: skip
+    assert activity.status == "submitted" and {f["word"] for f in activity.flags} == {"保健品"}
+    from django.test import TestCase
+
+    from openhall.notifications.models import Message
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.activity_approve(activity=activity, by=adam, checklist=ALL_TICKED)
+    booking = activity.sessions.get().booking
+    assert (booking.team, booking.booker, booking.status) == (team, alice, "approved")
+    assert Message.objects.filter(user=alice, title="活动已发布").exists()
+
+
+def test_proposals_are_made_on_the_phone(client, alice, center_a, dance_room):
+    from openhall.accounts.models import TeamMembership
+
+    team = factories.TeamFactory(center=center_a, name="舞蹈队")
+    TeamMembership.objects.create(team=team, user=alice, role="leader")
+    client.force_login(alice)
+    day = (timezone.localdate() + timedelta(days=4)).isoformat()
+    response = client.post("/activities/propose/", {
+        "organizer": f"t{team.pk}", "type": "family", "title": "亲子舞蹈体验", "capacity": 10,
+        "audience": "all", "fee": "free", "price": "0", "cancel_hours": 2,
+        "space": dance_room.pk, "day": day, "start_time": "15:00", "end_time": "16:00", "weeks": 1,
+    })  # fmt: skip
+    assert response.status_code == 302
+    assert Activity.objects.get().organizer_team == team
+
+
+def test_photos_go_with_the_summary_once_it_is_done(olivia, adam, center_a, dance_room):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    activity = published(center_a, olivia, adam, dance_room)
+    raw = BytesIO()
+    Image.new("RGB", (2400, 1800), "blue").save(raw, "JPEG")
+    upload = SimpleUploadedFile("现场.jpg", raw.getvalue(), "image/jpeg")
+    with pytest.raises(ActivityRefused):
+        services.photo_add(activity=activity, by=olivia, upload=upload)
+    with time_machine.travel(later() + timedelta(hours=3)):
+        services.activity_complete(activity=activity, by=olivia, summary="座无虚席")
+    activity.refresh_from_db()
+    upload.seek(0)
+    photo = services.photo_add(activity=activity, by=olivia, upload=upload)
+    with Image.open(photo.image.path) as stored:
+        assert max(stored.size) <= 1600
