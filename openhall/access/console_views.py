@@ -44,6 +44,21 @@ class GrantForm(forms.Form):
     ends_at = forms.DateTimeField(label=gettext_lazy("Until"), widget=forms.DateTimeInput(
         attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))  # fmt: skip
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
+    weekdays = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Repeat on (optional): the same hours on these days"), coerce=int,
+        required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(0, gettext_lazy("Mon")), (1, gettext_lazy("Tue")), (2, gettext_lazy("Wed")),
+                 (3, gettext_lazy("Thu")), (4, gettext_lazy("Fri")), (5, gettext_lazy("Sat")),
+                 (6, gettext_lazy("Sun"))],
+    )  # fmt: skip
+    last_day = forms.DateField(label=gettext_lazy("Repeat until"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
+    card_number = forms.CharField(label=gettext_lazy("IC card number (optional)"), max_length=32,
+                                  required=False)  # fmt: skip
+    fingerprint_id = forms.CharField(
+        label=gettext_lazy("Fingerprint enrolled at the lock: its number (optional)"),
+        max_length=32, required=False,
+    )  # fmt: skip
 
     def __init__(self, *args, center, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,9 +114,7 @@ def grants(request):
             form.add_error("mobile", _("Nobody has registered with this number."))
         else:
             try:
-                services.grant_create(center=request.center, by=request.user, user=person,
-                                      doors=list(data["doors"]), starts_at=data["starts_at"],
-                                      ends_at=data["ends_at"], reason=data["reason"])  # fmt: skip
+                _give(request, person, data)
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))
             else:
@@ -116,12 +129,28 @@ def grants(request):
                                                           "form": form})  # fmt: skip
 
 
+def _give(request, person, data) -> None:
+    common = {"center": request.center, "by": request.user, "user": person,
+              "doors": list(data["doors"]), "reason": data["reason"],
+              "card_number": data["card_number"]}  # fmt: skip
+    if data["weekdays"]:
+        starts, ends = timezone.localtime(data["starts_at"]), timezone.localtime(data["ends_at"])
+        services.grant_create_recurring(
+            **common, first_day=starts.date(), last_day=data["last_day"] or starts.date(),
+            weekdays=data["weekdays"], daily_from=starts.time(), daily_until=ends.time(),
+        )  # fmt: skip
+    else:
+        services.grant_create(**common, starts_at=data["starts_at"], ends_at=data["ends_at"],
+                              fingerprint_id=data["fingerprint_id"])  # fmt: skip
+
+
 @require_POST
 @center_view(Perm.OPERATE)
 def grant_revoke(request, grant_id):
     grant = permissions.object_or_404(request.user, Grant.objects.filter(center=request.center),
                                       Perm.OPERATE, pk=grant_id)  # fmt: skip
-    services.grant_revoke(grant=grant, by=request.user, reason=request.POST.get("reason", ""))
+    services.grant_revoke_series(grant=grant, by=request.user,
+                                 reason=request.POST.get("reason", ""))  # fmt: skip
     messages.success(request, _("Access withdrawn; the codes are being removed from the locks."))
     return redirect("console:grants", request.center.pk)
 

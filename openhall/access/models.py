@@ -71,6 +71,8 @@ class Grant(models.Model):
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    # Grants made together (every weekday 07:00–08:00 for a term) share it, and one PIN.
+    series = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
     booking = models.OneToOneField("bookings.Booking", models.SET_NULL, null=True, blank=True,
                                    related_name="grant")  # fmt: skip
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -93,10 +95,14 @@ class Credential(models.Model):
     class Kind(models.TextChoices):
         PIN = "pin", _("PIN code")
         CARD = "card", _("IC card")
+        FINGERPRINT = "fingerprint", _("Fingerprint")
         REMOTE = "remote", _("Remote unlock")
 
+    # Written to each lock (remote unlock lives on our side only).
+    ON_LOCKS = (Kind.PIN, Kind.CARD, Kind.FINGERPRINT)
+
     grant = models.ForeignKey(Grant, models.CASCADE, related_name="credentials")
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     secret = EncryptedTextField(_("PIN or card number"), blank=True, default="")
     secret_index = models.CharField(max_length=64, blank=True, db_index=True)  # blind index
 
@@ -170,6 +176,7 @@ class SimulatedCode(models.Model):
     the lock itself, so a code expires even when the server is gone)."""
 
     door = models.ForeignKey(Door, models.CASCADE, related_name="simulated_codes")
+    kind = models.CharField(max_length=12, default="pin")  # pin | card | fingerprint
     code = EncryptedTextField()
     code_index = models.CharField(max_length=64, db_index=True)
     starts_at = models.DateTimeField()

@@ -24,6 +24,7 @@ def my_credentials(user, *, now=None) -> list[dict]:
                     "grant": grant, "door": door, "door_id": door.pk, "door_name": door.name,
                     "kind": credential.kind,
                     "secret": credential.secret if credential.kind == Credential.Kind.PIN else "",
+                    "raw": credential.secret,
                     "valid_from": grant.starts_at, "valid_until": grant.ends_at,
                     "status": "active" if grant.starts_at <= now else "upcoming",
                 })  # fmt: skip

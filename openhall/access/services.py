@@ -61,17 +61,23 @@ def _new_pin(doors: list[Door], starts_at: datetime, ends_at: datetime) -> str:
     raise AccessRefused("无法生成不重复的密码，请稍后再试。", code="pin_space_exhausted")
 
 
-def _issue(grant: Grant, doors: list[Door], kinds: list[str]) -> None:
+def _issue(grant: Grant, doors: list[Door], kinds: list[str], secrets_: dict) -> None:
+    """`secrets_`: a card number or an enrolled fingerprint's id by kind; a PIN is made here
+    unless given (the grants of one series share one)."""
     for kind in kinds:
-        if kind == Credential.Kind.PIN:
-            pin = _new_pin(doors, grant.starts_at, grant.ends_at)
-            credential = Credential.objects.create(grant=grant, kind=kind, secret=pin,
-                                                   secret_index=blind_index(pin))  # fmt: skip
-            LockCredential.objects.bulk_create(
-                LockCredential(credential=credential, door=door) for door in doors
-            )
-        elif kind == Credential.Kind.REMOTE:
+        if kind == Credential.Kind.REMOTE:
             Credential.objects.create(grant=grant, kind=kind)
+            continue
+        secret = secrets_.get(kind) or (
+            _new_pin(doors, grant.starts_at, grant.ends_at) if kind == Credential.Kind.PIN else ""
+        )
+        if not secret:
+            raise AccessRefused("请填写卡号或指纹编号。", code="secret_required")
+        credential = Credential.objects.create(grant=grant, kind=kind, secret=secret,
+                                               secret_index=blind_index(secret))  # fmt: skip
+        LockCredential.objects.bulk_create(
+            LockCredential(credential=credential, door=door) for door in doors
+        )
 
 
 def _schedule(grant_id: int) -> None:
@@ -85,7 +91,7 @@ def _schedule(grant_id: int) -> None:
 def grant_create(
     *, center: Center, by: User | None, user: User, doors: list[Door], starts_at: datetime,
     ends_at: datetime, kinds: list[str] = ("pin", "remote"), reason: str = "",
-    booking=None,
+    booking=None, card_number: str = "", fingerprint_id: str = "", pin: str = "", series=None,
 ) -> Grant:  # fmt: skip
     if by is not None:
         permissions.require_center_perm(by, center, Perm.OPERATE)
@@ -96,15 +102,78 @@ def grant_create(
     grant = Grant.objects.create(
         center=center, user=user, starts_at=starts_at, ends_at=ends_at,
         source=Grant.Source.BOOKING if booking else Grant.Source.MANUAL, booking=booking,
-        reason=reason.strip()[:200], created_by=by,
+        reason=reason.strip()[:200], created_by=by, series=series,
     )  # fmt: skip
     grant.doors.set(doors)
-    _issue(grant, doors, list(kinds))
+    kinds = list(kinds) + [k for k, v in (("card", card_number), ("fingerprint", fingerprint_id))
+                           if v and k not in kinds]  # fmt: skip
+    _issue(grant, doors, kinds, {"pin": pin, "card": card_number.strip(),
+                                 "fingerprint": fingerprint_id.strip()})  # fmt: skip
     audit_record(actor=by, action="grant.create", center=center, obj=grant,
                  after={"user": user.pk, "doors": [d.pk for d in doors],
                         "from": starts_at.isoformat(), "until": ends_at.isoformat()})  # fmt: skip
     _schedule(grant.pk)
     return grant
+
+
+MAX_OCCURRENCES = 200
+
+
+@transaction.atomic
+def grant_create_recurring(
+    *, center: Center, by: User, user: User, doors: list[Door], first_day, last_day,
+    weekdays: list[int], daily_from, daily_until, reason: str, kinds=("pin",),
+    card_number: str = "",
+) -> list[Grant]:  # fmt: skip
+    """The same hours on chosen weekdays over a period (a cleaner, every weekday 07:00–08:00,
+    for a term): one grant a day, one PIN for all of them, withdrawn together."""
+    import uuid
+    from datetime import datetime as dt
+
+    if daily_until <= daily_from:
+        raise AccessRefused("每天的结束时间必须晚于开始时间。", code="invalid_window")
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    days = [d for d in days if d.weekday() in set(weekdays)]
+    if not days:
+        raise AccessRefused("这段时间里没有所选的星期几。", code="no_days")
+    if len(days) > MAX_OCCURRENCES:
+        raise AccessRefused(f"一次最多授权 {MAX_OCCURRENCES} 天。", code="too_many_days")
+    windows = [(timezone.make_aware(dt.combine(d, daily_from)),
+                timezone.make_aware(dt.combine(d, daily_until))) for d in days]  # fmt: skip
+    pin = ""
+    for _ in range(50):  # one PIN free on these locks in every window
+        candidate = _new_pin(doors, windows[0][0], windows[-1][1])
+        if all(candidate == _new_pin_check(doors, s, e, candidate) for s, e in windows):
+            pin = candidate
+            break
+    series = uuid.uuid4()
+    return [grant_create(center=center, by=by, user=user, doors=doors, starts_at=s, ends_at=e,
+                         kinds=kinds, reason=reason, pin=pin, series=series,
+                         card_number=card_number)
+            for s, e in windows]  # fmt: skip
+
+
+def _new_pin_check(doors, starts_at, ends_at, pin: str) -> str:
+    taken = Credential.objects.filter(
+        secret_index=blind_index(pin), grant__doors__in=doors, grant__revoked_at__isnull=True,
+        grant__starts_at__lt=ends_at, grant__ends_at__gt=starts_at,
+    ).exists()  # fmt: skip
+    return "" if taken else pin
+
+
+@transaction.atomic
+def grant_revoke_series(*, grant: Grant, by: User, reason: str = "") -> int:
+    """Withdraw this grant and every later one of its series."""
+    if grant.series is None:
+        grant_revoke(grant=grant, by=by, reason=reason)
+        return 1
+    rest = Grant.objects.filter(series=grant.series, ends_at__gt=timezone.now(),
+                                revoked_at__isnull=True)  # fmt: skip
+    count = 0
+    for each in rest:
+        grant_revoke(grant=each, by=by, reason=reason)
+        count += 1
+    return count
 
 
 @transaction.atomic
@@ -130,13 +199,15 @@ def grant_move(*, grant: Grant, starts_at: datetime, ends_at: datetime) -> None:
     grant = Grant.objects.select_for_update().get(pk=grant.pk)
     grant.starts_at, grant.ends_at = starts_at, ends_at
     grant.save(update_fields=["starts_at", "ends_at"])
-    for row in LockCredential.objects.filter(credential__grant=grant).select_related("door"):
+    for row in LockCredential.objects.filter(credential__grant=grant).select_related(
+        "door", "credential"
+    ):
         if row.status in (LockCredential.Status.SET, LockCredential.Status.FAILED):
             # Take the old window off, then write the new one (two steps the reconciler keeps).
             if row.external_id:
                 # If the lock is unreachable the old code stays until its own window ends.
                 with contextlib.suppress(LockError):
-                    driver_for(row.door).delete_passcode(row.door, row.external_id)
+                    _remover(driver_for(row.door), row.credential.kind)(row.door, row.external_id)
             row.status, row.external_id, row.attempts = LockCredential.Status.PENDING, "", 0
             row.save(update_fields=["status", "external_id", "attempts", "updated_at"])
     _schedule(grant.pk)
@@ -175,6 +246,16 @@ def grant_for_booking(booking) -> Grant | None:
 
 
 # --- reconciling ---------------------------------------------------------------------------------
+def _writer(driver, kind: str):
+    return {"pin": driver.add_passcode, "card": driver.add_card,
+            "fingerprint": driver.set_fingerprint}[kind]  # fmt: skip
+
+
+def _remover(driver, kind: str):
+    return {"pin": driver.delete_passcode, "card": driver.delete_card,
+            "fingerprint": driver.delete_fingerprint}[kind]  # fmt: skip
+
+
 def reconcile(row_id: int, *, now: datetime | None = None) -> str | None:
     """Bring one credential on one lock to its desired state. Safe with two workers: a row
     another worker holds is skipped (it is being done)."""
@@ -189,6 +270,7 @@ def reconcile(row_id: int, *, now: datetime | None = None) -> str | None:
         if row.next_attempt_at and row.next_attempt_at > now:
             return row.status
         grant, driver = row.credential.grant, driver_for(row.door)
+        kind = row.credential.kind
         try:
             if (
                 row.status == LockCredential.Status.REMOVING
@@ -196,14 +278,14 @@ def reconcile(row_id: int, *, now: datetime | None = None) -> str | None:
                 or grant.ends_at <= now
             ):
                 if row.external_id:
-                    driver.delete_passcode(row.door, row.external_id)
+                    _remover(driver, kind)(row.door, row.external_id)
                 row.status, row.external_id = LockCredential.Status.REMOVED, ""
             elif row.status in (LockCredential.Status.PENDING, LockCredential.Status.FAILED):
                 if not driver.native_windows and grant.starts_at > now:
                     row.next_attempt_at = grant.starts_at  # written when the window opens
                     row.save(update_fields=["next_attempt_at", "updated_at"])
                     return row.status
-                row.external_id = driver.add_passcode(
+                row.external_id = _writer(driver, kind)(
                     row.door, row.credential.secret, grant.starts_at, grant.ends_at
                 )
                 row.status = LockCredential.Status.SET
@@ -322,15 +404,17 @@ def remote_unlock(*, door: Door, by: User, reason: str = "") -> AccessEvent:
                         detail=reason.strip() or "远程开门")  # fmt: skip
 
 
-def keypad(*, door: Door, code: str) -> tuple[bool, str]:
-    """The simulator's keypad: the virtual lock decides, then reports the event as a real lock
-    would (by webhook)."""
+def keypad(*, door: Door, code: str, kind: str = "pin") -> tuple[bool, str]:
+    """The simulator's keypad (and card reader, and fingerprint sensor): the virtual lock
+    decides, then reports the event as a real lock would (by webhook)."""
     from openhall.access.drivers.simulator import SimulatorDriver, new_event_id
 
     if door.driver != Door.Driver.SIMULATOR:
         raise AccessRefused("这扇门不是模拟锁。", code="not_simulator")
-    opened, _external = SimulatorDriver.keypad(door, code)
-    record_event(door=door, method=AccessEvent.Method.PIN, opened=opened,
+    if kind not in ("pin", "card", "fingerprint"):
+        raise AccessRefused("未知的开门方式。", code="invalid_method")
+    opened, _external = SimulatorDriver.keypad(door, code, kind)
+    record_event(door=door, method=kind, opened=opened,
                  external_id=new_event_id(), credential_index=blind_index(code.strip()),
                  detail="" if opened else "密码无效或不在有效时段")  # fmt: skip
     return opened, "已开门" if opened else "密码无效或不在有效时段"
@@ -366,6 +450,31 @@ def alerts(center: Center, *, now: datetime | None = None) -> list[dict]:
     return found
 
 
+def ttlock_poll(*, now: datetime | None = None) -> int:
+    """Periodic, the webhook's fallback (webhooks arrive late, twice or never): each TTLock
+    door's records since the last poll, logged once whichever way they come."""
+    import json
+
+    from django.core.cache import cache
+
+    from openhall.access.drivers.ttlock import TTLockDriver
+
+    now = now or timezone.now()
+    logged = 0
+    for door in Door.objects.filter(driver=Door.Driver.TTLOCK).exclude(device_id=""):
+        key = f"ttlock:polled:{door.pk}"
+        since = cache.get(key) or int((now - timedelta(hours=24)).timestamp() * 1000)
+        until = int(now.timestamp() * 1000)
+        try:
+            records = TTLockDriver().records(door, since, until)
+        except LockError as exc:
+            logger.warning("TTLock records of %s: %s", door, exc)
+            continue
+        logged += ttlock_webhook({"lockId": door.device_id, "records": json.dumps(records)})
+        cache.set(key, until - 10 * 60 * 1000, timeout=None)  # overlap: late records still come
+    return logged
+
+
 def ttlock_webhook(form) -> int:
     """TTLock's webhook: each record logged once (they arrive late or twice)."""
     from datetime import UTC
@@ -388,3 +497,33 @@ def ttlock_webhook(form) -> int:
         )  # fmt: skip
         logged += event is not None
     return logged
+
+
+# Zigbee2MQTT `action` values: an unlock at the lock, or a refused code/card.
+Z2M_OPENED = {"unlock"}
+Z2M_REFUSED = {"unlock_failure_invalid_pin_or_id", "unlock_failure_invalid_schedule"}
+Z2M_METHODS = {"keypad": "pin", "rfid": "card", "fingerprint": "fingerprint", "rf": "remote"}
+
+
+def z2m_event(*, name: str, payload: dict, at: datetime | None = None) -> AccessEvent | None:
+    """A Zigbee2MQTT lock's state message with an `action`: logged and attributed through the
+    PIN slot (action_user) our reconciler wrote. Manual and key unlocks are not access by code."""
+    action = str(payload.get("action") or "")
+    if action not in Z2M_OPENED | Z2M_REFUSED:
+        return None
+    door = Door.objects.filter(driver=Door.Driver.MQTT, device_id=name).first()
+    if door is None:
+        return None
+    at = at or timezone.now()
+    slot = payload.get("action_user")
+    index = ""
+    if slot is not None:
+        row = (LockCredential.objects.filter(door=door, external_id=str(slot))
+               .exclude(status=LockCredential.Status.REMOVED).select_related("credential").first())  # fmt: skip
+        index = row.credential.secret_index if row else ""
+    method = Z2M_METHODS.get(str(payload.get("action_source_name") or "keypad"), "pin")
+    return record_event(
+        door=door, method=method, opened=action in Z2M_OPENED, at=at, credential_index=index,
+        external_id=f"z2m:{name}:{action}:{slot}:{int(at.timestamp())}",
+        detail="" if action in Z2M_OPENED else "门锁拒绝：密码或卡无效",
+    )  # fmt: skip

@@ -14,3 +14,9 @@ def reconcile_grant_task(grant_id: int) -> None:
 def sweep_locks() -> int:
     """Every minute: retries that are due, ended grants taken off, late windows written."""
     return services.sweep()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def poll_ttlock() -> int:
+    """Every 5 minutes: TTLock records the webhook may have missed."""
+    return services.ttlock_poll()

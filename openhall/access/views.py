@@ -17,16 +17,20 @@ from openhall.access.models import Door
 @login_required
 def my_access(request):
     rows = selectors.my_credentials(request.user)
-    pins, remotes = [], []
+    pins, remotes, cards = [], [], []
     for row in rows:
-        (pins if row["kind"] == "pin" else remotes).append(row)
+        if row["kind"] in ("card", "fingerprint"):
+            cards.append({**row, "kind_label": _("Card") if row["kind"] == "card" else _("Fingerprint"),
+                          "masked": "****" + row["raw"][-4:]})  # fmt: skip
+        else:
+            (pins if row["kind"] == "pin" else remotes).append(row)
     # One PIN a grant opens all its doors: show it once with the doors listed.
     by_grant: dict[int, dict] = {}
     for row in pins:
         entry = by_grant.setdefault(row["grant"].pk, {**row, "doors": []})
         entry["doors"].append(row["door_name"])
     return render(request, "access/mine.html", {"tab": "me", "pins": list(by_grant.values()),
-                                                "remotes": remotes})  # fmt: skip
+                                                "remotes": remotes, "cards": cards})  # fmt: skip
 
 
 @require_POST

@@ -22,5 +22,18 @@ class LockDriver(Protocol):
     def delete_passcode(self, door, external_id: str) -> None:
         """Take it off. Deleting what is already gone is not an error."""
 
+    def add_card(self, door, card_number: str, starts_at: datetime, ends_at: datetime) -> str:
+        """Let an IC card open the lock in the window; returns the lock's id for it."""
+
+    def delete_card(self, door, external_id: str) -> None: ...
+
+    def set_fingerprint(
+        self, door, fingerprint_id: str, starts_at: datetime, ends_at: datetime
+    ) -> str:
+        """Fingerprints are enrolled at the lock (Bluetooth); this gives an enrolled one its
+        window. Returns the lock's id for it."""
+
+    def delete_fingerprint(self, door, external_id: str) -> None: ...
+
     def unlock(self, door) -> None:
         """Open the door now (remote unlock)."""

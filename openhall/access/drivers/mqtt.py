@@ -104,6 +104,15 @@ class MqttDriver:
         finally:
             session.close()
 
+    def add_card(self, door, card_number, starts_at, ends_at) -> str:
+        raise LockError("Zigbee2MQTT 门锁不支持远程管理 IC 卡", transient=False, code="unsupported")
+
+    def delete_card(self, door, external_id: str) -> None:
+        raise LockError("Zigbee2MQTT 门锁不支持远程管理 IC 卡", transient=False, code="unsupported")
+
+    set_fingerprint = add_card
+    delete_fingerprint = delete_card
+
     def unlock(self, door) -> None:
         session = self._session(door)
         try:

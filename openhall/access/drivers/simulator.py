@@ -32,28 +32,48 @@ def lock_clock(door) -> datetime:
 class SimulatorDriver:
     native_windows = True
 
-    def add_passcode(self, door, code: str, starts_at: datetime, ends_at: datetime) -> str:
+    def _add(self, door, kind: str, code: str, starts_at: datetime, ends_at: datetime) -> str:
         _fault(door)
-        row = SimulatedCode.objects.create(door=door, code=code, code_index=blind_index(code),
+        row = SimulatedCode.objects.create(door=door, kind=kind, code=code,
+                                           code_index=blind_index(code),
                                            starts_at=starts_at, ends_at=ends_at)  # fmt: skip
         return f"sim-{row.pk}"
 
-    def delete_passcode(self, door, external_id: str) -> None:
+    def _delete(self, door, external_id: str) -> None:
         _fault(door)
         if external_id.startswith("sim-"):
             SimulatedCode.objects.filter(door=door, pk=int(external_id[4:])).delete()
+
+    def add_passcode(self, door, code: str, starts_at: datetime, ends_at: datetime) -> str:
+        return self._add(door, "pin", code, starts_at, ends_at)
+
+    def delete_passcode(self, door, external_id: str) -> None:
+        self._delete(door, external_id)
+
+    def add_card(self, door, card_number: str, starts_at: datetime, ends_at: datetime) -> str:
+        return self._add(door, "card", card_number, starts_at, ends_at)
+
+    def delete_card(self, door, external_id: str) -> None:
+        self._delete(door, external_id)
+
+    def set_fingerprint(self, door, fingerprint_id: str, starts_at, ends_at) -> str:
+        return self._add(door, "fingerprint", fingerprint_id, starts_at, ends_at)
+
+    def delete_fingerprint(self, door, external_id: str) -> None:
+        self._delete(door, external_id)
 
     def unlock(self, door) -> None:
         _fault(door)
 
     # --- the keypad: what the lock decides on its own ---------------------------------------
     @staticmethod
-    def keypad(door, code: str) -> tuple[bool, str]:
-        """(opened, external id of the code) — the lock's own check, by its own clock."""
+    def keypad(door, code: str, kind: str = "pin") -> tuple[bool, str]:
+        """(opened, external id of the code) — the lock's own check, by its own clock. `kind`:
+        a typed PIN, a card held to the reader, a finger on the sensor."""
         if FAULTS.get(door.pk) == "offline":
             return False, ""
         now = lock_clock(door)
-        row = SimulatedCode.objects.filter(door=door, code_index=blind_index(code.strip()),
+        row = SimulatedCode.objects.filter(door=door, kind=kind, code_index=blind_index(code.strip()),
                                            starts_at__lte=now, ends_at__gt=now).first()  # fmt: skip
         return (True, f"sim-{row.pk}") if row else (False, "")
 

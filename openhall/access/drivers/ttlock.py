@@ -20,7 +20,7 @@ from openhall.access.drivers.base import LockError
 
 TOKEN_KEY = "ttlock:access-token"  # noqa: S105 — a cache key, not a secret
 TRANSIENT = {1, 30006, 80000, 90000, -3002, -3003, -3036, -3037, 10004}
-GONE = {-1003, -1021}  # deleting something the lock no longer has: already done
+GONE = {-1003, -1021, -1023}  # deleting what the lock no longer has: already done
 _transport: httpx.BaseTransport | None = None
 
 
@@ -93,6 +93,42 @@ class TTLockDriver:
             if exc.code and int(exc.code) in GONE:
                 return
             raise
+
+    def add_card(self, door, card_number: str, starts_at: datetime, ends_at: datetime) -> str:
+        reply = self._call("/v3/identityCard/add", {
+            "lockId": door.device_id, "cardNumber": card_number, "cardName": "OpenHall",
+            "startDate": _ms(starts_at), "endDate": _ms(ends_at), "addType": 2,
+        })  # fmt: skip
+        return str(reply["cardId"])
+
+    def delete_card(self, door, external_id: str) -> None:
+        self._delete("/v3/identityCard/delete", {"lockId": door.device_id, "cardId": external_id,
+                                                  "deleteType": 2})  # fmt: skip
+
+    def set_fingerprint(self, door, fingerprint_id: str, starts_at, ends_at) -> str:
+        self._call("/v3/fingerprint/changePeriod", {
+            "lockId": door.device_id, "fingerprintId": fingerprint_id,
+            "startDate": _ms(starts_at), "endDate": _ms(ends_at), "changeType": 2,
+        })  # fmt: skip
+        return fingerprint_id
+
+    def delete_fingerprint(self, door, external_id: str) -> None:
+        self._delete("/v3/fingerprint/delete", {"lockId": door.device_id,
+                                                 "fingerprintId": external_id, "deleteType": 2})  # fmt: skip
+
+    def _delete(self, path: str, params: dict) -> None:
+        try:
+            self._call(path, params)
+        except LockError as exc:
+            if exc.code and int(exc.code) in GONE:
+                return
+            raise
+
+    def records(self, door, since_ms: int, until_ms: int) -> list[dict]:
+        """Polling, the webhook's fallback: the lock's records in a period (newest 200)."""
+        reply = self._call("/v3/lockRecord/list", {"lockId": door.device_id, "startDate": since_ms,
+                                                   "endDate": until_ms, "pageNo": 1, "pageSize": 200})  # fmt: skip
+        return reply.get("list", [])
 
     def unlock(self, door) -> None:
         self._call("/v3/lock/unlock", {"lockId": door.device_id})

@@ -20,6 +20,9 @@ class FakeTTLock:
         self.fail_share = fail_share  # a share of /v3 calls fail with a transient code
         self.random = random.Random(seed)
         self.unlocked: list[str] = []
+        self.cards: dict[str, dict[int, dict]] = {}
+        self.fingerprints: dict[str, dict[str, tuple]] = {}  # enrolled at the lock (Bluetooth)
+        self.records: dict[str, list[dict]] = {}  # what /v3/lockRecord/list answers
         self.calls: list[str] = []
 
     def expire_tokens(self) -> None:
@@ -67,6 +70,27 @@ class FakeTTLock:
             if self.codes.get(lock, {}).pop(int(form["keyboardPwdId"]), None) is None:
                 return self._error(-1003, "not found")
             return self._answer({"errcode": 0, "errmsg": "none error message"})
+        if path == "/v3/identityCard/add":
+            self.next_id += 1
+            self.cards.setdefault(lock, {})[self.next_id] = {
+                "card": form["cardNumber"], "start": int(form["startDate"]), "end": int(form["endDate"])}  # fmt: skip
+            return self._answer({"cardId": self.next_id})
+        if path == "/v3/identityCard/delete":
+            if self.cards.get(lock, {}).pop(int(form["cardId"]), None) is None:
+                return self._error(-1021, "card not found")
+            return self._answer({"errcode": 0, "errmsg": "none error message"})
+        if path == "/v3/fingerprint/changePeriod":
+            if form["fingerprintId"] not in self.fingerprints.get(lock, {}):
+                return self._error(-1023, "fingerprint not found")
+            self.fingerprints[lock][form["fingerprintId"]] = (int(form["startDate"]),
+                                                             int(form["endDate"]))  # fmt: skip
+            return self._answer({"errcode": 0, "errmsg": "none error message"})
+        if path == "/v3/fingerprint/delete":
+            if self.fingerprints.get(lock, {}).pop(form["fingerprintId"], None) is None:
+                return self._error(-1023, "fingerprint not found")
+            return self._answer({"errcode": 0, "errmsg": "none error message"})
+        if path == "/v3/lockRecord/list":
+            return self._answer({"list": self.records.get(lock, []), "pageNo": 1, "total": 1})
         if path == "/v3/lock/unlock":
             self.unlocked.append(lock)
             return self._answer({"errcode": 0, "errmsg": "none error message"})

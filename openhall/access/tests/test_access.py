@@ -182,3 +182,58 @@ def test_a_burst_of_refusals_and_a_stuck_credential_raise_alerts(doors, center_a
         status="failed", last_error="锁离线（模拟）")  # fmt: skip
     kinds = {a["kind"] for a in services.alerts(center_a)}
     assert {"denied", "failed"} <= kinds
+
+
+def test_an_ic_card_opens_the_reader_in_its_window_only(
+    doors, center_a, olivia, tom, django_capture_on_commit_callbacks
+):
+    start = timezone.now() - timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.grant_create(center=center_a, by=olivia, user=tom, doors=[doors["dance"]],
+                          starts_at=start, ends_at=start + timedelta(hours=1), kinds=[],
+                              card_number="3A7F0921", reason="舞蹈老师的门卡")  # fmt: skip
+    assert services.keypad(door=doors["dance"], code="3A7F0921", kind="card")[0] is True
+    assert services.keypad(door=doors["dance"], code="3A7F0921")[0] is False  # not as a PIN
+    assert AccessEvent.objects.filter(method="card", opened=True, user=tom).exists()
+
+
+def test_a_cleaner_every_weekday_morning_gets_one_pin_for_the_whole_term(
+    doors, center_a, olivia, tom, django_capture_on_commit_callbacks
+):
+    from datetime import date, time
+
+    monday = date(2026, 11, 30)
+    with django_capture_on_commit_callbacks(execute=True):
+        grants = services.grant_create_recurring(
+        center=center_a, by=olivia, user=tom, doors=[doors["entrance"]], first_day=monday,
+        last_day=monday + timedelta(days=13), weekdays=[0, 1, 2, 3, 4], daily_from=time(7),
+        daily_until=time(8), reason="保洁",
+    )  # fmt: skip
+    assert len(grants) == 10 and len({pin_of(g) for g in grants}) == 1
+    pin = pin_of(grants[0])
+    tuesday_7_30 = timezone.make_aware(timezone.datetime(2026, 12, 1, 7, 30))
+    with time_machine.travel(tuesday_7_30):
+        assert services.keypad(door=doors["entrance"], code=pin)[0] is True
+    with time_machine.travel(tuesday_7_30 + timedelta(hours=2)):
+        assert services.keypad(door=doors["entrance"], code=pin)[0] is False  # not 9:30
+    saturday = timezone.make_aware(timezone.datetime(2026, 12, 5, 7, 30))
+    with time_machine.travel(saturday):
+        assert services.keypad(door=doors["entrance"], code=pin)[0] is False
+    with time_machine.travel(tuesday_7_30 - timedelta(days=2)):  # Sunday: withdraw the rest
+        assert services.grant_revoke_series(grant=grants[0], by=olivia) == 10
+
+
+def test_staff_give_a_repeating_grant_with_a_card_from_the_console(client, doors, center_a,
+                                                                   olivia, tom):  # fmt: skip
+    client.force_login(olivia)
+    response = client.post(f"/console/c/{center_a.pk}/access/", {
+        "mobile": tom.mobile, "doors": [doors["entrance"].pk], "starts_at": "2026-12-07T07:00",
+        "ends_at": "2026-12-07T08:00", "reason": "保洁", "weekdays": ["0", "2", "4"],
+        "last_day": "2026-12-20", "card_number": "CARD-77",
+    })  # fmt: skip
+    assert response.status_code == 302
+    grants = Grant.objects.filter(user=tom).order_by("starts_at")
+    assert grants.count() == 6  # Mon, Wed, Fri for two weeks
+    assert {c.kind for c in grants[0].credentials.all()} == {"pin", "card"}
+    client.post(f"/console/c/{center_a.pk}/access/{grants[0].pk}/revoke/")
+    assert not Grant.objects.filter(user=tom, revoked_at__isnull=True).exists()

@@ -207,3 +207,60 @@ def test_mqtt_codes_are_written_when_their_window_opens(z2m, olivia, center_a):
     with time_machine.travel(start + timedelta(hours=1, minutes=1)):
         services.sweep(now=timezone.now())
     assert not lock.has(pin)  # cleared at the end
+
+
+def test_cards_are_written_with_their_window_and_removed(door):
+    driver = driver_for(door)
+    external = driver.add_card(door, "3A7F0921", *window())
+    assert external
+    driver.delete_card(door, external)
+    driver.delete_card(door, external)  # already gone: fine
+
+
+def test_a_fingerprint_enrolled_at_the_lock_gets_its_window_remotely(center_a, fake):
+    door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="66")
+    fake.fingerprints["66"] = {"fp-12": (0, 0)}
+    external = driver_for(door).set_fingerprint(door, "fp-12", *window())
+    assert external == "fp-12" and fake.fingerprints["66"]["fp-12"][1] > 0
+    with pytest.raises(LockError) as unknown:
+        driver_for(door).set_fingerprint(door, "fp-99", *window())
+    assert unknown.value.code == "-1023"
+    driver_for(door).delete_fingerprint(door, "fp-12")
+    assert "fp-12" not in fake.fingerprints["66"]
+
+
+def test_polling_picks_up_what_the_webhook_missed_and_never_logs_twice(client, settings,
+                                                                       center_a, fake):  # fmt: skip
+    import json
+
+    settings.TTLOCK_WEBHOOK_SECRET = "hook"
+    door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="44")
+    at_ms = int(timezone.now().timestamp() * 1000) - 60_000
+    seen = {"recordType": 4, "success": 1, "keyboardPwd": "998877", "lockDate": at_ms}
+    missed = {"recordType": 7, "success": 0, "keyboardPwd": "", "lockDate": at_ms + 5000}
+    client.post("/access/ttlock/hook/", {"lockId": "44", "records": json.dumps([seen])})
+    fake.records["44"] = [seen, missed]
+
+    assert services.ttlock_poll() == 1  # only the missed one is new
+    assert services.ttlock_poll() == 0
+    assert AccessEvent.objects.filter(door=door).count() == 2
+    assert AccessEvent.objects.filter(door=door, method="card", opened=False).exists()
+
+
+def test_zigbee_lock_actions_are_logged_and_attributed_through_the_slot(z2m, olivia, center_a,
+                                                                        django_capture_on_commit_callbacks):  # fmt: skip
+    lock, door = z2m
+    start = timezone.now() - timedelta(minutes=1)
+    person = factories.UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        grant = services.grant_create(center=center_a, by=olivia, user=person, doors=[door],
+                                      starts_at=start, ends_at=start + timedelta(hours=1),
+                                      kinds=["pin"])  # fmt: skip
+    slot = LockCredential.objects.get(credential__grant=grant).external_id
+    opened = services.z2m_event(name=lock.name, payload={
+        "action": "unlock", "action_user": int(slot), "action_source_name": "keypad"})  # fmt: skip
+    assert (opened.opened, opened.user, opened.grant) == (True, person, grant)
+    refused = services.z2m_event(name=lock.name, payload={
+        "action": "unlock_failure_invalid_pin_or_id", "action_source_name": "keypad"})  # fmt: skip
+    assert refused.opened is False
+    assert services.z2m_event(name=lock.name, payload={"action": "manual_unlock"}) is None
