@@ -6,6 +6,7 @@ from io import BytesIO
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -36,7 +37,10 @@ class DoorForm(forms.ModelForm):
 
 
 class GrantForm(forms.Form):
-    mobile = forms.CharField(label=gettext_lazy("Person's mobile number"), max_length=11)
+    mobile = forms.CharField(label=gettext_lazy("Person's mobile number"), max_length=11,
+                             required=False)  # fmt: skip
+    team = forms.ModelChoiceField(label=gettext_lazy("…or every member of a team"),
+                                  queryset=None, required=False)  # fmt: skip
     doors = forms.ModelMultipleChoiceField(label=gettext_lazy("Doors"), queryset=None,
                                            widget=forms.CheckboxSelectMultiple)  # fmt: skip
     starts_at = forms.DateTimeField(label=gettext_lazy("From"), widget=forms.DateTimeInput(
@@ -62,7 +66,10 @@ class GrantForm(forms.Form):
 
     def __init__(self, *args, center, **kwargs):
         super().__init__(*args, **kwargs)
+        from openhall.accounts.models import Team
+
         self.fields["doors"].queryset = Door.objects.filter(center=center)
+        self.fields["team"].queryset = Team.objects.filter(center=center, is_active=True)
 
 
 def _door(request, door_id, perm=Perm.MANAGE_CENTER) -> Door:
@@ -109,12 +116,17 @@ def grants(request):
                      initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0)})  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        person = User.objects.filter(mobile=data["mobile"].strip(), is_active=True).first()
-        if person is None:
+        if data["team"] is not None:  # each member gets a grant (and a PIN) of their own
+            people = list(User.objects.filter(team_memberships__team=data["team"], is_active=True))
+        else:
+            people = list(User.objects.filter(mobile=data["mobile"].strip(), is_active=True)[:1])
+        if not people:
             form.add_error("mobile", _("Nobody has registered with this number."))
         else:
             try:
-                _give(request, person, data)
+                with transaction.atomic():  # the whole team or nobody
+                    for person in people:
+                        _give(request, person, data)
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))
             else:

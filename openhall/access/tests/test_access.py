@@ -237,3 +237,19 @@ def test_staff_give_a_repeating_grant_with_a_card_from_the_console(client, doors
     assert {c.kind for c in grants[0].credentials.all()} == {"pin", "card"}
     client.post(f"/console/c/{center_a.pk}/access/{grants[0].pk}/revoke/")
     assert not Grant.objects.filter(user=tom, revoked_at__isnull=True).exists()
+
+
+def test_a_team_grant_gives_every_member_a_pin_of_their_own(client, doors, center_a, olivia,
+                                                            alice, tom):  # fmt: skip
+    from openhall.accounts.models import TeamMembership
+
+    team = factories.TeamFactory(center=center_a, name="舞蹈队")
+    for person in (alice, tom):
+        TeamMembership.objects.create(team=team, user=person)
+    client.force_login(olivia)
+    client.post(f"/console/c/{center_a.pk}/access/", {
+        "team": team.pk, "doors": [doors["dance"].pk], "starts_at": "2026-12-07T19:00",
+        "ends_at": "2026-12-07T21:00", "reason": "排练",
+    })  # fmt: skip
+    pins = {g.user: pin_of(g) for g in Grant.objects.filter(reason="排练")}
+    assert set(pins) == {alice, tom} and len(set(pins.values())) == 2
