@@ -18,6 +18,7 @@ from django.core.cache import cache
 
 from openhall.access.drivers.base import LockError
 
+NAME = "OpenHall"  # the name our codes carry on the lock: the only codes we ever adopt
 TOKEN_KEY = "ttlock:access-token"  # noqa: S105 — a cache key, not a secret
 TRANSIENT = {1, 30006, 80000, 90000, -3002, -3003, -3036, -3037, 10004}
 GONE = {-1003, -1021, -1023}  # deleting what the lock no longer has: already done
@@ -78,12 +79,29 @@ class TTLockDriver:
         return reply
 
     def add_passcode(self, door, code: str, starts_at: datetime, ends_at: datetime) -> str:
-        reply = self._call("/v3/keyboardPwd/add", {
-            "lockId": door.device_id, "keyboardPwd": code, "keyboardPwdName": "OpenHall",
-            "keyboardPwdType": 3, "startDate": _ms(starts_at), "endDate": _ms(ends_at),
-            "addType": 2,
-        })  # fmt: skip
+        try:
+            reply = self._call("/v3/keyboardPwd/add", {
+                "lockId": door.device_id, "keyboardPwd": code, "keyboardPwdName": NAME,
+                "keyboardPwdType": 3, "startDate": _ms(starts_at), "endDate": _ms(ends_at),
+                "addType": 2,
+            })  # fmt: skip
+        except LockError as exc:
+            if exc.code != "-3007":
+                raise
+            # Duplicate: a worker that died after writing it left it there. Ours (by name and
+            # code) is adopted; anyone else's code is never touched.
+            return self._adopt(door, code, exc)
         return str(reply["keyboardPwdId"])
+
+    def _adopt(self, door, code: str, exc: LockError) -> str:
+        reply = self._call("/v3/lock/listKeyboardPwd", {"lockId": door.device_id, "pageNo": 1,
+                                                        "pageSize": 200})  # fmt: skip
+        for item in reply.get("list", []):
+            if str(item.get("keyboardPwd")) == code and item.get("keyboardPwdName") == NAME:
+                return str(item["keyboardPwdId"])
+        raise LockError(
+            "门锁上已有相同的密码（非本系统创建）", transient=False, code="-3007"
+        ) from exc
 
     def delete_passcode(self, door, external_id: str) -> None:
         try:

@@ -64,8 +64,13 @@ class FakeTTLock:
                 return self._error(-3009, "密码空间已满")
             self.next_id += 1
             codes[self.next_id] = {"code": form["keyboardPwd"], "start": int(form["startDate"]),
-                                   "end": int(form["endDate"])}  # fmt: skip
+                                   "end": int(form["endDate"]),
+                                   "name": form.get("keyboardPwdName", "")}  # fmt: skip
             return self._answer({"keyboardPwdId": self.next_id})
+        if path == "/v3/lock/listKeyboardPwd":
+            return self._answer({"list": [
+                {"keyboardPwdId": pid, "keyboardPwd": c["code"], "keyboardPwdName": c["name"]}
+                for pid, c in self.codes.get(lock, {}).items()], "pageNo": 1})  # fmt: skip
         if path == "/v3/keyboardPwd/delete":
             if self.codes.get(lock, {}).pop(int(form["keyboardPwdId"]), None) is None:
                 return self._error(-1003, "not found")

@@ -264,3 +264,40 @@ def test_zigbee_lock_actions_are_logged_and_attributed_through_the_slot(z2m, oli
         "action": "unlock_failure_invalid_pin_or_id", "action_source_name": "keypad"})  # fmt: skip
     assert refused.opened is False
     assert services.z2m_event(name=lock.name, payload={"action": "manual_unlock"}) is None
+
+
+def test_a_worker_killed_after_writing_leaves_nothing_stuck_or_doubled(center_a, fake, olivia,
+                                                                       monkeypatch):  # fmt: skip
+    from huey.contrib.djhuey import HUEY
+
+    door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="31")
+    original = ttlock.TTLockDriver.add_passcode
+
+    def dies_after_writing(self, *args):
+        original(self, *args)
+        raise RuntimeError("worker killed")  # before our database knows
+
+    monkeypatch.setattr(ttlock.TTLockDriver, "add_passcode", dies_after_writing)
+    HUEY.immediate = False
+    try:
+        grant = services.grant_create(center=center_a, by=olivia, user=factories.UserFactory(),
+                                      doors=[door], starts_at=timezone.now(),
+                                      ends_at=timezone.now() + timedelta(hours=1), kinds=["pin"])  # fmt: skip
+    finally:
+        HUEY.immediate = True
+    row = LockCredential.objects.get(credential__grant=grant)
+    with pytest.raises(RuntimeError):
+        services.reconcile(row.pk)
+    row.refresh_from_db()
+    assert row.status == "pending"  # rolled back with the worker: not stuck in between
+
+    monkeypatch.setattr(ttlock.TTLockDriver, "add_passcode", original)
+    services.sweep()  # the next worker: the lock says "duplicate", ours is adopted
+    row.refresh_from_db()
+    assert row.status == "set" and len(fake.codes["31"]) == 1
+    assert row.external_id == str(next(iter(fake.codes["31"])))
+
+    fake.codes["31"][999] = {"code": "424242", "start": 0, "end": 0, "name": "物业"}
+    with pytest.raises(LockError) as theirs:  # someone else's code is never taken over
+        driver_for(door).add_passcode(door, "424242", *window())
+    assert theirs.value.transient is False
