@@ -51,7 +51,11 @@ def keypad(request, door_id: int):
     door = get_object_or_404(Door, pk=door_id, driver=Door.Driver.SIMULATOR)
     result = None
     if request.method == "POST":
-        opened, text = services.keypad(door=door, code=request.POST.get("code", ""))
+        kind = request.POST.get("kind", "pin")
+        try:
+            opened, text = services.keypad(door=door, code=request.POST.get("code", ""), kind=kind)
+        except services.AccessRefused as exc:
+            opened, text = False, exc.messages[0]
         result = {"opened": opened, "text": text}
     return render(request, "access/keypad.html", {"door": door, "result": result})
 
