@@ -126,6 +126,7 @@ def activity_detail(request, activity_id):
         "checked_in": CheckIn.objects.filter(session__activity=activity).values(
             "registration").distinct().count(),
         "payments": Registration.Payment.choices[1:],
+        "rooms": Space.objects.filter(center=center, is_bookable=True),
     })  # fmt: skip
 
 
@@ -233,3 +234,38 @@ def photo_add(request, activity_id):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("console:activity", request.center.pk, activity.pk)
+
+
+@require_POST
+@center_view(Perm.OPERATE)
+def session_move(request, session_id):
+    from openhall.activities.models import Session
+
+    session = permissions.object_or_404(
+        request.user, Session.objects.filter(activity__center=request.center).select_related("activity"),
+        Perm.OPERATE, center_field="activity__center", pk=session_id,
+    )  # fmt: skip
+    try:
+        from datetime import date, time
+
+        day = date.fromisoformat(request.POST.get("day", ""))
+        start = timezone.make_aware(
+            datetime.combine(day, time.fromisoformat(request.POST.get("start", "")))
+        )
+        end = timezone.make_aware(
+            datetime.combine(day, time.fromisoformat(request.POST.get("end", "")))
+        )
+    except ValueError:
+        messages.error(request, _("Give the new date, start and end."))
+        return redirect("console:activity", request.center.pk, session.activity_id)
+    space = Space.objects.filter(center=request.center, pk=request.POST.get("space") or 0).first()
+    from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition
+
+    try:
+        services.session_move(session=session, by=request.user, start=start, end=end, space=space)
+        messages.success(request, _("Moved; everyone registered has been told."))
+    except (ValidationError, BookingConflict, BookingRefused, InvalidTransition) as exc:
+        messages.error(
+            request, str(exc) if not isinstance(exc, ValidationError) else exc.messages[0]
+        )
+    return redirect("console:activity", request.center.pk, session.activity_id)

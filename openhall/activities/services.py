@@ -318,6 +318,35 @@ def _hold_rooms(activity: Activity, *, reviewer: User) -> None:
 
 
 @transaction.atomic
+def session_move(
+    *, session: Session, by: User, start: datetime, end: datetime, space=None
+) -> Session:
+    """Staff move a published session to another time or room: its booking moves under the
+    booking rules (a clash refuses it), and everyone registered is told."""
+    from openhall.bookings.services import booking_reschedule
+
+    activity = session.activity
+    _require(by, activity.center, Perm.OPERATE)
+    if end <= start:
+        raise _refuse("invalid_time", "结束时间必须晚于开始时间。")
+    session = Session.objects.select_for_update().select_related("booking").get(pk=session.pk)
+    if session.booking is not None:
+        booking_reschedule(booking=session.booking, by=by, start=start, end=end, space=space)
+    before = {"start": session.start.isoformat(), "space": session.space_id}
+    session.start, session.end = start, end
+    if space is not None:
+        session.space = space
+    session.save()
+    audit_record(actor=by, action="activity.session_move", center=activity.center, obj=activity,
+                 before=before, after={"start": start.isoformat(), "space": session.space_id})  # fmt: skip
+    publish_on_commit("activity.changed", center_id=activity.center_id, activity_id=activity.pk)
+    for registration in activity.registrations.filter(status__in=Registration.ACTIVE):
+        _tell(registration, "changed", key=f"activity:changed:{session.pk}:{start.isoformat()}:"
+                                           f"{registration.pk}")  # fmt: skip
+    return session
+
+
+@transaction.atomic
 def activity_cancel(*, activity: Activity, by: User, reason: str) -> Activity:
     """Cancelled by staff: rooms freed, every registrant told."""
     from openhall.bookings.services import booking_cancel
@@ -662,6 +691,7 @@ TEXTS = {
     "reminder_day": ("活动提醒", "您报名的“{title}”将于明天 {when} 开始，地点：{place}。"),
     "reminder_hour": ("活动即将开始", "您报名的“{title}”将于 {when} 开始，地点：{place}。"),
     "waitlisted_moved": ("报名调整", "工作人员已将您在“{title}”的报名调整为候补。"),
+    "changed": ("活动时间地点变更", "您报名的“{title}”已调整为 {when}，地点：{place}。"),
 }
 
 

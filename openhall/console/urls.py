@@ -52,6 +52,11 @@ urlpatterns = [
         name="activity",
     ),
     path(
+        "c/<int:center_id>/sessions/<int:session_id>/move/",
+        activity_views.session_move,
+        name="session_move",
+    ),
+    path(
         "c/<int:center_id>/activities/<int:activity_id>/photos/",
         activity_views.photo_add,
         name="activity_photo_add",

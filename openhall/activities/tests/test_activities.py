@@ -339,3 +339,21 @@ def test_photos_go_with_the_summary_once_it_is_done(olivia, adam, center_a, danc
     photo = services.photo_add(activity=activity, by=olivia, upload=upload)
     with Image.open(photo.image.path) as stored:
         assert max(stored.size) <= 1600
+
+
+def test_moving_a_session_moves_its_room_booking_and_tells_everyone(
+    olivia, adam, alice, center_a, dance_room, multimedia, django_capture_on_commit_callbacks
+):
+    from openhall.notifications.models import Message
+
+    activity = published(center_a, olivia, adam, dance_room)
+    services.register(activity=activity, user=alice)
+    session = activity.sessions.get()
+    new_start = later(days=4, hour=15)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_move(session=session, by=olivia, start=new_start,
+                              end=new_start + timedelta(hours=2), space=multimedia[0])  # fmt: skip
+    booking = Booking.objects.get(pk=session.booking_id)
+    assert (booking.start, booking.space, booking.status) == (new_start, multimedia[0], "approved")
+    message = Message.objects.get(user=alice, title="活动时间地点变更")
+    assert "多媒体活动室" in message.body

@@ -32,6 +32,7 @@ def objects_of(center_a, center_b):
             "record_id": factories.service_record(center).pk,
             "screen_id": factories.screen(center).pk,
             "activity_id": factories.activity(center).pk,
+            "session_id": factories.activity(center).sessions.get().pk,
             "registration_id": factories.registration(center).pk,
             "door_id": factories.door(center).pk,
             "grant_id": factories.grant(center).pk,
