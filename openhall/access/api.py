@@ -98,6 +98,23 @@ def unlock(request: HttpRequest, door_id: int, payload: UnlockIn):
     return services.remote_unlock(door=door, by=request.user, reason=payload.reason)
 
 
+class DoorStateOut(Schema):
+    door_id: int
+    state: str = Field(description="locked | unlocked | unknown, as the lock reports it now")
+
+
+@router.get("/doors/{door_id}/state", response=DoorStateOut, summary="Ask the lock (staff)")
+def door_state(request: HttpRequest, door_id: int):
+    from openhall.access.drivers import LockError, driver_for
+
+    door = permissions.object_or_404(request.user, Door.objects.all(), Perm.OPERATE, pk=door_id)
+    try:
+        state = driver_for(door).open_state(door)
+    except LockError:
+        state = "unknown"
+    return {"door_id": door.pk, "state": state}
+
+
 @router.get("/access-events", response=list[EventOut], summary="The access log (staff)")
 @paginate(Paged)
 def access_events(request: HttpRequest, filters: Query[EventFilter]):

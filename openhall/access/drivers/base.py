@@ -37,3 +37,6 @@ class LockDriver(Protocol):
 
     def unlock(self, door) -> None:
         """Open the door now (remote unlock)."""
+
+    def open_state(self, door) -> str:
+        """ "locked", "unlocked" or "unknown", as the lock reports it."""

@@ -110,6 +110,15 @@ class MqttDriver:
     def delete_card(self, door, external_id: str) -> None:
         raise LockError("Zigbee2MQTT 门锁不支持远程管理 IC 卡", transient=False, code="unsupported")
 
+    def open_state(self, door) -> str:
+        session = self._session(door)
+        try:
+            if not session.wait_for(lambda s: "state" in s, 2.0):
+                return "unknown"
+            return {"LOCK": "locked", "UNLOCK": "unlocked"}.get(session.state["state"], "unknown")
+        finally:
+            session.close()
+
     set_fingerprint = add_card
     delete_fingerprint = delete_card
 

@@ -11,12 +11,17 @@ from openhall.access.drivers.base import LockError
 from openhall.access.models import SimulatedCode
 from openhall.core.crypto import blind_index
 
-# door id → "offline" | "busy" | ("skew", seconds); set by tests and the keypad's fault switch.
+# door id → "offline" | "busy" | ("skew", seconds) | ("slow", seconds); set by tests.
 FAULTS: dict[int, object] = {}
+OPENED: set[int] = set()  # doors opened remotely (until they lock again)
 
 
 def _fault(door) -> None:
     fault = FAULTS.get(door.pk)
+    if isinstance(fault, tuple) and fault[0] == "slow":  # a lock that answers late
+        import time
+
+        time.sleep(fault[1])
     if fault == "offline":
         raise LockError("锁离线（模拟）", code="offline")
     if fault == "busy":
@@ -64,6 +69,11 @@ class SimulatorDriver:
 
     def unlock(self, door) -> None:
         _fault(door)
+        OPENED.add(door.pk)
+
+    def open_state(self, door) -> str:
+        _fault(door)
+        return "unlocked" if door.pk in OPENED else "locked"
 
     # --- the keypad: what the lock decides on its own ---------------------------------------
     @staticmethod

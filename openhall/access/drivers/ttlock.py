@@ -151,6 +151,10 @@ class TTLockDriver:
     def unlock(self, door) -> None:
         self._call("/v3/lock/unlock", {"lockId": door.device_id})
 
+    def open_state(self, door) -> str:
+        reply = self._call("/v3/lock/queryOpenState", {"lockId": door.device_id})
+        return {0: "locked", 1: "unlocked"}.get(reply.get("state"), "unknown")
+
 
 # recordType → our method (shared/reference/locks.md)
 RECORD_METHODS = {4: "pin", 7: "card", 8: "fingerprint", 12: "remote", 1: "remote"}

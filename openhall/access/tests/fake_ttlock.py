@@ -96,6 +96,8 @@ class FakeTTLock:
             return self._answer({"errcode": 0, "errmsg": "none error message"})
         if path == "/v3/lockRecord/list":
             return self._answer({"list": self.records.get(lock, []), "pageNo": 1, "total": 1})
+        if path == "/v3/lock/queryOpenState":
+            return self._answer({"state": 1 if lock in self.unlocked else 0})
         if path == "/v3/lock/unlock":
             self.unlocked.append(lock)
             return self._answer({"errcode": 0, "errmsg": "none error message"})

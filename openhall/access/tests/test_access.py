@@ -253,3 +253,13 @@ def test_a_team_grant_gives_every_member_a_pin_of_their_own(client, doors, cente
     })  # fmt: skip
     pins = {g.user: pin_of(g) for g in Grant.objects.filter(reason="排练")}
     assert set(pins) == {alice, tom} and len(set(pins.values())) == 2
+
+
+def test_a_slow_lock_still_ends_set(doors, center_a, olivia, django_capture_on_commit_callbacks):
+    simulator.FAULTS[doors["dance"].pk] = ("slow", 0.3)
+    start = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        grant = services.grant_create(center=center_a, by=olivia, user=factories.UserFactory(),
+                                      doors=[doors["dance"]], starts_at=start,
+                                      ends_at=start + timedelta(hours=1), kinds=["pin"])  # fmt: skip
+    assert LockCredential.objects.get(credential__grant=grant).status == "set"

@@ -33,6 +33,7 @@ def door(request, center_a):
     if request.param == "ttlock":
         request.getfixturevalue("fake")
     simulator.FAULTS.clear()
+    simulator.OPENED.clear()
     return Door.objects.create(center=center_a, name="大门", driver=request.param, device_id="3001")
 
 
@@ -49,8 +50,11 @@ def test_a_code_is_added_and_removed_and_removing_twice_is_fine(door):
     driver.delete_passcode(door, external)  # already gone: not an error
 
 
-def test_remote_unlock_works(door):
-    driver_for(door).unlock(door)
+def test_remote_unlock_opens_and_the_lock_says_so(door):
+    driver = driver_for(door)
+    assert driver.open_state(door) == "locked"
+    driver.unlock(door)
+    assert driver.open_state(door) == "unlocked"
 
 
 def test_both_drivers_keep_windows_on_the_lock(door):
