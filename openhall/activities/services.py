@@ -329,7 +329,9 @@ def session_move(
     _require(by, activity.center, Perm.OPERATE)
     if end <= start:
         raise _refuse("invalid_time", "结束时间必须晚于开始时间。")
-    session = Session.objects.select_for_update().select_related("booking").get(pk=session.pk)
+    session = (
+        Session.objects.select_for_update(of=("self",)).select_related("booking").get(pk=session.pk)
+    )
     if session.booking is not None:
         booking_reschedule(booking=session.booking, by=by, start=start, end=end, space=space)
     before = {"start": session.start.isoformat(), "space": session.space_id}
