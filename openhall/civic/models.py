@@ -18,9 +18,9 @@ from openhall.core.models import Center
 DEFAULT_SERVICE_TYPES = [
     ("party", _("Party activity"), "☆"),
     ("salon", _("Salon"), "☕"),
-    ("lecture", _("Lecture"), "🎤"),
+    ("lecture", _("Lecture"), "讲"),
     ("resident_info", _("Information service for residents"), "ℹ"),
-    ("enterprise_info", _("Information service for enterprises"), "🏢"),
+    ("enterprise_info", _("Information service for enterprises"), "企"),
     ("legal", _("Legal consultation"), "⚖"),
     ("counselling", _("Psychological counselling"), "♡"),
     ("problem_solved", _("Problem solved"), "✓"),

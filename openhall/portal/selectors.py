@@ -24,7 +24,7 @@ def service_entries() -> list[ServiceEntry]:
         ServiceEntry(_("Book a room"), "▦", reverse("portal:book")),
         ServiceEntry(_("My bookings"), "✓", reverse("portal:my_bookings")),
         ServiceEntry(_("Activities"), "★", reverse("activities:list")),
-        ServiceEntry(_("My door access"), "🔑", reverse("access:mine")),
+        ServiceEntry(_("My door access"), "锁", reverse("access:mine")),
         ServiceEntry(_("Report an issue"), "✎", None),
         ServiceEntry(_("Ask us"), "?", None),
         ServiceEntry(_("Enterprise board"), "⌘", None),
