@@ -91,6 +91,7 @@ class RegistrationIn(Schema):
         "", max_length=30, description="a child's name, for children's activities"
     )
     attendee_age: int | None = Field(None, ge=0, le=18)
+    lives_here: bool = Field(False, description="declares living in the street (street activities)")
 
 
 class RegistrationOut(Schema):
@@ -193,7 +194,8 @@ def register(request: HttpRequest, activity_id: int, payload: RegistrationIn):
     activity = get_object_or_404(Activity, pk=activity_id, center__is_active=True,
                                  status="published")  # fmt: skip
     ticket = services.register(activity=activity, user=request.user, answers=payload.answers,
-                               attendee=payload.attendee, attendee_age=payload.attendee_age)  # fmt: skip
+                               attendee=payload.attendee, attendee_age=payload.attendee_age,
+                               lives_here=payload.lives_here)  # fmt: skip
     r = ticket.registration
     return Status(201, {"id": r.pk, "activity_id": r.activity_id, "status": r.status,
                         "position": ticket.position, "code": r.code})  # fmt: skip

@@ -41,6 +41,7 @@ class Activity(models.Model):
 
     class Audience(models.TextChoices):
         ALL = "all", _("Everyone")
+        STREET = "street", _("Residents of the street")
         CHILDREN = "children", _("Children with a guardian")
 
     class Fee(models.TextChoices):
@@ -69,6 +70,7 @@ class Activity(models.Model):
     audience = models.CharField(
         _("audience"), max_length=10, choices=Audience.choices, default=Audience.ALL
     )
+    # For street residents: the registrant declares it (staff may check at the door).
     min_age = models.PositiveSmallIntegerField(_("youngest age"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("oldest age"), null=True, blank=True)
     registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)

@@ -455,7 +455,10 @@ def _check_open(activity: Activity, now: datetime) -> None:
         raise _refuse("closed", "报名已截止。")
 
 
-def _check_attendee(activity: Activity, attendee: str, age: int | None) -> None:
+def _check_attendee(activity: Activity, attendee: str, age: int | None, lives_here: bool) -> None:
+    if activity.audience == Activity.Audience.STREET and not lives_here:
+        raise _refuse("street_residents_only",
+                      f"本活动面向{activity.center.street.name}居民，请确认您居住在本街道。")  # fmt: skip
     if activity.audience != Activity.Audience.CHILDREN:
         return
     if not attendee:
@@ -471,14 +474,14 @@ def _check_attendee(activity: Activity, attendee: str, age: int | None) -> None:
 
 def register(
     *, activity: Activity, user: User, answers: dict | None = None, attendee: str = "",
-    attendee_age: int | None = None, now: datetime | None = None,
+    attendee_age: int | None = None, now: datetime | None = None, lives_here: bool = False,
 ) -> Ticket:  # fmt: skip
     """A place if one is left — taken by one conditional UPDATE, so the rush is first come,
     first served by commit order and never oversold — else the waitlist."""
     now = now or timezone.now()
     attendee = (attendee or "").strip()[:30]
     _check_open(activity, now)
-    _check_attendee(activity, attendee, attendee_age)
+    _check_attendee(activity, attendee, attendee_age, lives_here)
     answers = {q: str((answers or {}).get(q, "")).strip()[:200] for q in activity.questions}
     missing = [q for q, a in answers.items() if not a]
     if missing:

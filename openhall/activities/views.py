@@ -55,7 +55,8 @@ def activity_detail(request, activity_id: int):
         try:
             ticket = services.register(activity=activity, user=request.user, answers=answers,
                                        attendee=form["attendee"],
-                                       attendee_age=int(age) if age.isdigit() else None)  # fmt: skip
+                                       attendee_age=int(age) if age.isdigit() else None,
+                                       lives_here=request.POST.get("lives_here") == "1")  # fmt: skip
         except services.ActivityRefused as exc:
             messages.error(request, exc.messages[0])
         else:

@@ -357,3 +357,17 @@ def test_moving_a_session_moves_its_room_booking_and_tells_everyone(
     assert (booking.start, booking.space, booking.status) == (new_start, multimedia[0], "approved")
     message = Message.objects.get(user=alice, title="活动时间地点变更")
     assert "多媒体活动室" in message.body
+
+
+def test_a_street_activity_asks_residents_to_declare_they_live_there(olivia, adam, alice,
+                                                                     center_a, dance_room):  # fmt: skip
+    activity = published(center_a, olivia, adam, dance_room, audience="street")
+    with pytest.raises(ActivityRefused) as refused:
+        services.register(activity=activity, user=alice)
+    assert refused.value.code == "street_residents_only" and center_a.street.name in str(
+        refused.value
+    )
+    assert (
+        services.register(activity=activity, user=alice, lives_here=True).registration.status
+        == "confirmed"
+    )
