@@ -57,8 +57,36 @@ def bookings_today(center: Center, day: date) -> list[Booking]:
     )
 
 
+NEXT_DAYS = 7  # a room free today still shows its next use this week
+
+
+def _coming(center: Center, now: datetime) -> list[Booking]:
+    """Held bookings starting within NEXT_DAYS, earliest first (one query, on (center, start))."""
+    return list(
+        Booking.objects.filter(center=center, status__in=HELD, start__gt=now,
+                               start__lt=now + timedelta(days=NEXT_DAYS))
+        .only("pk", "space_id", "start", "end", "title", "purpose", "team_id", "enterprise_id",
+              "booker_id")
+        .order_by("start", "pk")
+    )  # fmt: skip
+
+
+def _next(booking: Booking | None, today: date) -> dict | None:
+    if booking is None:
+        return None
+    day = timezone.localtime(booking.start).date()
+    return {
+        "date": "" if day == today else f"{day:%-m月%-d日}",
+        "start": _hhmm(booking.start),
+        "end": _hhmm(booking.end),
+        "title": public_title(booking),
+    }
+
+
 def _space_rows(center: Center, now: datetime, bookings: list[Booking], closed: bool) -> list:
     setup = center_setup(center.pk)
+    coming = _coming(center, now)
+    today = timezone.localtime(now).date()
     units_of = {pk: {leaf.pk for leaf in leaves} for pk, leaves in setup.leaves.items()}
     rows = []
     for space in sorted(setup.spaces.values(), key=lambda s: (s.parent_id or s.pk, s.pk)):
@@ -71,7 +99,9 @@ def _space_rows(center: Center, now: datetime, bookings: list[Booking], closed: 
             for c in setup.closures
         )
         current = next((b for b in mine if b.start <= now < b.end), None)
-        upcoming = next((b for b in mine if b.start > now), None)
+        upcoming = next(
+            (b for b in coming if units_of.get(b.space_id, set()) & units_of[space.pk]), None
+        )
         state = "closed" if shut else "in_use" if current else "free"
         rows.append(
             {
@@ -80,13 +110,7 @@ def _space_rows(center: Center, now: datetime, bookings: list[Booking], closed: 
                 "zone_of": setup.spaces[space.parent_id].name if space.parent_id else "",
                 "state": state,
                 "now": public_title(current) if current else "",
-                "next": {
-                    "start": _hhmm(upcoming.start),
-                    "end": _hhmm(upcoming.end),
-                    "title": public_title(upcoming),
-                }
-                if upcoming
-                else None,  # fmt: skip
+                "next": _next(upcoming, today),
             }
         )
     return rows

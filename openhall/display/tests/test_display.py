@@ -199,3 +199,13 @@ def test_changes_made_in_another_process_arrive_through_redis(committed_db, cent
 
     builds, picture = asyncio.run(scenario())
     assert builds == 1 and center_a.name in picture
+
+
+@pytest.mark.django_db
+def test_a_room_free_today_shows_its_next_use_this_week(center_a, dance_room):
+    later = timezone.localtime() + timedelta(days=2)
+    factories.BookingFactory(center=center_a, space=dance_room, start=later,
+                             end=later + timedelta(hours=1), status="approved", purpose="party")  # fmt: skip
+    row = next(r for r in snapshot(center_a.pk)["spaces"] if r["name"] == "舞蹈教室")
+    assert row["state"] == "free"
+    assert row["next"]["date"] == f"{later:%-m月%-d日}" and row["next"]["title"] == "党群活动"

@@ -29,7 +29,7 @@
       var li = el("li", "space state-" + s.state);
       li.append(el("span", "space-name", (s.zone_of ? s.zone_of + " · " : "") + s.name));
       li.append(el("span", "space-state", words[s.state] + (s.now ? " · " + s.now : "")));
-      li.append(el("span", "space-next", s.next ? words.next + " " + s.next.start + "–" + s.next.end + " " + s.next.title : words.nothing));
+      li.append(el("span", "space-next", s.next ? words.next + " " + (s.next.date ? s.next.date + " " : "") + s.next.start + "–" + s.next.end + " " + s.next.title : words.nothing));
       spaces.append(li);
     });
     var agenda = $("schedule");
