@@ -94,8 +94,23 @@ def doors(request):
     return render(request, "access/console_doors.html", {
         "nav": "doors", "doors": Door.objects.filter(center=request.center).prefetch_related("spaces"),
         "form": form, "alerts": services.alerts(request.center),
+        "rules": services.settings_for(request.center),
         "can_manage": Perm.MANAGE_CENTER in request.center_perms,
     })  # fmt: skip
+
+
+@require_POST
+@center_view(Perm.MANAGE_CENTER)
+def access_settings(request):
+    try:
+        services.settings_update(center=request.center, by=request.user,
+                                 early=int(request.POST.get("early", "")),
+                                 late=int(request.POST.get("late", "")))  # fmt: skip
+        messages.success(request, _("Saved. New grants use these times."))
+    except (ValueError, ValidationError) as exc:
+        text = exc.messages[0] if isinstance(exc, ValidationError) else _("Give whole minutes.")
+        messages.error(request, text)
+    return redirect("console:doors", request.center.pk)
 
 
 @require_POST

@@ -43,6 +43,25 @@ def settings_for(center: Center) -> AccessSettings:
     return AccessSettings.objects.get_or_create(center=center)[0]
 
 
+MAX_MARGIN_MINUTES = 120
+
+
+@transaction.atomic
+def settings_update(*, center: Center, by: User, early: int, late: int) -> AccessSettings:
+    """How early a booking's doors open and how long after they stay open (new grants)."""
+    permissions.require_center_perm(by, center, Perm.MANAGE_CENTER)
+    if not (0 <= early <= MAX_MARGIN_MINUTES and 0 <= late <= MAX_MARGIN_MINUTES):
+        raise AccessRefused(f"提前和延后都应在 0 到 {MAX_MARGIN_MINUTES} 分钟之间。",
+                            code="invalid_margin")  # fmt: skip
+    rules = settings_for(center)
+    before = {"early": rules.early_minutes, "late": rules.late_minutes}
+    rules.early_minutes, rules.late_minutes = early, late
+    rules.save()
+    audit_record(actor=by, action="access.settings", center=center, obj=rules, before=before,
+                 after={"early": early, "late": late})  # fmt: skip
+    return rules
+
+
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 15 * 2 ** max(0, attempts - 1)))
 

@@ -85,6 +85,7 @@ urlpatterns = [
         for action in ("payment", "cancel", "confirm", "waitlist")
     ),
     path("c/<int:center_id>/doors/", access_views.doors, name="doors"),
+    path("c/<int:center_id>/doors/settings/", access_views.access_settings, name="access_settings"),
     path(
         "c/<int:center_id>/doors/<int:door_id>/unlock/",
         access_views.door_unlock,

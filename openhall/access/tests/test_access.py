@@ -263,3 +263,18 @@ def test_a_slow_lock_still_ends_set(doors, center_a, olivia, django_capture_on_c
                                       doors=[doors["dance"]], starts_at=start,
                                       ends_at=start + timedelta(hours=1), kinds=["pin"])  # fmt: skip
     assert LockCredential.objects.get(credential__grant=grant).status == "set"
+
+
+def test_the_center_admin_sets_how_early_doors_open_for_bookings(
+    client, doors, center_a, adam, olivia, alice, dance_room, django_capture_on_commit_callbacks
+):
+    client.force_login(olivia)
+    client.post(f"/console/c/{center_a.pk}/doors/settings/", {"early": "30", "late": "5"})
+    assert services.settings_for(center_a).early_minutes == 15  # an operator may not
+    client.force_login(adam)
+    client.post(f"/console/c/{center_a.pk}/doors/settings/", {"early": "30", "late": "5"})
+    booking, _ = approved_booking(dance_room, alice)
+    grant = approve(booking, olivia, django_capture_on_commit_callbacks)
+    assert (booking.start - grant.starts_at, grant.ends_at - booking.end) == (
+        timedelta(minutes=30), timedelta(minutes=5))  # fmt: skip
+    assert AuditEntry.objects.filter(action="access.settings").count() == 1
