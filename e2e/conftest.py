@@ -44,32 +44,39 @@ def live_env(live_var):
     }
 
 
-@pytest.fixture(scope="session")
-def live_openhall(live_var, live_env):
-    var, env = live_var, live_env
-    cli = [sys.executable, "-m", "openhall.cli"]
-    for step in (["migrate", "--noinput", "-v0"], ["demo_data"]):
-        subprocess.run(cli + step, env=env, check=True, capture_output=True)  # noqa: S603
-    port = _free_port()
-    log = (var / "serve.log").open("w")
-    server = subprocess.Popen(
-        cli + ["serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )  # noqa: S603
-    base = f"http://127.0.0.1:{port}"
+def start_serve(env: dict, port: int, *options: str, log_path=None) -> subprocess.Popen:
+    """`openhall serve` on `port`, once it answers /healthz (or the test fails with its log)."""
+    log = log_path.open("w") if log_path else subprocess.DEVNULL
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "openhall.cli", "serve", "--port", str(port), *options],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    if log_path:
+        log.close()  # the server writes through its own copy
     deadline = time.monotonic() + 30
     while True:
         try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2):  # noqa: S310
-                break
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):  # noqa: S310
+                return server
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
-                pytest.fail("openhall serve did not start:\n" + (var / "serve.log").read_text())
+                pytest.fail(
+                    "openhall serve did not start:\n" + (log_path.read_text() if log_path else "")
+                )
             time.sleep(0.3)
-    yield base
+
+
+@pytest.fixture(scope="session")
+def live_openhall(live_var, live_env):
+    cli = [sys.executable, "-m", "openhall.cli"]
+    for step in (["migrate", "--noinput", "-v0"], ["demo_data"]):
+        subprocess.run(cli + step, env=live_env, check=True, capture_output=True)  # noqa: S603
+    port = _free_port()
+    server = start_serve(live_env, port, log_path=live_var / "serve.log")
+    yield f"http://127.0.0.1:{port}"
     server.terminate()
     server.wait(timeout=15)
-    log.close()
 
 
 @pytest.fixture(scope="session")

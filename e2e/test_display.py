@@ -2,17 +2,13 @@
 a phone appears on it without a reload, and it keeps its picture (saying since when) while its
 server is down, then picks up again when the server returns."""
 
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import _free_port, screenshot
+from e2e.conftest import _free_port, screenshot, start_serve
 from e2e.test_shells import OPERATOR, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -20,30 +16,14 @@ SCREEN = "/display/demo-lobby-screen/"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def start_server(env: dict, port: int) -> subprocess.Popen:
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "openhall.cli", "serve", "--no-worker", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    pytest.fail("the screen's server did not start")
-
-
 @pytest.fixture
 def own_server(live_openhall, live_env):
     """A server of the test's own (same database), so the test may stop and restart it."""
     port = _free_port()
-    servers = [start_server(live_env, port)]
+    servers = [start_serve(live_env, port, "--no-worker")]
 
     def restart():
-        servers.append(start_server(live_env, port))
+        servers.append(start_serve(live_env, port, "--no-worker"))
 
     yield f"http://127.0.0.1:{port}", servers, restart
     for server in servers:

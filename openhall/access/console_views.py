@@ -20,7 +20,6 @@ from openhall.accounts.models import User
 from openhall.console.decorators import center_view
 from openhall.core import permissions
 from openhall.core.audit import audit_record
-from openhall.core.crypto import mask
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -151,7 +150,7 @@ def grants(request):
                                    revoked_at__isnull=True)
               .select_related("user", "booking").prefetch_related("doors")[:200])  # fmt: skip
     for grant in listed:
-        grant.who = mask(grant.user.real_name, keep_start=1, keep_end=0) or grant.user.masked_mobile
+        grant.who = grant.user.masked_name
     return render(request, "access/console_grants.html", {"nav": "grants", "grants": listed,
                                                           "form": form})  # fmt: skip
 
@@ -205,11 +204,7 @@ def access_log(request):
     events, day, door = _events(request)
     rows = list(events[:300])
     for e in rows:
-        e.who = (
-            (mask(e.user.real_name, keep_start=1, keep_end=0) or e.user.masked_mobile)
-            if e.user
-            else ""
-        )
+        e.who = e.user.masked_name if e.user else ""
     return render(request, "access/console_log.html", {
         "nav": "access_log", "events": rows, "doors": Door.objects.filter(center=request.center),
         "day": day, "door": door, "query": request.GET.urlencode(),

@@ -67,15 +67,19 @@ def _backoff(attempts: int) -> timedelta:
 
 
 # --- credentials ---------------------------------------------------------------------------------
-def _new_pin(doors: list[Door], starts_at: datetime, ends_at: datetime) -> str:
-    """A random PIN (secrets), unique on each of these locks among overlapping windows."""
+def _pin_taken(pin: str, doors: list[Door], starts_at: datetime, ends_at: datetime) -> bool:
+    """Some live grant on one of these locks already uses this PIN in an overlapping window."""
+    return Credential.objects.filter(
+        secret_index=blind_index(pin), grant__doors__in=doors, grant__revoked_at__isnull=True,
+        grant__starts_at__lt=ends_at, grant__ends_at__gt=starts_at,
+    ).exists()  # fmt: skip
+
+
+def _new_pin(doors: list[Door], windows: list[tuple[datetime, datetime]]) -> str:
+    """A random PIN (secrets), free on each of these locks in every one of the windows."""
     for _ in range(50):
         pin = f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
-        taken = Credential.objects.filter(
-            secret_index=blind_index(pin), grant__doors__in=doors, grant__revoked_at__isnull=True,
-            grant__starts_at__lt=ends_at, grant__ends_at__gt=starts_at,
-        ).exists()  # fmt: skip
-        if not taken:
+        if not any(_pin_taken(pin, doors, start, end) for start, end in windows):
             return pin
     raise AccessRefused("无法生成不重复的密码，请稍后再试。", code="pin_space_exhausted")
 
@@ -88,7 +92,9 @@ def _issue(grant: Grant, doors: list[Door], kinds: list[str], secrets_: dict) ->
             Credential.objects.create(grant=grant, kind=kind)
             continue
         secret = secrets_.get(kind) or (
-            _new_pin(doors, grant.starts_at, grant.ends_at) if kind == Credential.Kind.PIN else ""
+            _new_pin(doors, [(grant.starts_at, grant.ends_at)])
+            if kind == Credential.Kind.PIN
+            else ""
         )
         if not secret:
             raise AccessRefused("请填写卡号或指纹编号。", code="secret_required")
@@ -159,25 +165,12 @@ def grant_create_recurring(
         raise AccessRefused(f"一次最多授权 {MAX_OCCURRENCES} 天。", code="too_many_days")
     windows = [(timezone.make_aware(dt.combine(d, daily_from)),
                 timezone.make_aware(dt.combine(d, daily_until))) for d in days]  # fmt: skip
-    pin = ""
-    for _ in range(50):  # one PIN free on these locks in every window
-        candidate = _new_pin(doors, windows[0][0], windows[-1][1])
-        if all(candidate == _new_pin_check(doors, s, e, candidate) for s, e in windows):
-            pin = candidate
-            break
+    pin = _new_pin(doors, windows)  # one PIN for the whole series
     series = uuid.uuid4()
     return [grant_create(center=center, by=by, user=user, doors=doors, starts_at=s, ends_at=e,
                          kinds=kinds, reason=reason, pin=pin, series=series,
                          card_number=card_number)
             for s, e in windows]  # fmt: skip
-
-
-def _new_pin_check(doors, starts_at, ends_at, pin: str) -> str:
-    taken = Credential.objects.filter(
-        secret_index=blind_index(pin), grant__doors__in=doors, grant__revoked_at__isnull=True,
-        grant__starts_at__lt=ends_at, grant__ends_at__gt=starts_at,
-    ).exists()  # fmt: skip
-    return "" if taken else pin
 
 
 @transaction.atomic

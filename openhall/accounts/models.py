@@ -62,6 +62,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.real_name or self.masked_mobile
 
     @property
+    def masked_name(self) -> str:
+        """For staff lists where who it was matters less than that it was someone: 王**."""
+        return mask(self.real_name, keep_start=1, keep_end=0) or self.masked_mobile
+
+    @property
     def masked_mobile(self) -> str:
         return mask(self.mobile, keep_start=3, keep_end=4)
 

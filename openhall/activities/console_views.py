@@ -14,10 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from openhall.activities import services
-from openhall.activities.models import Activity, CheckIn, Registration
+from openhall.activities.models import Activity, Registration
 from openhall.console.decorators import center_view
 from openhall.core import permissions
-from openhall.core.crypto import mask
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -111,8 +110,7 @@ def activity_detail(request, activity_id):
     activity = _activity(request, activity_id)
     registrations = list(activity.registrations.select_related("user").order_by("pk"))
     for r in registrations:
-        r.who = mask(r.user.real_name, keep_start=1, keep_end=0) if r.user.real_name else (
-            r.user.masked_mobile)  # fmt: skip
+        r.who = r.user.masked_name
         r.position = services.waitlist_position(r)
     user, center = request.user, request.center
     street_step = activity.status == Activity.Status.CENTER_APPROVED
@@ -123,8 +121,7 @@ def activity_detail(request, activity_id):
         "can_write": Perm.OPERATE in request.center_perms,
         "can_review": activity.status in ("submitted", "center_approved")
         and services._may_review(user, center, street=street_step),
-        "checked_in": CheckIn.objects.filter(session__activity=activity).values(
-            "registration").distinct().count(),
+        "checked_in": services.attendance(activity),
         "payments": Registration.Payment.choices[1:],
         "rooms": Space.objects.filter(center=center, is_bookable=True),
     })  # fmt: skip
@@ -208,11 +205,9 @@ def check_in_page(request, activity_id):
                                     by=request.user)  # fmt: skip
         who = outcome.registration
         result = {"outcome": outcome.outcome, "text": RESULT_TEXT[outcome.outcome],
-                  "who": (who.attendee or mask(who.user.real_name, keep_start=1, keep_end=0))
+                  "who": (who.attendee or who.user.masked_name)
                   if who and outcome.outcome in ("ok", "again") else ""}  # fmt: skip
-    count = (
-        CheckIn.objects.filter(session__activity=activity).values("registration").distinct().count()
-    )
+    count = services.attendance(activity)
     confirmed = activity.registrations.filter(status="confirmed").count()
     template = (
         "activities/_check_in_result.html" if request.htmx else "activities/console_check_in.html"

@@ -89,7 +89,6 @@ def outbox(request):
     full)."""
     from django.db.models import Prefetch
 
-    from openhall.core.crypto import mask
     from openhall.notifications.models import Delivery, Message
 
     messages_ = Message.objects.filter(center=request.center).select_related("user")
@@ -102,9 +101,7 @@ def outbox(request):
     rows = [
         {
             "message": message,
-            "recipient": mask(message.user.real_name, keep_start=1, keep_end=0)
-            if message.user.real_name
-            else message.user.masked_mobile,
+            "recipient": message.user.masked_name,
         }
         for message in messages_
     ]

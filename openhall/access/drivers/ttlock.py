@@ -104,13 +104,8 @@ class TTLockDriver:
         ) from exc
 
     def delete_passcode(self, door, external_id: str) -> None:
-        try:
-            self._call("/v3/keyboardPwd/delete", {"lockId": door.device_id,
-                                                  "keyboardPwdId": external_id, "deleteType": 2})  # fmt: skip
-        except LockError as exc:
-            if exc.code and int(exc.code) in GONE:
-                return
-            raise
+        self._delete("/v3/keyboardPwd/delete", {"lockId": door.device_id,
+                                                 "keyboardPwdId": external_id, "deleteType": 2})  # fmt: skip
 
     def add_card(self, door, card_number: str, starts_at: datetime, ends_at: datetime) -> str:
         reply = self._call("/v3/identityCard/add", {
