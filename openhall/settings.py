@@ -41,6 +41,15 @@ VAR_DIR = Path(os.environ.get("OPENHALL_VAR_DIR", PROJECT_DIR / "var"))
 
 DEBUG = envbool("DEBUG", "true")
 
+# The server under test runs on a pinned clock (openhall/core/clock.py): never in production.
+OPENHALL_CLOCK = os.environ.get("OPENHALL_CLOCK", "").strip()
+if OPENHALL_CLOCK:
+    if not DEBUG:
+        raise ImproperlyConfigured("OPENHALL_CLOCK pins the clock for tests; never with DEBUG=false")
+    from openhall.core.clock import pin_clock
+
+    pin_clock(OPENHALL_CLOCK)
+
 # The development defaults below are public: production must replace them.
 DEV_SECRET_KEY = "openhall-development-secret-key-not-for-production"  # noqa: S105
 DEV_DATA_KEY = "b3BlbmhhbGwtZGV2LWRhdGEta2V5LW5vdC1zZWNyZXQ="  # noqa: S105
