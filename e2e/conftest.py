@@ -11,12 +11,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date, datetime, timedelta
+from datetime import time as at_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from openhall.core.clock import pinned_now
+
 CHROMIUM = os.environ.get("OPENHALL_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _free_port() -> int:
@@ -25,15 +31,53 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The server under test runs on a pinned clock (openhall/core/clock.py), so no browser test
+# depends on the hour or the weekday CI happens to run at. Each clock is a session of its own:
+# a weekday morning (staffed, rooms free), the same weekday after closing (every room closed)
+# and a Sunday (open, unstaffed). OPENHALL_E2E_CLOCKS=weekday-evening runs one of them.
+CLOCKS = {
+    "weekday-morning": (0, at_time(10, 0)),
+    "weekday-evening": (0, at_time(21, 45)),
+    "sunday": (4, at_time(10, 0)),
+}
+
+
+def pinned_instant(clock: str, today: date | None = None) -> datetime:
+    """The coming Wednesday (1–7 days ahead, so the real date stays near) or the Sunday after."""
+    today = today or datetime.now(SHANGHAI).date()
+    wednesday = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
+    days, at = CLOCKS[clock]
+    return datetime.combine(wednesday + timedelta(days=days), at, tzinfo=SHANGHAI)
+
+
+def _clock_params() -> list[str]:
+    chosen = os.environ.get("OPENHALL_E2E_CLOCKS", "").replace(" ", "")
+    return [c for c in chosen.split(",") if c in CLOCKS] or list(CLOCKS)
+
+
+@pytest.fixture(scope="session", params=_clock_params())
+def live_clock(request) -> str:
+    """The pinned clock's name; the server's time is `server_now(live_env)`."""
+    return request.param
+
+
+def server_now(env: dict) -> datetime:
+    """What the server under test reads as now (Asia/Shanghai)."""
+    return pinned_now(
+        env["OPENHALL_CLOCK"], since=float(env["OPENHALL_CLOCK_SINCE"]), real_now=time.time()
+    ).astimezone(SHANGHAI)
+
+
 @pytest.fixture(scope="session")
-def live_var(tmp_path_factory):
+def live_var(tmp_path_factory, live_clock):
     """The server's OPENHALL_VAR_DIR (its SQLite database and serve.log)."""
-    return tmp_path_factory.mktemp("openhall-var")
+    return tmp_path_factory.mktemp(f"openhall-var-{live_clock}")
 
 
 @pytest.fixture(scope="session")
-def live_env(live_var):
-    """The environment the live server runs with (its database), for setting up test data."""
+def live_env(live_var, live_clock):
+    """The environment the live server runs with (its database and its clock), for setting up
+    test data too."""
     return {
         **os.environ,
         "DEBUG": "true",
@@ -41,6 +85,8 @@ def live_env(live_var):
         "DATABASE_URL": f"sqlite:///{live_var / 'e2e.sqlite3'}",
         "REDIS_URL": "",
         "PYTHONWARNINGS": "ignore",
+        "OPENHALL_CLOCK": pinned_instant(live_clock).isoformat(),
+        "OPENHALL_CLOCK_SINCE": repr(time.time()),
     }
 
 

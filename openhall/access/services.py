@@ -4,11 +4,12 @@ reconciler that makes the locks agree, unlocking, and the log of every unlock an
 import contextlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from openhall.access.drivers import LockError, driver_for
@@ -26,6 +27,7 @@ from openhall.core.audit import audit_record
 from openhall.core.crypto import blind_index
 from openhall.core.events import publish_on_commit
 from openhall.core.models import Center
+from openhall.core.outbox import enqueue_quietly, retry_delay
 from openhall.core.permissions import Perm
 
 logger = logging.getLogger(__name__)
@@ -60,10 +62,6 @@ def settings_update(*, center: Center, by: User, early: int, late: int) -> Acces
     audit_record(actor=by, action="access.settings", center=center, obj=rules, before=before,
                  after={"early": early, "late": late})  # fmt: skip
     return rules
-
-
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(3600, 15 * 2 ** max(0, attempts - 1)))
 
 
 # --- credentials ---------------------------------------------------------------------------------
@@ -108,7 +106,8 @@ def _issue(grant: Grant, doors: list[Door], kinds: list[str], secrets_: dict) ->
 def _schedule(grant_id: int) -> None:
     from openhall.access.tasks import reconcile_grant_task
 
-    transaction.on_commit(lambda: reconcile_grant_task(grant_id))
+    # The rows to reconcile are on record; if the queue is down the minute sweep does them.
+    transaction.on_commit(lambda: enqueue_quietly(reconcile_grant_task, grant_id))
 
 
 # --- grants --------------------------------------------------------------------------------------
@@ -207,22 +206,21 @@ def grant_revoke(*, grant: Grant, by: User | None, reason: str = "") -> None:
 
 @transaction.atomic
 def grant_move(*, grant: Grant, starts_at: datetime, ends_at: datetime) -> None:
-    """A booking moved: the window moves; locks that hold windows get the code again."""
+    """A booking moved: the window moves. The reconciler takes each old code off its lock and
+    writes the new window (no lock is called from here: this runs inside a transaction)."""
     grant = Grant.objects.select_for_update().get(pk=grant.pk)
     grant.starts_at, grant.ends_at = starts_at, ends_at
     grant.save(update_fields=["starts_at", "ends_at"])
-    for row in LockCredential.objects.filter(credential__grant=grant).select_related(
-        "door", "credential"
-    ):
-        if row.status in (LockCredential.Status.SET, LockCredential.Status.FAILED):
-            # Take the old window off, then write the new one (two steps the reconciler keeps).
-            if row.external_id:
-                # If the lock is unreachable the old code stays until its own window ends.
-                with contextlib.suppress(LockError):
-                    _remover(driver_for(row.door), row.credential.kind)(row.door, row.external_id)
-            row.status, row.external_id, row.attempts = LockCredential.Status.PENDING, "", 0
-            row.save(update_fields=["status", "external_id", "attempts", "updated_at"])
+    _rewrite(grant)
     _schedule(grant.pk)
+
+
+def _rewrite(grant: Grant) -> None:
+    """Every lock of this grant gets its codes (again) for the grant's current window; a code
+    still on a lock (its `external_id`) is replaced by the reconciler, never left behind."""
+    LockCredential.objects.filter(credential__grant=grant).update(
+        status=LockCredential.Status.PENDING, attempts=0, next_attempt_at=None
+    )
 
 
 def doors_for_space(space) -> list[Door]:
@@ -236,25 +234,115 @@ def doors_for_space(space) -> list[Door]:
     )  # fmt: skip
 
 
-def grant_for_booking(booking) -> Grant | None:
-    """Approval opens the booked room's doors and the entrance from `early` minutes before to
-    `late` minutes after; nothing if the room has no smart lock."""
-    existing = Grant.objects.filter(booking=booking).first()
-    if existing:
-        return existing
-    doors = doors_for_space(booking.space)
-    if not doors:
-        return None
+def booking_wants_doors(booking) -> bool:
+    """The one rule: an approved or checked-in booking opens its doors; nothing else does."""
+    from openhall.bookings.models import Booking
+
+    return booking.status in (Booking.Status.APPROVED, Booking.Status.CHECKED_IN)
+
+
+def booking_window(booking) -> tuple[datetime, datetime]:
+    """From `early` minutes before the booking to `late` minutes after (the center's rules)."""
     rules = settings_for(booking.center)
-    try:
-        return grant_create(
-            center=booking.center, by=None, user=booking.booker, doors=doors,
-            starts_at=booking.start - timedelta(minutes=rules.early_minutes),
-            ends_at=booking.end + timedelta(minutes=rules.late_minutes),
-            reason=f"预约 #{booking.pk}", booking=booking,
+    return (booking.start - timedelta(minutes=rules.early_minutes),
+            booking.end + timedelta(minutes=rules.late_minutes))  # fmt: skip
+
+
+@transaction.atomic
+def grant_sync(booking_id: int) -> str:
+    """Make a booking's door grant what its state requires, whatever happened before (an
+    approval whose follow-up failed, a move back to 待审批, a cancellation): idempotent, so
+    events, retries and the repair sweep may all call it. Returns what it did."""
+    from openhall.bookings.models import Booking
+
+    booking = Booking.objects.select_related("space", "center", "booker").get(pk=booking_id)
+    grant = Grant.objects.select_for_update().filter(booking=booking).first()
+    if not booking_wants_doors(booking):
+        if grant is None or grant.revoked_at:
+            return "none"
+        grant_revoke(
+            grant=grant, by=None, reason=f"预约 #{booking.pk} 已{booking.get_status_display()}"
+        )
+        return "revoked"
+    starts_at, ends_at = booking_window(booking)
+    if ends_at <= timezone.now():
+        return "over"
+    if grant is None:
+        doors = doors_for_space(booking.space)
+        if not doors:
+            return "no_doors"
+        grant_create(center=booking.center, by=None, user=booking.booker, doors=doors,
+                     starts_at=starts_at, ends_at=ends_at, reason=f"预约 #{booking.pk}",
+                     booking=booking)  # fmt: skip
+        return "created"
+    if grant.revoked_at:
+        _grant_restore(grant, starts_at, ends_at)
+        return "restored"
+    if (grant.starts_at, grant.ends_at) != (starts_at, ends_at):
+        grant_move(grant=grant, starts_at=starts_at, ends_at=ends_at)
+        return "moved"
+    return "ok"
+
+
+def _grant_restore(grant: Grant, starts_at: datetime, ends_at: datetime) -> None:
+    """A booking approved again (after a move sent it back to 待审批): its grant lives again,
+    with a fresh PIN if another grant took the old one on these locks meanwhile."""
+    doors = list(grant.doors.all())
+    for credential in grant.credentials.filter(kind=Credential.Kind.PIN):
+        if _pin_taken(credential.secret, doors, starts_at, ends_at):
+            credential.secret = _new_pin(doors, [(starts_at, ends_at)])
+            credential.secret_index = blind_index(credential.secret)
+            credential.save(update_fields=["secret", "secret_index"])
+    grant.revoked_at, grant.starts_at, grant.ends_at = None, starts_at, ends_at
+    grant.save(update_fields=["revoked_at", "starts_at", "ends_at"])
+    _rewrite(grant)
+    audit_record(actor=None, action="grant.restore", center=grant.center, obj=grant,
+                 after={"from": starts_at.isoformat(), "until": ends_at.isoformat()})  # fmt: skip
+    _schedule(grant.pk)
+
+
+def grant_repair_sweep(*, now: datetime | None = None) -> int:
+    """Periodic: every booking whose grant disagrees with its state is put right (a follow-up
+    that was lost, a fault between two steps), and the repair is logged for the doors page."""
+    from openhall.bookings.models import Booking
+
+    now = now or timezone.now()
+    with_doors = Door.objects.values("center_id")
+    live = Grant.objects.filter(revoked_at__isnull=True)
+    wanting = (
+        Booking.objects.filter(status__in=[Booking.Status.APPROVED, Booking.Status.CHECKED_IN],
+                               end__gt=now, center__in=with_doors)
+        .exclude(pk__in=live.filter(booking__isnull=False).values("booking_id"))
+    )  # fmt: skip
+    unwanted = live.filter(booking__isnull=False, ends_at__gt=now).exclude(
+        booking__status__in=[Booking.Status.APPROVED, Booking.Status.CHECKED_IN]
+    )
+    candidates = set(wanting.values_list("pk", flat=True)[:1000])
+    candidates |= set(unwanted.values_list("booking_id", flat=True)[:1000])
+    for center in AccessSettings.objects.filter(center__in=with_doors):
+        early, late = (
+            timedelta(minutes=center.early_minutes),
+            timedelta(minutes=center.late_minutes),
+        )
+        moved = live.filter(
+            booking__center_id=center.center_id,
+            ends_at__gt=now,
+            booking__status__in=[Booking.Status.APPROVED, Booking.Status.CHECKED_IN],
+        )
+        candidates |= set(
+            moved.exclude(starts_at=F("booking__start") - early, ends_at=F("booking__end") + late)
+            .values_list("booking_id", flat=True)[:1000]
         )  # fmt: skip
-    except IntegrityError:  # the same approval delivered twice
-        return Grant.objects.filter(booking=booking).first()
+    repaired = 0
+    for booking_id in sorted(candidates):
+        done = grant_sync(booking_id)
+        if done in ("created", "restored", "revoked", "moved"):
+            repaired += 1
+            booking = Booking.objects.get(pk=booking_id)
+            logger.warning("grant of booking %s repaired: %s", booking_id, done)
+            audit_record(actor=None, action="grant.repaired", center=booking.center,
+                         obj=booking, after={"done": done})  # fmt: skip
+    return repaired
 
 
 # --- reconciling ---------------------------------------------------------------------------------
@@ -268,56 +356,158 @@ def _remover(driver, kind: str):
             "fingerprint": driver.delete_fingerprint}[kind]  # fmt: skip
 
 
-def reconcile(row_id: int, *, now: datetime | None = None) -> str | None:
-    """Bring one credential on one lock to its desired state. Safe with two workers: a row
-    another worker holds is skipped (it is being done)."""
-    now = now or timezone.now()
+# A claimed row is held this long: longer than any driver call (TTLock: 10 s, retried once).
+# A worker killed mid-call lets go when it runs out, and the sweep takes the row up again.
+CLAIM = timedelta(seconds=90)
+
+
+@dataclass
+class _Plan:
+    """What one reconcile will do to one lock, in plain values read at the claim."""
+
+    row_id: int
+    grant_id: int
+    door: Door
+    kind: str
+    remove_only: bool
+    old_external_id: str
+    secret: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    old_removed: bool = False
+
+
+def _claim(row_id: int, now: datetime) -> _Plan | str | None:
+    """Decide, and hold the row (`claimed_until`, which nothing else touches) — then commit, so
+    no database lock is held while the lock or its cloud is called."""
     with transaction.atomic():
         row = (
             LockCredential.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("door", "credential__grant").filter(pk=row_id).first()
         )  # fmt: skip
-        if row is None or row.status in (LockCredential.Status.REMOVED,):
+        if row is None or row.status == LockCredential.Status.REMOVED:
             return None
-        if row.next_attempt_at and row.next_attempt_at > now:
-            return row.status
-        grant, driver = row.credential.grant, driver_for(row.door)
-        kind = row.credential.kind
-        try:
-            if (
-                row.status == LockCredential.Status.REMOVING
-                or grant.revoked_at
-                or grant.ends_at <= now
-            ):
-                if row.external_id:
-                    _remover(driver, kind)(row.door, row.external_id)
-                row.status, row.external_id = LockCredential.Status.REMOVED, ""
-            elif row.status in (LockCredential.Status.PENDING, LockCredential.Status.FAILED):
-                if not driver.native_windows and grant.starts_at > now:
-                    row.next_attempt_at = grant.starts_at  # written when the window opens
+        if (row.next_attempt_at and row.next_attempt_at > now) or (
+            row.claimed_until and row.claimed_until > now
+        ):
+            return row.status  # not due, or in another worker's hands
+        grant, kind = row.credential.grant, row.credential.kind
+        plan = _Plan(row_id=row.pk, grant_id=grant.pk, door=row.door, kind=kind,
+                     remove_only=False, old_external_id=row.external_id)  # fmt: skip
+        if row.status == LockCredential.Status.REMOVING or grant.revoked_at or grant.ends_at <= now:
+            if not row.external_id:
+                row.status, row.attempts, row.next_attempt_at = (
+                    LockCredential.Status.REMOVED,
+                    0,
+                    None,
+                )
+                row.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+                return row.status
+            plan.remove_only = True
+        elif row.status in (LockCredential.Status.PENDING, LockCredential.Status.FAILED):
+            if not driver_for(row.door).native_windows and grant.starts_at > now:
+                # Written when the window opens; an old code is taken off now.
+                if not row.external_id:
+                    row.next_attempt_at = grant.starts_at
                     row.save(update_fields=["next_attempt_at", "updated_at"])
                     return row.status
-                row.external_id = _writer(driver, kind)(
-                    row.door, row.credential.secret, grant.starts_at, grant.ends_at
-                )
-                row.status = LockCredential.Status.SET
-            else:
-                return row.status
-            row.attempts, row.last_error, row.next_attempt_at = 0, "", None
-            if not row.door.online:
-                Door.objects.filter(pk=row.door_id).update(online=True, last_seen_at=now)
-        except LockError as exc:
-            if exc.code in OFFLINE_CODES:  # the lock (or its gateway) is unreachable: an alert
-                Door.objects.filter(pk=row.door_id).update(online=False)
-            row.attempts += 1
-            row.last_error = str(exc)[:200]
-            give_up = not exc.transient or row.attempts >= MAX_ATTEMPTS
-            if give_up and row.status != LockCredential.Status.REMOVING:
-                row.status = LockCredential.Status.FAILED
-            row.next_attempt_at = now + _backoff(row.attempts)
-            logger.warning("lock %s: %s (attempt %s)", row.door, exc, row.attempts)
+                plan.remove_only = True
+            plan.secret, plan.starts_at, plan.ends_at = (
+                row.credential.secret,
+                grant.starts_at,
+                grant.ends_at,
+            )
+        else:
+            return row.status
+        row.claimed_until = now + CLAIM
+        row.save(update_fields=["claimed_until", "updated_at"])
+        return plan
+
+
+def _carry_out(plan: _Plan) -> str:
+    """The lock calls, outside any transaction. Returns the lock's id of what is now on it."""
+    driver = driver_for(plan.door)
+    if plan.old_external_id:
+        _remover(driver, plan.kind)(plan.door, plan.old_external_id)
+        plan.old_removed = True
+    if plan.remove_only:
+        return ""
+    return _writer(driver, plan.kind)(plan.door, plan.secret, plan.starts_at, plan.ends_at)
+
+
+def _still_wanted(row: LockCredential, plan: _Plan) -> bool:
+    """Nothing changed the grant while the lock was being called (moved, withdrawn, new PIN)."""
+    grant = row.credential.grant
+    return (
+        row.status in (LockCredential.Status.PENDING, LockCredential.Status.FAILED)
+        and grant.revoked_at is None
+        and (grant.starts_at, grant.ends_at) == (plan.starts_at, plan.ends_at)
+        and row.credential.secret == plan.secret
+    )
+
+
+def reconcile(row_id: int, *, now: datetime | None = None) -> str | None:
+    """Bring one credential on one lock to its desired state: claim the row and commit, call
+    the lock, record the outcome. Safe with two workers: a claimed row is skipped."""
+    now = now or timezone.now()
+    plan = _claim(row_id, now)
+    if not isinstance(plan, _Plan):
+        return plan
+    try:
+        external_id = _carry_out(plan)
+        error = None
+    except LockError as exc:
+        external_id, error = "", exc
+    with transaction.atomic():
+        row = (
+            LockCredential.objects.select_for_update()
+            .select_related("door", "credential__grant").get(pk=plan.row_id)
+        )  # fmt: skip
+        row.claimed_until = None
+        if error is None:
+            _record_success(row, plan, external_id, now)
+        else:
+            _record_failure(row, plan, error, now)
         row.save()
+        if row.status in (LockCredential.Status.PENDING, LockCredential.Status.REMOVING) and \
+                row.next_attempt_at is None:  # fmt: skip
+            _schedule(plan.grant_id)  # changed during the call: once more, right away
         return row.status
+
+
+def _record_success(row: LockCredential, plan: _Plan, external_id: str, now: datetime) -> None:
+    row.external_id = external_id
+    row.attempts, row.last_error, row.next_attempt_at = 0, "", None
+    if plan.remove_only:
+        if row.status != LockCredential.Status.PENDING:  # a grant restored meanwhile: write it
+            row.status = LockCredential.Status.REMOVED
+    elif _still_wanted(row, plan):
+        row.status = LockCredential.Status.SET
+    elif row.status == LockCredential.Status.FAILED:
+        row.status = LockCredential.Status.PENDING
+    # Otherwise PENDING (moved meanwhile) or REMOVING (withdrawn meanwhile) stays: the code just
+    # written is in `external_id`, and the next pass replaces or removes it.
+    if not row.door.online:
+        Door.objects.filter(pk=row.door_id).update(online=True, last_seen_at=now)
+
+
+def _record_failure(row: LockCredential, plan: _Plan, exc: LockError, now: datetime) -> None:
+    if exc.code in OFFLINE_CODES:  # the lock (or its gateway) is unreachable: an alert
+        Door.objects.filter(pk=row.door_id).update(online=False)
+    if plan.old_removed:
+        row.external_id = ""  # the old code is gone; only the new one failed
+        if row.status == LockCredential.Status.REMOVING:
+            row.status = LockCredential.Status.REMOVED
+    row.attempts += 1
+    row.last_error = str(exc)[:200]
+    give_up = not exc.transient or row.attempts >= MAX_ATTEMPTS
+    if give_up and row.status not in (
+        LockCredential.Status.REMOVING,
+        LockCredential.Status.REMOVED,
+    ):
+        row.status = LockCredential.Status.FAILED
+    row.next_attempt_at = now + retry_delay(row.attempts)
+    logger.warning("lock %s: %s (attempt %s)", row.door, exc, row.attempts)
 
 
 def reconcile_grant(grant_id: int) -> None:
@@ -335,6 +525,7 @@ def sweep(*, now: datetime | None = None) -> int:
     ).update(status=LockCredential.Status.REMOVING)
     due = LockCredential.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now),
         status__in=[LockCredential.Status.PENDING, LockCredential.Status.REMOVING,
                     LockCredential.Status.FAILED],
     ).exclude(status=LockCredential.Status.FAILED, attempts__gte=MAX_ATTEMPTS)  # fmt: skip

@@ -1,46 +1,21 @@
-"""Grants follow bookings: approval opens the doors for the booking's window; a move moves it;
-cancel, reject or no-show closes them."""
+"""Grants follow bookings: whatever happens to a booking, its grant is made to match its state
+(approved or checked in → open for its window; anything else → withdrawn). Delivered through the
+outbox, so a failure after the booking committed is retried, and the sweep repairs the rest."""
 
 from openhall.core.events import subscribe
 
-
-def _booking(booking_id: int):
-    from openhall.bookings.models import Booking
-
-    return Booking.objects.select_related("space", "center", "booker").get(pk=booking_id)
-
-
-def approved(*, booking_id: int, **_) -> None:
-    from openhall.access.services import grant_for_booking
-
-    grant_for_booking(_booking(booking_id))
+BOOKING_EVENTS = (
+    "booking.approved", "booking.rescheduled", "booking.cancelled", "booking.rejected",
+    "booking.no_show", "booking.expired", "booking.checked_in",
+)  # fmt: skip
 
 
-def moved(*, booking_id: int, **_) -> None:
-    from datetime import timedelta
+def booking_changed(*, booking_id: int, **_) -> None:
+    from openhall.access.services import grant_sync
 
-    from openhall.access.models import Grant
-    from openhall.access.services import grant_move, settings_for
-
-    booking = _booking(booking_id)
-    grant = Grant.objects.filter(booking=booking, revoked_at__isnull=True).first()
-    if grant is not None:
-        rules = settings_for(booking.center)
-        grant_move(grant=grant, starts_at=booking.start - timedelta(minutes=rules.early_minutes),
-                   ends_at=booking.end + timedelta(minutes=rules.late_minutes))  # fmt: skip
-
-
-def ended(*, booking_id: int, **_) -> None:
-    from openhall.access.models import Grant
-    from openhall.access.services import grant_revoke
-
-    grant = Grant.objects.filter(booking_id=booking_id, revoked_at__isnull=True).first()
-    if grant is not None:
-        grant_revoke(grant=grant, by=None, reason="预约取消/未通过/未到场")
+    grant_sync(booking_id)
 
 
 def connect() -> None:
-    subscribe("booking.approved", approved)
-    subscribe("booking.rescheduled", moved)
-    for event in ("booking.cancelled", "booking.rejected", "booking.no_show", "booking.expired"):
-        subscribe(event, ended)
+    for event in BOOKING_EVENTS:
+        subscribe(event, booking_changed)

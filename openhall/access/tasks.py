@@ -12,7 +12,9 @@ def reconcile_grant_task(grant_id: int) -> None:
 
 @db_periodic_task(crontab(minute="*"))
 def sweep_locks() -> int:
-    """Every minute: retries that are due, ended grants taken off, late windows written."""
+    """Every minute: grants that disagree with their bookings put right, then retries that are
+    due, ended grants taken off, late windows written."""
+    services.grant_repair_sweep()
     return services.sweep()
 
 

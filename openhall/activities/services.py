@@ -17,7 +17,7 @@ from openhall.accounts.models import User
 from openhall.activities.models import Activity, CheckIn, Registration, Session
 from openhall.core import permissions
 from openhall.core.audit import audit_record, snapshot
-from openhall.core.events import publish_on_commit
+from openhall.core.events import durable_task, publish_on_commit
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
 from openhall.news.services import clean_html
@@ -255,11 +255,11 @@ def _tell_organizer(activity: Activity, title: str, body: str) -> None:
 
     if permissions.has_center_perm(activity.created_by, activity.center, Perm.OPERATE):
         return
-    pk, user_id, center_id = activity.pk, activity.created_by_id, activity.center_id
-    transaction.on_commit(lambda: notify(
-        user_id=user_id, key=f"activity:review:{pk}:{title}", kind="notice", title=title,
-        body=body, url=f"/activities/{pk}/", center_id=center_id,
-    ))  # fmt: skip
+    pk = activity.pk
+    notify.defer(
+        user_id=activity.created_by_id, key=f"activity:review:{pk}:{title}", kind="notice",
+        title=title, body=body, url=f"/activities/{pk}/", center_id=activity.center_id,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -701,13 +701,12 @@ TEXTS = {
 
 
 def _tell(registration: Registration, what: str, *, reason: str = "", key: str = "") -> None:
-    """After commit, a worker tells the person (the request does not wait for the message)."""
-    from openhall.activities.tasks import tell_task
-
-    pk = registration.pk
-    transaction.on_commit(lambda: tell_task(pk, what, reason, key))
+    """Recorded with the change; after commit a worker tells the person (the request does not
+    wait for the message, and a failure after commit does not lose it)."""
+    tell.defer(registration_id=registration.pk, what=what, reason=reason, key=key)
 
 
+@durable_task
 def tell(*, registration_id: int, what: str, reason: str = "", key: str = "") -> None:
     from openhall.notifications.services import notify
 

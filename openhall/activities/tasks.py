@@ -1,5 +1,5 @@
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
 
 from openhall.activities import services
 
@@ -14,9 +14,3 @@ def expire_offers() -> int:
 def remind() -> int:
     """Every 10 minutes: reminders a day and an hour before (once per person and session)."""
     return services.send_reminders()
-
-
-@db_task(retries=3, retry_delay=30)
-def tell_task(registration_id: int, what: str, reason: str = "", key: str = "") -> None:
-    """One notice about a registration; the outbox's idempotency key makes a retry harmless."""
-    services.tell(registration_id=registration_id, what=what, reason=reason, key=key)

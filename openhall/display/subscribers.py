@@ -25,7 +25,8 @@ def center_changed(*, center_id: int, **_) -> None:
 
 
 def connect() -> None:
+    # Live signals, not durable follow-ups: a screen that misses one rebuilds within a minute.
     for event in BOOKING_EVENTS:
-        subscribe(event, booking_changed)
+        subscribe(event, booking_changed, durable=False)
     for event in CENTER_EVENTS:
-        subscribe(event, center_changed)
+        subscribe(event, center_changed, durable=False)

@@ -14,8 +14,11 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from openhall.core.events import durable_task
+from openhall.core.outbox import enqueue_quietly
 from openhall.notifications.models import Delivery, Message, NotificationPreference
 
 log = logging.getLogger(__name__)
@@ -103,6 +106,7 @@ def _channels(*, user_id: int, kind: str, critical: bool) -> list[str]:
     return channels
 
 
+@durable_task
 def notify(
     *,
     user_id: int,
@@ -149,10 +153,12 @@ def notify(
                     "not_before": not_before,
                 },
             )
-            if created:
+            if created:  # on record: if the queue is down, deliveries_retry_due sends it
                 transaction.on_commit(
                     lambda pk=delivery.pk, eta=not_before: (
-                        delivery_task.schedule((pk,), eta=eta) if eta else delivery_task(pk)
+                        enqueue_quietly(delivery_task, pk, eta=eta)
+                        if eta
+                        else enqueue_quietly(delivery_task, pk)
                     )
                 )
     return message
@@ -244,6 +250,29 @@ def delivery_attempt(*, delivery_id: int) -> Delivery:
     return delivery
 
 
+def deliveries_retry_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """The relay of deliveries: each pending one whose next try is due (quiet hours over,
+    backoff waited; never tried and over a minute old) is tried now, whether or not its queued
+    task survived. Never twice: `delivery_attempt` takes only a `pending` row, marking it
+    `sending` first."""
+    now = now or timezone.now()
+    pending = Delivery.objects.filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now),
+        Q(claimed_at__isnull=False) | Q(created_at__lte=now - timedelta(minutes=1)),
+        status=Delivery.Status.PENDING,
+    ).order_by("pk")
+    due = [
+        pk
+        for pk, attempts, claimed_at in pending.values_list("pk", "attempts", "claimed_at")[
+            : limit * 4
+        ]
+        if claimed_at is None or claimed_at + timedelta(seconds=retry_delay(attempts)) <= now
+    ][:limit]
+    for pk in due:
+        delivery_attempt(delivery_id=pk)
+    return len(due)
+
+
 STUCK_AFTER = timedelta(minutes=10)
 
 
@@ -307,7 +336,6 @@ def broadcast_send(
     from openhall.core.audit import audit_record
     from openhall.core.permissions import Perm
     from openhall.notifications.models import Broadcast
-    from openhall.notifications.tasks import broadcast_deliver_task
 
     permissions.require_center_perm(by, center, Perm.OPERATE)
     title, body = title.strip(), body.strip()
@@ -328,19 +356,16 @@ def broadcast_send(
         actor=by, action="broadcast.send", center=center, obj=broadcast,
         after={"title": title, "audience": audience, "recipients": len(recipients)},
     )  # fmt: skip
+    now = timezone.now()
     for start in range(0, len(recipients), BROADCAST_PER_MINUTE):
         chunk = recipients[start : start + BROADCAST_PER_MINUTE]
-        delay = 60 * (start // BROADCAST_PER_MINUTE)
-        transaction.on_commit(
-            lambda chunk=chunk, delay=delay: (
-                broadcast_deliver_task.schedule((broadcast.pk, chunk), delay=delay)
-                if delay
-                else broadcast_deliver_task(broadcast.pk, chunk)
-            )
-        )
+        delay = timedelta(minutes=start // BROADCAST_PER_MINUTE)
+        broadcast_deliver.defer(broadcast_id=broadcast.pk, user_ids=chunk,
+                                not_before=now + delay if delay else None)  # fmt: skip
     return broadcast
 
 
+@durable_task
 def broadcast_deliver(*, broadcast_id: int, user_ids: list[int]) -> None:
     from openhall.notifications.models import Broadcast
 

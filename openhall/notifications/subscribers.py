@@ -50,11 +50,10 @@ def deliver_booking_message(*, event: str, booking_id: int) -> None:
 
 def booking_event(event: str):
     def handle(*, booking_id: int) -> None:
-        # The request that changed the booking should not wait for the message: a worker sends it.
-        from openhall.notifications.tasks import booking_message_task
+        # Runs in a worker, from the outbox: the request that changed the booking never waits.
+        deliver_booking_message(event=event, booking_id=booking_id)
 
-        booking_message_task(event, booking_id)
-
+    handle.__qualname__ = f"booking_event.{event}"  # one outbox name per event
     return handle
 
 

@@ -5,13 +5,6 @@ from huey.exceptions import RetryTask
 
 from openhall.notifications import services
 from openhall.notifications.models import Delivery
-from openhall.notifications.subscribers import deliver_booking_message
-
-
-@db_task(retries=3, retry_delay=10)
-def booking_message_task(event: str, booking_id: int) -> None:
-    """Takes ids, and is idempotent: the message's key makes a retry change nothing."""
-    deliver_booking_message(event=event, booking_id=booking_id)
 
 
 @db_task()
@@ -30,7 +23,7 @@ def deliveries_flag_stuck_task() -> None:
     services.deliveries_flag_stuck()
 
 
-@db_task(retries=3, retry_delay=30)
-def broadcast_deliver_task(broadcast_id: int, user_ids: list[int]) -> None:
-    """Idempotent: each recipient's notice has its own key."""
-    services.broadcast_deliver(broadcast_id=broadcast_id, user_ids=user_ids)
+@db_periodic_task(crontab(minute="*"))
+def deliveries_retry_due_task() -> int:
+    """Every minute: deliveries whose task was lost (queue down, worker killed) or is late."""
+    return services.deliveries_retry_due()

@@ -293,10 +293,13 @@ def test_a_worker_killed_after_writing_leaves_nothing_stuck_or_doubled(center_a,
     with pytest.raises(RuntimeError):
         services.reconcile(row.pk)
     row.refresh_from_db()
-    assert row.status == "pending"  # rolled back with the worker: not stuck in between
+    assert row.status == "pending"  # the worker's claim holds it: not stuck in between
+    services.sweep()
+    assert LockCredential.objects.get(pk=row.pk).claimed_until is not None  # not yet taken up
 
     monkeypatch.setattr(ttlock.TTLockDriver, "add_passcode", original)
-    services.sweep()  # the next worker: the lock says "duplicate", ours is adopted
+    # The claim runs out; the next worker: the lock says "duplicate", ours is adopted.
+    services.sweep(now=timezone.now() + services.CLAIM + timedelta(seconds=1))
     row.refresh_from_db()
     assert row.status == "set" and len(fake.codes["31"]) == 1
     assert row.external_id == str(next(iter(fake.codes["31"])))
