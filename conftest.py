@@ -9,6 +9,7 @@ dave    district viewer of the district
 root    superuser
 """
 
+import importlib
 import os
 
 import pytest
@@ -202,3 +203,21 @@ def mqtt_url():
     return _require_service(
         "MQTT broker", os.environ.get("OPENHALL_TEST_MQTT_URL", "mqtt://127.0.0.1:1883"), probe
     )
+
+
+@pytest.fixture
+def committed_db(transactional_db):
+    """Data committed for real, so the event loop's worker threads see it. On SQLite the flush
+    afterwards deletes row by row, which the audit log's append-only trigger refuses; its rows
+    are cleared with the trigger lifted for that moment (PostgreSQL's flush truncates)."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        append_only = importlib.import_module(
+            "openhall.core.migrations.0002_audit_entries_append_only"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER core_auditentry_no_delete")
+            cursor.execute("DELETE FROM core_auditentry")
+            cursor.execute(append_only.SQLITE_UP[1])

@@ -26,7 +26,7 @@ from openhall.core import permissions
 from openhall.core.audit import audit_record
 from openhall.core.crypto import blind_index
 from openhall.core.events import publish_on_commit
-from openhall.core.models import Center
+from openhall.core.models import AuditEntry, Center
 from openhall.core.outbox import enqueue_quietly, retry_delay
 from openhall.core.permissions import Perm
 
@@ -644,6 +644,12 @@ def alerts(center: Center, *, now: datetime | None = None) -> list[dict]:
     for row in stuck.select_related("door")[:20]:
         found.append({"door": row.door, "kind": "failed",
                       "text": f"{row.door}：有密码未能写入（{row.last_error}）"})  # fmt: skip
+    repaired = AuditEntry.objects.filter(center=center, action="grant.repaired",
+                                         at__gte=now - timedelta(days=1))  # fmt: skip
+    for entry in repaired[:20]:
+        found.append({"door": None, "kind": "repaired",
+                      "text": f"{entry.object_repr}：门禁授权与预约不一致，已自动修复"
+                              f"（{timezone.localtime(entry.at):%m-%d %H:%M}）"})  # fmt: skip
     outside = AccessEvent.objects.filter(center=center, opened=True, grant__isnull=True,
                                          method__in=["pin", "card", "fingerprint"],
                                          at__gte=now - timedelta(days=1))  # fmt: skip

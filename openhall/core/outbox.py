@@ -62,7 +62,7 @@ def enqueue_quietly(task, *args, **schedule) -> None:
     try:
         task.schedule(args, **schedule) if schedule else task(*args)
     except Exception:  # the queue (Redis) is down: the rows are safe in the database
-        logger.warning("queue unavailable: %s waits for its sweep", task.name)
+        logger.warning("queue unavailable: %s waits for its sweep", getattr(task, "name", task))
 
 
 def _ids(payload: dict) -> dict:
