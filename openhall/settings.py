@@ -45,7 +45,9 @@ DEBUG = envbool("DEBUG", "true")
 OPENHALL_CLOCK = os.environ.get("OPENHALL_CLOCK", "").strip()
 if OPENHALL_CLOCK:
     if not DEBUG:
-        raise ImproperlyConfigured("OPENHALL_CLOCK pins the clock for tests; never with DEBUG=false")
+        raise ImproperlyConfigured(
+            "OPENHALL_CLOCK pins the clock for tests; never with DEBUG=false"
+        )
     from openhall.core.clock import pin_clock
 
     pin_clock(OPENHALL_CLOCK)
@@ -251,6 +253,10 @@ TTLOCK_CLIENT_SECRET = os.environ.get("TTLOCK_CLIENT_SECRET", "")
 TTLOCK_USERNAME = os.environ.get("TTLOCK_USERNAME", "")
 TTLOCK_PASSWORD = os.environ.get("TTLOCK_PASSWORD", "")
 TTLOCK_WEBHOOK_SECRET = os.environ.get("TTLOCK_WEBHOOK_SECRET", "")
+# The lock simulator (web keypad, virtual locks): what `make run` opens doors with. Anyone who
+# can reach its keypad page may type codes, so production has it off unless turned on on purpose
+# (and `openhall check --deploy` then warns).
+OPENHALL_LOCK_SIMULATOR = envbool("OPENHALL_LOCK_SIMULATOR", "true" if DEBUG else "false")
 # Uploads are public photos (spaces, activities); nginx should serve them in production.
 OPENHALL_SERVE_MEDIA = envbool("OPENHALL_SERVE_MEDIA", "true")
 WHITENOISE_USE_FINDERS = DEBUG

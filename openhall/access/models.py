@@ -184,3 +184,16 @@ class SimulatedCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.door} {self.starts_at:%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class SimulatedKeypad(models.Model):
+    """The simulator's keypad memory, as a real lock keeps it (igloohome, eufy): wrong codes in a
+    row and, after too many, until when it refuses everything. In the database, not in a process
+    or the cache, so every web process and a restart see one count."""
+
+    door = models.OneToOneField(Door, models.CASCADE, related_name="simulated_keypad")
+    wrong_in_a_row = models.PositiveSmallIntegerField(default=0)
+    frozen_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.door}: {self.wrong_in_a_row} wrong, frozen until {self.frozen_until}"

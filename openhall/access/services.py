@@ -5,13 +5,17 @@ import contextlib
 import logging
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from openhall.access.drivers import LockError, driver_for
+from openhall.access.drivers.simulator import new_event_id
 from openhall.access.models import (
     AccessEvent,
     AccessSettings,
@@ -19,6 +23,7 @@ from openhall.access.models import (
     Door,
     Grant,
     LockCredential,
+    SimulatedKeypad,
 )
 from openhall.accounts.models import User
 from openhall.core import permissions
@@ -33,6 +38,7 @@ MAX_ATTEMPTS = 8  # then "failed": staff see it on the alerts
 # Lock errors that mean the lock cannot be reached: simulator, TTLock gateway/lock offline.
 OFFLINE_CODES = {"offline", "-3002", "-3036", "broker_down", "no_state"}
 PIN_DIGITS = 6
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the keypad tells the time as the people at the door do
 
 
 class AccessRefused(ValidationError):
@@ -77,7 +83,7 @@ def _pin_taken(pin: str, doors: list[Door], starts_at: datetime, ends_at: dateti
 
 def _new_pin(doors: list[Door], windows: list[tuple[datetime, datetime]]) -> str:
     """A random PIN (secrets), free on each of these locks in every one of the windows."""
-    for _ in range(50):
+    for _attempt in range(50):
         pin = f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
         if not any(_pin_taken(pin, doors, start, end) for start, end in windows):
             return pin
@@ -416,20 +422,39 @@ def remote_unlock(*, door: Door, by: User, reason: str = "") -> AccessEvent:
                         detail=reason.strip() or "远程开门")  # fmt: skip
 
 
-def keypad(*, door: Door, code: str, kind: str = "pin") -> tuple[bool, str]:
-    """The simulator's keypad (and card reader, and fingerprint sensor): the virtual lock
-    decides, then reports the event as a real lock would (by webhook)."""
-    from openhall.access.drivers.simulator import SimulatorDriver, new_event_id
+class KeypadResult(NamedTuple):
+    opened: bool
+    reason: str  # what the keypad shows
+    frozen_until: datetime | None  # the keypad refuses every code until then
 
+
+def keypad(*, door: Door, code: str, kind: str = "pin") -> KeypadResult:
+    """The simulator's keypad (and card reader, and fingerprint sensor): the virtual lock
+    decides — freezing after five wrong codes in a row, as real keypads do — then reports the
+    event as a real lock would (by webhook)."""
+    from openhall.access.drivers import simulator
+
+    if not simulator.enabled():
+        raise AccessRefused(_("The lock simulator is not enabled."), code="simulator_off")
     if door.driver != Door.Driver.SIMULATOR:
         raise AccessRefused("这扇门不是模拟锁。", code="not_simulator")
     if kind not in ("pin", "card", "fingerprint"):
         raise AccessRefused("未知的开门方式。", code="invalid_method")
-    opened, _external = SimulatorDriver.keypad(door, code, kind)
-    record_event(door=door, method=kind, opened=opened,
-                 external_id=new_event_id(), credential_index=blind_index(code.strip()),
-                 detail="" if opened else "密码无效或不在有效时段")  # fmt: skip
-    return opened, "已开门" if opened else "密码无效或不在有效时段"
+    answer = simulator.SimulatorDriver.keypad(door, code, kind)
+    if answer.opened:
+        reason = "已开门"
+    else:
+        frozen = ""
+        if answer.frozen_until is not None:
+            until = timezone.localtime(answer.frozen_until, SHANGHAI).strftime("%H:%M")
+            frozen = _("Keypad locked; try again after %(time)s.") % {"time": until}
+        wrong = "" if not answer.checked else "密码无效或不在有效时段"
+        reason = "；".join(part for part in (wrong, frozen) if part) or "门锁无响应"
+    # A frozen keypad never read the code: nothing to attribute it to.
+    index = blind_index(code.strip()) if answer.checked else ""
+    record_event(door=door, method=kind, opened=answer.opened, external_id=new_event_id(),
+                 credential_index=index, detail="" if answer.opened else reason)  # fmt: skip
+    return KeypadResult(answer.opened, reason, answer.frozen_until)
 
 
 # --- alerts --------------------------------------------------------------------------------------
@@ -437,8 +462,16 @@ DENIED_BURST = 5  # refusals on one door within 10 minutes
 
 
 def alerts(center: Center, *, now: datetime | None = None) -> list[dict]:
+    from openhall.access.drivers.simulator import WRONG_CODES_BEFORE_FREEZE
+
     now = now or timezone.now()
     found = []
+    frozen = SimulatedKeypad.objects.filter(door__center=center, frozen_until__gt=now)
+    for pad in frozen.select_related("door"):
+        until = timezone.localtime(pad.frozen_until, SHANGHAI).strftime("%H:%M")
+        found.append({"door": pad.door, "kind": "keypad", "text": _(
+            "%(door)s: keypad locked until %(time)s after %(count)s wrong codes in a row"
+        ) % {"door": pad.door, "time": until, "count": WRONG_CODES_BEFORE_FREEZE}})  # fmt: skip
     for door in Door.objects.filter(center=center):
         if not door.online:
             found.append({"door": door, "kind": "offline", "text": f"{door}：锁离线"})
