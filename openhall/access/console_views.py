@@ -158,7 +158,7 @@ def grants(request):
 def _give(request, person, data) -> None:
     common = {"center": request.center, "by": request.user, "user": person,
               "doors": list(data["doors"]), "reason": data["reason"],
-              "card_number": data["card_number"]}  # fmt: skip
+              "card_number": data["card_number"], "team": data["team"]}  # fmt: skip
     if data["weekdays"]:
         starts, ends = timezone.localtime(data["starts_at"]), timezone.localtime(data["ends_at"])
         services.grant_create_recurring(

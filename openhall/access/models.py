@@ -75,6 +75,10 @@ class Grant(models.Model):
     series = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
     booking = models.OneToOneField("bookings.Booking", models.SET_NULL, null=True, blank=True,
                                    related_name="grant")  # fmt: skip
+    # Given because the person is in this team (a team grant, a team's booking): leaving the
+    # team withdraws it.
+    team = models.ForeignKey("accounts.Team", models.SET_NULL, null=True, blank=True,
+                             related_name="+", verbose_name=_("team"))  # fmt: skip
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                                    blank=True, related_name="+")  # fmt: skip

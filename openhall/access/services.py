@@ -123,6 +123,7 @@ def grant_create(
     *, center: Center, by: User | None, user: User, doors: list[Door], starts_at: datetime,
     ends_at: datetime, kinds: list[str] = ("pin", "remote"), reason: str = "",
     booking=None, card_number: str = "", fingerprint_id: str = "", pin: str = "", series=None,
+    team=None,
 ) -> Grant:  # fmt: skip
     if by is not None:
         permissions.require_center_perm(by, center, Perm.OPERATE)
@@ -133,7 +134,7 @@ def grant_create(
     grant = Grant.objects.create(
         center=center, user=user, starts_at=starts_at, ends_at=ends_at,
         source=Grant.Source.BOOKING if booking else Grant.Source.MANUAL, booking=booking,
-        reason=reason.strip()[:200], created_by=by, series=series,
+        reason=reason.strip()[:200], created_by=by, series=series, team=team,
     )  # fmt: skip
     grant.doors.set(doors)
     kinds = list(kinds) + [k for k, v in (("card", card_number), ("fingerprint", fingerprint_id))
@@ -154,7 +155,7 @@ MAX_OCCURRENCES = 200
 def grant_create_recurring(
     *, center: Center, by: User, user: User, doors: list[Door], first_day, last_day,
     weekdays: list[int], daily_from, daily_until, reason: str, kinds=("pin",),
-    card_number: str = "",
+    card_number: str = "", team=None,
 ) -> list[Grant]:  # fmt: skip
     """The same hours on chosen weekdays over a period (a cleaner, every weekday 07:00–08:00,
     for a term): one grant a day, one PIN for all of them, withdrawn together."""
@@ -175,7 +176,7 @@ def grant_create_recurring(
     series = uuid.uuid4()
     return [grant_create(center=center, by=by, user=user, doors=doors, starts_at=s, ends_at=e,
                          kinds=kinds, reason=reason, pin=pin, series=series,
-                         card_number=card_number)
+                         card_number=card_number, team=team)
             for s, e in windows]  # fmt: skip
 
 
@@ -209,6 +210,23 @@ def grant_revoke(*, grant: Grant, by: User | None, reason: str = "") -> None:
     audit_record(actor=by, action="grant.revoke", center=grant.center, obj=grant,
                  after={"reason": reason[:200]})  # fmt: skip
     _schedule(grant.pk)
+
+
+@transaction.atomic
+@transaction.atomic
+def grants_withdraw_for_person(*, user_id: int, team_id: int | None = None, reason: str) -> int:
+    """Someone closed their account (every grant), or left a team (the grants they had as a
+    member of it): withdrawn together, the reconciler then takes the codes off the locks.
+    Idempotent — a withdrawn grant is skipped — so an event delivered twice changes nothing."""
+    grants = Grant.objects.filter(user_id=user_id, revoked_at__isnull=True,
+                                  ends_at__gt=timezone.now())  # fmt: skip
+    if team_id is not None:
+        grants = grants.filter(Q(team_id=team_id) | Q(booking__team_id=team_id))
+    count = 0
+    for grant in grants.order_by("pk"):
+        grant_revoke(grant=grant, by=None, reason=reason)
+        count += 1
+    return count
 
 
 @transaction.atomic
@@ -257,7 +275,7 @@ def grant_for_booking(booking) -> Grant | None:
             center=booking.center, by=None, user=booking.booker, doors=doors,
             starts_at=booking.start - timedelta(minutes=rules.early_minutes),
             ends_at=booking.end + timedelta(minutes=rules.late_minutes),
-            reason=f"预约 #{booking.pk}", booking=booking,
+            reason=f"预约 #{booking.pk}", booking=booking, team=booking.team,
         )  # fmt: skip
     except IntegrityError:  # the same approval delivered twice
         return Grant.objects.filter(booking=booking).first()

@@ -1,5 +1,7 @@
 """Grants follow bookings: approval opens the doors for the booking's window; a move moves it;
-cancel, reject or no-show closes them."""
+cancel, reject or no-show closes them. And they follow people: a closed account loses every
+grant, a member who leaves a team the grants they had through it. Handlers take ids and are
+idempotent (an event may come twice)."""
 
 from openhall.core.events import subscribe
 
@@ -39,7 +41,21 @@ def ended(*, booking_id: int, **_) -> None:
         grant_revoke(grant=grant, by=None, reason="预约取消/未通过/未到场")
 
 
+def user_closed(*, user_id: int, **_) -> None:
+    from openhall.access.services import grants_withdraw_for_person
+
+    grants_withdraw_for_person(user_id=user_id, reason="账号已注销")
+
+
+def team_member_left(*, team_id: int, user_id: int, **_) -> None:
+    from openhall.access.services import grants_withdraw_for_person
+
+    grants_withdraw_for_person(user_id=user_id, team_id=team_id, reason="已退出团体")
+
+
 def connect() -> None:
+    subscribe("user.closed", user_closed)
+    subscribe("team.member_left", team_member_left)
     subscribe("booking.approved", approved)
     subscribe("booking.rescheduled", moved)
     for event in ("booking.cancelled", "booking.rejected", "booking.no_show", "booking.expired"):
