@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from openhall.access import services
+from openhall.access.drivers import simulator
 from openhall.access.models import AccessEvent, Door, Grant
 from openhall.accounts.models import User
 from openhall.console.decorators import center_view
@@ -95,6 +96,7 @@ def doors(request):
         "form": form, "alerts": services.alerts(request.center),
         "rules": services.settings_for(request.center),
         "can_manage": Perm.MANAGE_CENTER in request.center_perms,
+        "simulator_on": simulator.enabled(),
     })  # fmt: skip
 
 

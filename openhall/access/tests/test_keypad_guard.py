@@ -195,6 +195,15 @@ def test_without_the_simulator_the_keypad_page_and_api_are_not_there(
     assert not AccessEvent.objects.filter(opened=True).exists()
 
 
+def test_without_the_simulator_the_doors_page_links_no_keypad(client, settings, door, center_a,
+                                                             olivia):  # fmt: skip
+    client.force_login(olivia)
+    keypad_url = f"/access/keypad/{door.pk}/"
+    assert keypad_url in client.get(f"/console/c/{center_a.pk}/doors/").content.decode()
+    settings.OPENHALL_LOCK_SIMULATOR = False
+    assert keypad_url not in client.get(f"/console/c/{center_a.pk}/doors/").content.decode()
+
+
 def test_without_the_simulator_no_simulated_door_takes_a_code_or_opens(
     settings, door, center_a, olivia, alice, django_capture_on_commit_callbacks
 ):
