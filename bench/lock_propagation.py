@@ -100,6 +100,7 @@ def main() -> None:
         "OPENHALL_DATA_KEY": "bench-data-key", "ALLOWED_HOSTS": "127.0.0.1",
         "OPENHALL_VAR_DIR": tempfile.mkdtemp(prefix="openhall-bench-locks-"),
         "LOG_LEVEL": "WARNING", "DATABASE_URL": f"{PG}/{db}", "DB_POOL": "false",
+        "OPENHALL_LOCK_SIMULATOR": "true",  # it measures the simulator, off by default here
     }  # fmt: skip
     try:
         cli = [sys.executable, "-m", "openhall.cli"]

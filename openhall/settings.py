@@ -58,6 +58,16 @@ DEV_DATA_KEY = "b3BlbmhhbGwtZGV2LWRhdGEta2V5LW5vdC1zZWNyZXQ="  # noqa: S105
 SECRET_KEY = envsecret("SECRET_KEY", DEV_SECRET_KEY)
 # Fernet keys, comma separated: the first encrypts, all decrypt (key rotation).
 OPENHALL_DATA_KEY = envsecret("OPENHALL_DATA_KEY", DEV_DATA_KEY)
+# The key of the blind indexes (PINs, ID numbers, mobile numbers found by keyed hash). Unset,
+# it is the LAST data key — the original one, as rotation puts new keys first — so indexes
+# survive `OPENHALL_DATA_KEY=NEW,OLD`; it must be pinned before OLD is dropped, hence the refusal
+# below (docs/deployment.md, "Rotating").
+OPENHALL_INDEX_KEY = envsecret("OPENHALL_INDEX_KEY", "")
+if not DEBUG and "," in OPENHALL_DATA_KEY.strip(", ") and not OPENHALL_INDEX_KEY:
+    raise ImproperlyConfigured(
+        "OPENHALL_DATA_KEY holds several keys: set OPENHALL_INDEX_KEY to the last (oldest) one, "
+        "which the blind indexes are made with, before dropping it (docs/deployment.md)"
+    )
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
     raise ImproperlyConfigured("DEBUG=false needs a SECRET_KEY of your own")
 if not DEBUG and OPENHALL_DATA_KEY == DEV_DATA_KEY:
@@ -253,6 +263,10 @@ TTLOCK_CLIENT_SECRET = os.environ.get("TTLOCK_CLIENT_SECRET", "")
 TTLOCK_USERNAME = os.environ.get("TTLOCK_USERNAME", "")
 TTLOCK_PASSWORD = os.environ.get("TTLOCK_PASSWORD", "")
 TTLOCK_WEBHOOK_SECRET = os.environ.get("TTLOCK_WEBHOOK_SECRET", "")
+# The lock simulator (web keypad, virtual locks): what `make run` opens doors with. Anyone who
+# can reach its keypad page may type codes, so production has it off unless turned on on purpose
+# (and `openhall check --deploy` then warns).
+OPENHALL_LOCK_SIMULATOR = envbool("OPENHALL_LOCK_SIMULATOR", "true" if DEBUG else "false")
 # Uploads are public photos (spaces, activities); nginx should serve them in production.
 OPENHALL_SERVE_MEDIA = envbool("OPENHALL_SERVE_MEDIA", "true")
 WHITENOISE_USE_FINDERS = DEBUG

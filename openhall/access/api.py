@@ -157,8 +157,14 @@ def delete_grant(request: HttpRequest, grant_id: int):
 @router.post("/simulator/doors/{door_id}/keypad", response=KeypadOut,
              summary="Type a PIN on a simulated lock (simulator doors only)")  # fmt: skip
 def simulator_keypad(request: HttpRequest, door_id: int, payload: KeypadIn):
+    from django.http import Http404
+
+    from openhall.access.drivers import simulator
+
+    if not simulator.enabled():
+        raise Http404
     door = get_object_or_404(Door, pk=door_id, driver=Door.Driver.SIMULATOR)
     if not permissions.has_center_perm(request.user, door.center, Perm.VIEW_CENTER):
         raise get_object_or_404(Door.objects.none(), pk=door_id)
-    opened, reason = services.keypad(door=door, code=payload.pin)
-    return {"opened": opened, "reason": reason}
+    answer = services.keypad(door=door, code=payload.pin)
+    return {"opened": answer.opened, "reason": answer.reason}

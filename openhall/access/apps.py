@@ -7,6 +7,6 @@ class AccessConfig(AppConfig):
     verbose_name = _("Door access")
 
     def ready(self):
-        from openhall.access import subscribers
+        from openhall.access import checks, subscribers  # noqa: F401 — checks register themselves
 
         subscribers.connect()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from openhall.access import services
+from openhall.access.drivers import simulator
 from openhall.access.models import AccessEvent, Door, Grant
 from openhall.accounts.models import User
 from openhall.console.decorators import center_view
@@ -95,6 +96,7 @@ def doors(request):
         "form": form, "alerts": services.alerts(request.center),
         "rules": services.settings_for(request.center),
         "can_manage": Perm.MANAGE_CENTER in request.center_perms,
+        "simulator_on": simulator.enabled(),
     })  # fmt: skip
 
 
@@ -158,7 +160,7 @@ def grants(request):
 def _give(request, person, data) -> None:
     common = {"center": request.center, "by": request.user, "user": person,
               "doors": list(data["doors"]), "reason": data["reason"],
-              "card_number": data["card_number"]}  # fmt: skip
+              "card_number": data["card_number"], "team": data["team"]}  # fmt: skip
     if data["weekdays"]:
         starts, ends = timezone.localtime(data["starts_at"]), timezone.localtime(data["ends_at"])
         services.grant_create_recurring(

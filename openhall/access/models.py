@@ -75,6 +75,10 @@ class Grant(models.Model):
     series = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
     booking = models.OneToOneField("bookings.Booking", models.SET_NULL, null=True, blank=True,
                                    related_name="grant")  # fmt: skip
+    # Given because the person is in this team (a team grant, a team's booking): leaving the
+    # team withdraws it.
+    team = models.ForeignKey("accounts.Team", models.SET_NULL, null=True, blank=True,
+                             related_name="+", verbose_name=_("team"))  # fmt: skip
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                                    blank=True, related_name="+")  # fmt: skip
@@ -186,3 +190,16 @@ class SimulatedCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.door} {self.starts_at:%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class SimulatedKeypad(models.Model):
+    """The simulator's keypad memory, as a real lock keeps it (igloohome, eufy): wrong codes in a
+    row and, after too many, until when it refuses everything. In the database, not in a process
+    or the cache, so every web process and a restart see one count."""
+
+    door = models.OneToOneField(Door, models.CASCADE, related_name="simulated_keypad")
+    wrong_in_a_row = models.PositiveSmallIntegerField(default=0)
+    frozen_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.door}: {self.wrong_in_a_row} wrong, frozen until {self.frozen_until}"

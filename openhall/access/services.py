@@ -6,13 +6,17 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from openhall.access.drivers import LockError, driver_for
+from openhall.access.drivers.simulator import new_event_id
 from openhall.access.models import (
     AccessEvent,
     AccessSettings,
@@ -20,6 +24,7 @@ from openhall.access.models import (
     Door,
     Grant,
     LockCredential,
+    SimulatedKeypad,
 )
 from openhall.accounts.models import User
 from openhall.core import permissions
@@ -35,6 +40,7 @@ MAX_ATTEMPTS = 8  # then "failed": staff see it on the alerts
 # Lock errors that mean the lock cannot be reached: simulator, TTLock gateway/lock offline.
 OFFLINE_CODES = {"offline", "-3002", "-3036", "broker_down", "no_state"}
 PIN_DIGITS = 6
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the keypad tells the time as the people at the door do
 
 
 class AccessRefused(ValidationError):
@@ -75,7 +81,7 @@ def _pin_taken(pin: str, doors: list[Door], starts_at: datetime, ends_at: dateti
 
 def _new_pin(doors: list[Door], windows: list[tuple[datetime, datetime]]) -> str:
     """A random PIN (secrets), free on each of these locks in every one of the windows."""
-    for _ in range(50):
+    for _attempt in range(50):
         pin = f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
         if not any(_pin_taken(pin, doors, start, end) for start, end in windows):
             return pin
@@ -116,6 +122,7 @@ def grant_create(
     *, center: Center, by: User | None, user: User, doors: list[Door], starts_at: datetime,
     ends_at: datetime, kinds: list[str] = ("pin", "remote"), reason: str = "",
     booking=None, card_number: str = "", fingerprint_id: str = "", pin: str = "", series=None,
+    team=None,
 ) -> Grant:  # fmt: skip
     if by is not None:
         permissions.require_center_perm(by, center, Perm.OPERATE)
@@ -126,7 +133,7 @@ def grant_create(
     grant = Grant.objects.create(
         center=center, user=user, starts_at=starts_at, ends_at=ends_at,
         source=Grant.Source.BOOKING if booking else Grant.Source.MANUAL, booking=booking,
-        reason=reason.strip()[:200], created_by=by, series=series,
+        reason=reason.strip()[:200], created_by=by, series=series, team=team,
     )  # fmt: skip
     grant.doors.set(doors)
     kinds = list(kinds) + [k for k, v in (("card", card_number), ("fingerprint", fingerprint_id))
@@ -147,7 +154,7 @@ MAX_OCCURRENCES = 200
 def grant_create_recurring(
     *, center: Center, by: User, user: User, doors: list[Door], first_day, last_day,
     weekdays: list[int], daily_from, daily_until, reason: str, kinds=("pin",),
-    card_number: str = "",
+    card_number: str = "", team=None,
 ) -> list[Grant]:  # fmt: skip
     """The same hours on chosen weekdays over a period (a cleaner, every weekday 07:00–08:00,
     for a term): one grant a day, one PIN for all of them, withdrawn together."""
@@ -168,7 +175,7 @@ def grant_create_recurring(
     series = uuid.uuid4()
     return [grant_create(center=center, by=by, user=user, doors=doors, starts_at=s, ends_at=e,
                          kinds=kinds, reason=reason, pin=pin, series=series,
-                         card_number=card_number)
+                         card_number=card_number, team=team)
             for s, e in windows]  # fmt: skip
 
 
@@ -205,6 +212,22 @@ def grant_revoke(*, grant: Grant, by: User | None, reason: str = "") -> None:
 
 
 @transaction.atomic
+def grants_withdraw_for_person(*, user_id: int, team_id: int | None = None, reason: str) -> int:
+    """Someone closed their account (every grant), or left a team (the grants they had as a
+    member of it): withdrawn together, the reconciler then takes the codes off the locks.
+    Idempotent — a withdrawn grant is skipped — so an event delivered twice changes nothing."""
+    grants = Grant.objects.filter(user_id=user_id, revoked_at__isnull=True,
+                                  ends_at__gt=timezone.now())  # fmt: skip
+    if team_id is not None:
+        grants = grants.filter(Q(team_id=team_id) | Q(booking__team_id=team_id))
+    count = 0
+    for grant in grants.order_by("pk"):
+        grant_revoke(grant=grant, by=None, reason=reason)
+        count += 1
+    return count
+
+
+@transaction.atomic
 def grant_move(*, grant: Grant, starts_at: datetime, ends_at: datetime) -> None:
     """A booking moved: the window moves. The reconciler takes each old code off its lock and
     writes the new window (no lock is called from here: this runs inside a transaction)."""
@@ -235,10 +258,18 @@ def doors_for_space(space) -> list[Door]:
 
 
 def booking_wants_doors(booking) -> bool:
-    """The one rule: an approved or checked-in booking opens its doors; nothing else does."""
+    """The one rule: an approved or checked-in booking opens its doors for its booker, while
+    the booker's account is open and, for a team's booking, they are still in the team."""
     from openhall.bookings.models import Booking
 
-    return booking.status in (Booking.Status.APPROVED, Booking.Status.CHECKED_IN)
+    if booking.status not in (Booking.Status.APPROVED, Booking.Status.CHECKED_IN):
+        return False
+    if not booking.booker.is_active:
+        return False
+    return (
+        booking.team_id is None
+        or booking.team.memberships.filter(user_id=booking.booker_id).exists()
+    )
 
 
 def booking_window(booking) -> tuple[datetime, datetime]:
@@ -273,7 +304,7 @@ def grant_sync(booking_id: int) -> str:
             return "no_doors"
         grant_create(center=booking.center, by=None, user=booking.booker, doors=doors,
                      starts_at=starts_at, ends_at=ends_at, reason=f"预约 #{booking.pk}",
-                     booking=booking)  # fmt: skip
+                     booking=booking, team=booking.team)  # fmt: skip
         return "created"
     if grant.revoked_at:
         _grant_restore(grant, starts_at, ends_at)
@@ -311,7 +342,7 @@ def grant_repair_sweep(*, now: datetime | None = None) -> int:
     live = Grant.objects.filter(revoked_at__isnull=True)
     wanting = (
         Booking.objects.filter(status__in=[Booking.Status.APPROVED, Booking.Status.CHECKED_IN],
-                               end__gt=now, center__in=with_doors)
+                               end__gt=now, center__in=with_doors, booker__is_active=True)
         .exclude(pk__in=live.filter(booking__isnull=False).values("booking_id"))
     )  # fmt: skip
     unwanted = live.filter(booking__isnull=False, ends_at__gt=now).exclude(
@@ -607,20 +638,39 @@ def remote_unlock(*, door: Door, by: User, reason: str = "") -> AccessEvent:
                         detail=reason.strip() or "远程开门")  # fmt: skip
 
 
-def keypad(*, door: Door, code: str, kind: str = "pin") -> tuple[bool, str]:
-    """The simulator's keypad (and card reader, and fingerprint sensor): the virtual lock
-    decides, then reports the event as a real lock would (by webhook)."""
-    from openhall.access.drivers.simulator import SimulatorDriver, new_event_id
+class KeypadResult(NamedTuple):
+    opened: bool
+    reason: str  # what the keypad shows
+    frozen_until: datetime | None  # the keypad refuses every code until then
 
+
+def keypad(*, door: Door, code: str, kind: str = "pin") -> KeypadResult:
+    """The simulator's keypad (and card reader, and fingerprint sensor): the virtual lock
+    decides — freezing after five wrong codes in a row, as real keypads do — then reports the
+    event as a real lock would (by webhook)."""
+    from openhall.access.drivers import simulator
+
+    if not simulator.enabled():
+        raise AccessRefused(_("The lock simulator is not enabled."), code="simulator_off")
     if door.driver != Door.Driver.SIMULATOR:
         raise AccessRefused("这扇门不是模拟锁。", code="not_simulator")
     if kind not in ("pin", "card", "fingerprint"):
         raise AccessRefused("未知的开门方式。", code="invalid_method")
-    opened, _external = SimulatorDriver.keypad(door, code, kind)
-    record_event(door=door, method=kind, opened=opened,
-                 external_id=new_event_id(), credential_index=blind_index(code.strip()),
-                 detail="" if opened else "密码无效或不在有效时段")  # fmt: skip
-    return opened, "已开门" if opened else "密码无效或不在有效时段"
+    answer = simulator.SimulatorDriver.keypad(door, code, kind)
+    if answer.opened:
+        reason = "已开门"
+    else:
+        frozen = ""
+        if answer.frozen_until is not None:
+            until = timezone.localtime(answer.frozen_until, SHANGHAI).strftime("%H:%M")
+            frozen = _("Keypad locked; try again after %(time)s.") % {"time": until}
+        wrong = "" if not answer.checked else "密码无效或不在有效时段"
+        reason = "；".join(part for part in (wrong, frozen) if part) or "门锁无响应"
+    # A frozen keypad never read the code: nothing to attribute it to.
+    index = blind_index(code.strip()) if answer.checked else ""
+    record_event(door=door, method=kind, opened=answer.opened, external_id=new_event_id(),
+                 credential_index=index, detail="" if answer.opened else reason)  # fmt: skip
+    return KeypadResult(answer.opened, reason, answer.frozen_until)
 
 
 # --- alerts --------------------------------------------------------------------------------------
@@ -628,8 +678,16 @@ DENIED_BURST = 5  # refusals on one door within 10 minutes
 
 
 def alerts(center: Center, *, now: datetime | None = None) -> list[dict]:
+    from openhall.access.drivers.simulator import WRONG_CODES_BEFORE_FREEZE
+
     now = now or timezone.now()
     found = []
+    frozen = SimulatedKeypad.objects.filter(door__center=center, frozen_until__gt=now)
+    for pad in frozen.select_related("door"):
+        until = timezone.localtime(pad.frozen_until, SHANGHAI).strftime("%H:%M")
+        found.append({"door": pad.door, "kind": "keypad", "text": _(
+            "%(door)s: keypad locked until %(time)s after %(count)s wrong codes in a row"
+        ) % {"door": pad.door, "time": until, "count": WRONG_CODES_BEFORE_FREEZE}})  # fmt: skip
     for door in Door.objects.filter(center=center):
         if not door.online:
             found.append({"door": door, "kind": "offline", "text": f"{door}：锁离线"})

@@ -4,13 +4,14 @@ keypad (what stands at a door when there is no real lock)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from openhall.access import selectors, services
+from openhall.access.drivers import simulator
 from openhall.access.models import Door
 
 
@@ -48,15 +49,19 @@ def unlock(request, door_id: int):
 
 
 def keypad(request, door_id: int):
+    """Anonymous on purpose — it stands where a real keypad would — so it freezes like one."""
+    if not simulator.enabled():
+        raise Http404
     door = get_object_or_404(Door, pk=door_id, driver=Door.Driver.SIMULATOR)
     result = None
     if request.method == "POST":
         kind = request.POST.get("kind", "pin")
         try:
-            opened, text = services.keypad(door=door, code=request.POST.get("code", ""), kind=kind)
+            answer = services.keypad(door=door, code=request.POST.get("code", ""), kind=kind)
+            result = {"opened": answer.opened, "text": answer.reason,
+                      "frozen": answer.frozen_until is not None}  # fmt: skip
         except services.AccessRefused as exc:
-            opened, text = False, exc.messages[0]
-        result = {"opened": opened, "text": text}
+            result = {"opened": False, "text": exc.messages[0], "frozen": False}
     return render(request, "access/keypad.html", {"door": door, "result": result})
 
 

@@ -95,6 +95,25 @@ def team_member_add(
 
 
 @transaction.atomic
+def team_member_remove(*, team: Team, user: User, by: User) -> None:
+    """A member leaves (or is taken off) the team: staff of the center, the team's leader, or
+    the member themselves. What the membership gave (door codes) is withdrawn on the event."""
+    is_leader = TeamMembership.objects.filter(
+        team=team, user=by, role=TeamMembership.Role.LEADER
+    ).exists()
+    if by.pk != user.pk and not is_leader:
+        permissions.require_center_perm(by, team.center, Perm.OPERATE)
+    deleted, _ = TeamMembership.objects.filter(team=team, user=user).delete()
+    if not deleted:
+        return
+    audit_record(
+        actor=by, action="team.member_remove", center=team.center, obj=team,
+        after={"user": user.pk},
+    )  # fmt: skip
+    publish_on_commit("team.member_left", team_id=team.pk, user_id=user.pk)
+
+
+@transaction.atomic
 def enterprise_create(
     *, center: Center, name: str, uscc: str, admin: User, by: User, contact_phone: str = ""
 ) -> Enterprise:
@@ -427,6 +446,8 @@ def user_close(*, user: User, by: User | None = None) -> User:
         return user
     by = by or user
     user.api_tokens.all().delete()
+    for team_id in user.team_memberships.values_list("team_id", flat=True):
+        publish_on_commit("team.member_left", team_id=team_id, user_id=user.pk)
     user.team_memberships.all().delete()
     user.enterprise_memberships.all().delete()
     user.consents.update(ip=None, withdrawn_at=timezone.now())

@@ -1,4 +1,13 @@
-"""Encryption of personal data at rest (ID numbers, PINs) with Fernet keys from OPENHALL_DATA_KEY."""
+"""Encryption of personal data at rest (ID numbers, PINs) with Fernet keys from OPENHALL_DATA_KEY,
+and blind indexes (keyed hashes to find a value without storing it) with OPENHALL_INDEX_KEY.
+
+The two keys rotate differently. Data keys rotate: the first encrypts, all decrypt, and
+`openhall rotate-keys` re-encrypts every row with the first so old keys can go. An index cannot
+be re-derived after the fact — a verified ID number is kept only as its index — so the index key
+does not follow rotation: OPENHALL_INDEX_KEY, or, unset, the LAST data key (the original one,
+since rotation puts new keys first), which is what every index was made with before the index
+key existed.
+"""
 
 import base64
 import hashlib
@@ -7,7 +16,9 @@ from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 
 
 def _as_fernet_key(raw: str) -> bytes:
@@ -21,10 +32,36 @@ def _as_fernet_key(raw: str) -> bytes:
         return base64.urlsafe_b64encode(hashlib.sha256(raw.encode()).digest())
 
 
+def data_keys() -> list[str]:
+    return [k.strip() for k in settings.OPENHALL_DATA_KEY.split(",") if k.strip()]
+
+
 @cache
 def _fernet() -> MultiFernet:
-    keys = [k.strip() for k in settings.OPENHALL_DATA_KEY.split(",") if k.strip()]
-    return MultiFernet([Fernet(_as_fernet_key(k)) for k in keys])
+    return MultiFernet([Fernet(_as_fernet_key(k)) for k in data_keys()])
+
+
+@cache
+def _first_fernet() -> Fernet:
+    return Fernet(_as_fernet_key(data_keys()[0]))
+
+
+@cache
+def _index_key() -> bytes:
+    material = settings.OPENHALL_INDEX_KEY
+    if not material:
+        keys = settings.OPENHALL_DATA_KEY.split(",")
+        # A single key is used exactly as given, as blind_index always did (byte-for-byte the
+        # same indexes); in a list, the last entry.
+        material = keys[0] if len(keys) == 1 else data_keys()[-1]
+    return hashlib.sha256(("blind-index:" + material).encode()).digest()
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting: str, **kwargs) -> None:
+    if setting in {"OPENHALL_DATA_KEY", "OPENHALL_INDEX_KEY"}:
+        for cached in (_fernet, _first_fernet, _index_key):
+            cached.cache_clear()
 
 
 def encrypt(plaintext: str) -> str:
@@ -38,12 +75,17 @@ def decrypt(token: str) -> str:
         raise ValueError("cannot decrypt: wrong OPENHALL_DATA_KEY?") from exc
 
 
+def is_under_first_key(token: str) -> bool:
+    try:
+        _first_fernet().decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
 def blind_index(value: str) -> str:
     """A keyed hash to find or de-duplicate a value without storing it in clear."""
-    key = hashlib.sha256(
-        ("blind-index:" + settings.OPENHALL_DATA_KEY.split(",")[0]).encode()
-    ).digest()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_index_key(), value.encode(), hashlib.sha256).hexdigest()
 
 
 class EncryptedTextField(models.TextField):
@@ -69,3 +111,43 @@ def mask(value: str, *, keep_start: int, keep_end: int) -> str:
         return "*" * len(value)
     hidden = len(value) - keep_start - keep_end
     return value[:keep_start] + "*" * hidden + value[len(value) - keep_end :]
+
+
+def encrypted_fields() -> list[tuple[type[models.Model], "EncryptedTextField"]]:
+    from django.apps import apps
+
+    return [(model, field) for model in apps.get_models() for field in model._meta.concrete_fields
+            if isinstance(field, EncryptedTextField)]  # fmt: skip
+
+
+def reencrypt(model: type[models.Model], field: "EncryptedTextField", *, batch: int = 500):
+    """Re-encrypt one field's values under the first data key, a batch per transaction (rows
+    locked, so a concurrent save is not overwritten with a stale value). Idempotent: values
+    already under the first key are left alone. Returns (re-encrypted, already current)."""
+    from django.db import transaction
+    from django.db.models.functions import Cast
+
+    column = Cast(field.name, models.TextField())  # the stored token, not decrypted
+    rows = model._default_manager.exclude(**{f"{field.name}__isnull": True}).exclude(
+        **{field.name: ""}
+    )
+    changed = current = 0
+    last_pk = None
+    while True:
+        with transaction.atomic():
+            page = (
+                rows.order_by("pk")
+                if last_pk is None
+                else rows.filter(pk__gt=last_pk).order_by("pk")
+            )
+            found = list(page.select_for_update().values_list("pk", column)[:batch])
+            for pk, token in found:
+                if is_under_first_key(token):
+                    current += 1
+                    continue
+                # Saving the plaintext encrypts it again, with the first key.
+                model._default_manager.filter(pk=pk).update(**{field.name: decrypt(token)})
+                changed += 1
+        if len(found) < batch:
+            return changed, current
+        last_pk = found[-1][0]

@@ -4,19 +4,35 @@ itself, like a TTLock with its clock (`clock_skew` shifts that clock)."""
 
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from openhall.access.drivers.base import LockError
-from openhall.access.models import SimulatedCode
+from openhall.access.models import SimulatedCode, SimulatedKeypad
 from openhall.core.crypto import blind_index
+
+# Real keypads freeze after about five wrong codes in a row for 3–5 minutes (igloohome, eufy);
+# the simulator does the same, so it is no easier to guess at than the locks it stands in for.
+WRONG_CODES_BEFORE_FREEZE = 5
+FREEZE = timedelta(minutes=3)
 
 # door id → "offline" | "busy" | ("skew", seconds) | ("slow", seconds); set by tests.
 FAULTS: dict[int, object] = {}
 OPENED: set[int] = set()  # doors opened remotely (until they lock again)
 
 
+def enabled() -> bool:
+    """OPENHALL_LOCK_SIMULATOR: off in production unless turned on on purpose; when off no
+    simulated door takes a code or opens."""
+    return bool(getattr(settings, "OPENHALL_LOCK_SIMULATOR", False))
+
+
 def _fault(door) -> None:
+    if not enabled():
+        raise LockError("模拟锁未启用", transient=False, code="simulator_off")
     fault = FAULTS.get(door.pk)
     if isinstance(fault, tuple) and fault[0] == "slow":  # a lock that answers late
         import time
@@ -77,15 +93,39 @@ class SimulatorDriver:
 
     # --- the keypad: what the lock decides on its own ---------------------------------------
     @staticmethod
-    def keypad(door, code: str, kind: str = "pin") -> tuple[bool, str]:
-        """(opened, external id of the code) — the lock's own check, by its own clock. `kind`:
-        a typed PIN, a card held to the reader, a finger on the sensor."""
-        if FAULTS.get(door.pk) == "offline":
-            return False, ""
+    def keypad(door, code: str, kind: str = "pin") -> "KeypadAnswer":
+        """The lock's own check, by its own clock. `kind`: a typed PIN, a card held to the
+        reader, a finger on the sensor — all count as guesses on this door's one keypad."""
+        if not enabled() or FAULTS.get(door.pk) == "offline":
+            return KeypadAnswer(False, "", None, checked=False)
         now = lock_clock(door)
-        row = SimulatedCode.objects.filter(door=door, kind=kind, code_index=blind_index(code.strip()),
-                                           starts_at__lte=now, ends_at__gt=now).first()  # fmt: skip
-        return (True, f"sim-{row.pk}") if row else (False, "")
+        with transaction.atomic():
+            # The row lock makes guesses on one door queue: each reads the count the previous
+            # one wrote, so twenty at once still get five looks at the codes (on SQLite the
+            # IMMEDIATE transaction serialises them the same way).
+            pad, _ = SimulatedKeypad.objects.select_for_update().get_or_create(door=door)
+            if pad.frozen_until and pad.frozen_until > now:
+                return KeypadAnswer(False, "", pad.frozen_until, checked=False)
+            row = SimulatedCode.objects.filter(door=door, kind=kind, code_index=blind_index(code.strip()),
+                                               starts_at__lte=now, ends_at__gt=now).first()  # fmt: skip
+            if row is not None:
+                pad.wrong_in_a_row, pad.frozen_until = 0, None
+            else:
+                pad.wrong_in_a_row += 1
+                if pad.wrong_in_a_row >= WRONG_CODES_BEFORE_FREEZE:
+                    # Thawed, the keypad gives another five tries, as the real ones do.
+                    pad.wrong_in_a_row, pad.frozen_until = 0, now + FREEZE
+            pad.save(update_fields=["wrong_in_a_row", "frozen_until"])
+        if row is not None:
+            return KeypadAnswer(True, f"sim-{row.pk}", None, checked=True)
+        return KeypadAnswer(False, "", pad.frozen_until, checked=True)
+
+
+class KeypadAnswer(NamedTuple):
+    opened: bool
+    external_id: str  # the lock's id of the code that opened it
+    frozen_until: datetime | None  # the keypad refuses everything until then
+    checked: bool  # False: refused without looking at the code (frozen, offline, off)
 
 
 def new_event_id() -> str:
