@@ -127,7 +127,7 @@ class CreateArticlesOrConvertBranchArticles(Operation):
         rows = [_converted(row) for row in old_rows]
         names = list(rows[0])
         quote = schema_editor.quote_name
-        sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 — quoted constant names
             quote("news_article"),
             ", ".join(quote(name) for name in names),
             ", ".join(["%s"] * len(names)),
@@ -149,7 +149,7 @@ class CreateArticlesOrConvertBranchArticles(Operation):
                 return []
             quote = schema_editor.quote_name
             cursor.execute(
-                "SELECT {} FROM {} ORDER BY {}".format(
+                "SELECT {} FROM {} ORDER BY {}".format(  # noqa: S608 — quoted constant names
                     ", ".join(quote(name) for name in OLD_COLUMNS),
                     quote("news_article"),
                     quote("id"),
