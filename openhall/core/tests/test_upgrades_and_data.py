@@ -13,8 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.core.serializers.base import DeserializationError
+from django.db import connection
 from django.utils import timezone
 
 from openhall.access import services as access
@@ -179,3 +180,127 @@ def test_loaddata_refuses_an_export_made_with_another_data_key(pin_grant, tmp_pa
     another_data_key()
     with pytest.raises(DeserializationError):
         call_command("loaddata", str(export), verbosity=0)
+
+
+# --- Backup and restore of the embedded SQLite deployment ---------------------------------------
+
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="backup and restore are for the embedded SQLite"
+)
+
+
+def _photo(settings) -> Path:
+    photo = Path(settings.MEDIA_ROOT) / "spaces" / "1" / "dance.jpg"
+    photo.parent.mkdir(parents=True, exist_ok=True)
+    photo.write_bytes(b"\xff\xd8 a photo of the dance room \xff\xd9")
+    return photo
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_restores_the_data_and_the_photos_as_they_were(center_a, settings, tmp_path):
+    photo = _photo(settings)
+    out = io.StringIO()
+    call_command("backup", str(tmp_path / "backups") + "/", stdout=out)
+    (archive,) = (tmp_path / "backups").glob("openhall-backup-*.tar.gz")
+    assert str(archive) in out.getvalue()
+
+    center_a.name = "改过的名字"
+    center_a.save(update_fields=["name"])
+    photo.unlink()
+
+    call_command("restore", str(archive), "--force", stdout=io.StringIO())
+
+    center_a.refresh_from_db()
+    assert center_a.name != "改过的名字"
+    assert photo.read_bytes() == b"\xff\xd8 a photo of the dance room \xff\xd9"
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_the_manifest_lists_every_file_with_its_sha256_and_the_migrations(center_a, settings, tmp_path):  # fmt: skip
+    import hashlib
+    import tarfile
+
+    _photo(settings)
+    call_command("backup", str(tmp_path / "b.tar.gz"), stdout=io.StringIO())
+    with tarfile.open(tmp_path / "b.tar.gz") as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        files = {e["path"]: e["sha256"] for e in manifest["files"]}
+        assert set(files) == {"openhall.sqlite3", "media/spaces/1/dance.jpg"}
+        for name, sha in files.items():
+            assert hashlib.sha256(tar.extractfile(name).read()).hexdigest() == sha
+    assert "news.0002_attachments" in manifest["migration_heads"]
+    assert manifest["version"] and manifest["created_at"]
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_restore_refuses_to_overwrite_a_database_in_use_without_force(center_a, tmp_path):
+    call_command("backup", str(tmp_path / "b.tar.gz"), stdout=io.StringIO())
+    center_a.name = "备份之后的改动"
+    center_a.save(update_fields=["name"])
+    with pytest.raises(CommandError, match="--force"):
+        call_command("restore", str(tmp_path / "b.tar.gz"))
+    center_a.refresh_from_db()
+    assert center_a.name == "备份之后的改动"
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_restore_refuses_a_damaged_backup(center_a, tmp_path):
+    import tarfile
+
+    call_command("backup", str(tmp_path / "b.tar.gz"), stdout=io.StringIO())
+    with tarfile.open(tmp_path / "b.tar.gz") as tar:
+        members = {m.name: (m, tar.extractfile(m).read()) for m in tar.getmembers()}
+    # A database quietly swapped for another: the manifest's SHA-256 no longer matches.
+    with tarfile.open(tmp_path / "damaged.tar.gz", "w:gz") as tar:
+        for name, (member, data) in members.items():
+            if name == "openhall.sqlite3":
+                data = data[:-1] + bytes([data[-1] ^ 1])
+            tar.addfile(member, io.BytesIO(data))
+    center_a.name = "不能被坏备份覆盖"
+    center_a.save(update_fields=["name"])
+    with pytest.raises(CommandError, match="damaged"):
+        call_command("restore", str(tmp_path / "damaged.tar.gz"), "--force")
+    center_a.refresh_from_db()
+    assert center_a.name == "不能被坏备份覆盖"
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_restore_writes_nothing_outside_the_database_and_media(center_a, tmp_path):
+    import tarfile
+
+    call_command("backup", str(tmp_path / "b.tar.gz"), stdout=io.StringIO())
+    with tarfile.open(tmp_path / "b.tar.gz") as tar:
+        members = {m.name: (m, tar.extractfile(m).read()) for m in tar.getmembers()}
+    manifest = json.loads(members["manifest.json"][1])
+    evil = b"export SECRET_KEY=stolen\n"
+    manifest["files"].append({"path": "media/../../.bashrc", "size": len(evil),
+                              "sha256": hashlib_sha256(evil)})  # fmt: skip
+    with tarfile.open(tmp_path / "evil.tar.gz", "w:gz") as tar:
+        for name, (member, data) in members.items():
+            if name == "manifest.json":
+                data = json.dumps(manifest).encode()
+                member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+        info = tarfile.TarInfo("media/../../.bashrc")
+        info.size = len(evil)
+        tar.addfile(info, io.BytesIO(evil))
+    with pytest.raises(CommandError, match="Refusing"):
+        call_command("restore", str(tmp_path / "evil.tar.gz"), "--force")
+    assert not (tmp_path / ".bashrc").exists()
+
+
+def hashlib_sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_on_postgresql_backup_explains_pg_dump(monkeypatch):
+    monkeypatch.setattr(connection, "vendor", "postgresql")
+    with pytest.raises(CommandError, match="pg_dump -Fc"):
+        call_command("backup", "/nonexistent/never-written.tar.gz")
