@@ -23,6 +23,14 @@ else
   mapfile -t commits < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' .ci/upgrade-from)
 fi
 
+# A shallow CI clone lacks the old commits: fetch the history once.
+for commit in "${commits[@]}"; do
+  if ! git cat-file -e "$commit^{commit}" 2>/dev/null; then
+    git fetch --quiet --unshallow 2>/dev/null || git fetch --quiet origin
+    break
+  fi
+done
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/openhall-upgrade.XXXXXX")
 databases=()
 cleanup() {
