@@ -16,9 +16,11 @@ from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.db import models
 from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
 
 
 def _as_fernet_key(raw: str) -> bytes:
@@ -88,8 +90,17 @@ def blind_index(value: str) -> str:
     return hmac.new(_index_key(), value.encode(), hashlib.sha256).hexdigest()
 
 
+# Marks a serialized value as ciphertext, so loading it back never mistakes a token for a PIN.
+SERIALIZED_PREFIX = "fernet:"
+
+
 class EncryptedTextField(models.TextField):
-    """Stores ciphertext; Python code sees plaintext. Not searchable: add a blind index for that."""
+    """Stores ciphertext; Python code sees plaintext. Not searchable: add a blind index for that.
+
+    `dumpdata` writes the ciphertext ("fernet:<token>"), never the PIN or ID number: an export
+    is as safe as the database, and `loaddata` on a deployment with the same OPENHALL_DATA_KEY
+    reads it back (with another key it refuses, rather than store a token as if it were a PIN).
+    """
 
     def from_db_value(self, value, expression, connection):
         if value is None or value == "":
@@ -101,6 +112,24 @@ class EncryptedTextField(models.TextField):
         if value is None or value == "":
             return value
         return encrypt(value)
+
+    def value_to_string(self, obj):
+        value = self.value_from_object(obj)
+        if value is None or value == "":
+            return value
+        return SERIALIZED_PREFIX + encrypt(value)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if isinstance(value, str) and value.startswith(SERIALIZED_PREFIX):
+            try:
+                return decrypt(value.removeprefix(SERIALIZED_PREFIX))
+            except ValueError as exc:
+                raise ValidationError(
+                    _("This value was encrypted with another data key (OPENHALL_DATA_KEY)."),
+                    code="wrong_data_key",
+                ) from exc
+        return value
 
 
 def mask(value: str, *, keep_start: int, keep_end: int) -> str:
