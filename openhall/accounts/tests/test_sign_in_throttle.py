@@ -146,3 +146,22 @@ def test_password_sign_in_answers_a_page_when_redis_is_down(client, alice):
         assert wrong.status_code == 200
         assert "手机号或密码不正确" in wrong.content.decode()
         assert sign_in(client, alice.mobile, PASSWORD, ALICE_HOME).status_code == 302
+
+
+def test_a_proxy_without_trusted_addresses_is_warned_about_at_start_up(settings):
+    from openhall.accounts.checks import proxy_without_trusted_addresses
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.OPENHALL_TRUSTED_PROXIES = []
+    assert [w.id for w in proxy_without_trusted_addresses(None)] == ["openhall.W001"]
+    settings.OPENHALL_TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+    assert proxy_without_trusted_addresses(None) == []
+
+
+def test_behind_a_trusted_proxy_the_lock_follows_the_forwarded_address(client, alice, settings):
+    settings.OPENHALL_TRUSTED_PROXIES = ["127.0.0.1"]
+    guess_wrong(client, alice.mobile, "127.0.0.1", 10, HTTP_X_FORWARDED_FOR=MALLORY)
+    sign_in(client, alice.mobile, PASSWORD, "127.0.0.1", HTTP_X_FORWARDED_FOR=MALLORY)
+    assert not signed_in(client)
+    welcome = sign_in(client, alice.mobile, PASSWORD, "127.0.0.1", HTTP_X_FORWARDED_FOR=ALICE_HOME)
+    assert welcome.status_code == 302

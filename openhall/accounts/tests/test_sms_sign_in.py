@@ -210,6 +210,19 @@ def test_after_eight_wrong_codes_on_the_page_the_right_code_no_longer_signs_in(c
     assert page.status_code in (200, 429)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_wrong_codes_stay_counted_across_real_commits(client):
+    # The same attack with real transactions: nothing a refusal rolls back may hold the count.
+    client.post("/login/sms/", {"mobile": MOBILE, "action": "send"})
+    code = last_code()
+    for n in range(1, 9):
+        post_code(client, wrong_code(code, n))
+    row = SmsCode.objects.get()
+    assert row.attempts == services.SMS_CODE_MAX_ATTEMPTS and row.used_at is not None
+    post_code(client, code)
+    assert "_auth_user_id" not in client.session
+
+
 def test_a_wrong_guess_is_counted_although_the_sign_in_is_refused(db):
     services.sms_code_send(mobile=MOBILE)
     code = last_code()
