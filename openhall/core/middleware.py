@@ -31,7 +31,8 @@ def client_ip(request) -> str | None:
     X-Forwarded-For that is not one of our proxies is the client; everything to its left was
     written by the client and is ignored.
     """
-    peer = request.META.get("REMOTE_ADDR") or None
+    # Not an address (a unix socket's path): None, rather than text the audit log cannot store.
+    peer = _parse_address(request.META.get("REMOTE_ADDR") or "")
     proxies = _trusted_networks(tuple(getattr(settings, "OPENHALL_TRUSTED_PROXIES", ())))
     if peer is None or not proxies or not _is_trusted(peer, proxies):
         return peer

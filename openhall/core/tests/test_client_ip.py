@@ -72,3 +72,8 @@ def test_the_audit_log_records_the_same_address(client, settings, olivia, center
         HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7",
     )
     assert AuditEntry.objects.get(action="enterprise.verify").ip == "198.51.100.7"
+
+
+def test_a_peer_that_is_no_address_gives_none(settings):
+    settings.OPENHALL_TRUSTED_PROXIES = []
+    assert client_ip(request_from("unix:/run/openhall.sock")) is None
