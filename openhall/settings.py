@@ -5,7 +5,9 @@ in docs/configuration.md. Production sets DEBUG=false, SECRET_KEY, OPENHALL_DATA
 DATABASE_URL and usually REDIS_URL.
 """
 
+import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -110,6 +112,7 @@ INSTALLED_APPS = [
     "template_partials",
     "huey.contrib.djhuey",
     "ninja",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +129,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "openhall.core.middleware.RequestContextMiddleware",
     "openhall.core.middleware.ApiErrorShapeMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its answer (accounts/throttle.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "openhall.urls"
@@ -224,6 +229,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(14 * 24 * 3600))
+# Every password sign-in (portal, console, Django admin) asks django-axes first; it counts
+# failures in the database, so the count survives restarts and a Redis outage.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures are keyed on the number *and* the client address: nobody can lock a resident out
+# from elsewhere, and one resident's typos do not lock out a center's shared Wi-Fi. One address
+# is also capped across all numbers (OPENHALL_SIGN_IN_IP_FAILURE_LIMIT, accounts/throttle.py).
+AXES_HANDLER = "openhall.accounts.throttle.SignInThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = envint("OPENHALL_SIGN_IN_FAILURE_LIMIT", "10")
+OPENHALL_SIGN_IN_IP_FAILURE_LIMIT = envint("OPENHALL_SIGN_IN_IP_FAILURE_LIMIT", "100")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("OPENHALL_SIGN_IN_LOCKOUT_MINUTES", "15"))
+AXES_RESET_ON_SUCCESS = True
+# Tries during a lockout do not push it further out, so the time the page shows holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_FORM_FIELD = "mobile"  # User.USERNAME_FIELD; the admin form's "username" too
+AXES_USERNAME_CALLABLE = "openhall.accounts.throttle.sign_in_username"
+AXES_CLIENT_IP_CALLABLE = "openhall.core.middleware.client_ip"
+AXES_LOCKOUT_CALLABLE = "openhall.accounts.throttle.lockout_response"
+# Successful sign-ins are not logged by axes: nothing we need, and less personal data kept.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "mobile", "ip_address", "code"]
 
 # --- Security --------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -234,6 +263,17 @@ SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", "false" if DEBUG else "true")
 if envbool("BEHIND_PROXY", "false"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Addresses (or CIDR networks) of our own reverse proxies, comma separated. Only a request from
+# one of them has its X-Forwarded-For / X-Real-IP believed (core/middleware.py: client_ip);
+# empty trusts nobody and REMOTE_ADDR is the client.
+OPENHALL_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("OPENHALL_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+for _proxy in OPENHALL_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"OPENHALL_TRUSTED_PROXIES: {_proxy!r} is no address") from exc
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", str(5 * 1024 * 1024))
 
 # --- Language and time -----------------------------------------------------------------------
@@ -290,6 +330,8 @@ LOGGING = {
     # under a booking rush those lines cost more than the answers. Errors (5xx) still log.
     "loggers": {
         "huey": {"level": "WARNING"},
+        # axes says hello at INFO on every start; failures and lockouts still log as warnings.
+        "axes": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
         # httpx logs every URL at INFO, and WeChat puts the access token in the query string.
         "httpx": {"level": "WARNING"},

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "openhall.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from openhall.accounts import checks  # noqa: F401 — registers the start-up checks

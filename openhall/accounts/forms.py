@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
-from openhall.accounts import services
+from openhall.accounts import throttle
 from openhall.accounts.validators import normalize_mobile
 
 
@@ -32,15 +32,14 @@ class MobileLoginForm(forms.Form):
         mobile, password = self.cleaned_data.get("mobile"), self.cleaned_data.get("password")
         if not mobile or not password:
             return self.cleaned_data
-        ip = self.request.META.get("REMOTE_ADDR", "")
-        if not services.login_allowed(mobile=mobile, ip=ip):
-            raise forms.ValidationError(
-                _("Too many failed attempts. Please wait 15 minutes and try again."),
-                code="throttled",
-            )
+        # django-axes (the first authentication backend) counts the failure or refuses a locked
+        # number + address before the password is even checked: accounts/throttle.py.
         self.user = authenticate(self.request, mobile=mobile, password=password)
         if self.user is None:
-            services.login_failed(mobile=mobile, ip=ip)
+            if throttle.locked_out(self.request):
+                raise forms.ValidationError(
+                    throttle.lockout_message(self.request, {"mobile": mobile}), code="throttled"
+                )
             raise forms.ValidationError(
                 _("The mobile number or password is wrong."), code="invalid_login"
             )

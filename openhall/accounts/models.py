@@ -235,6 +235,25 @@ class SmsCode(models.Model):
         return f"{self.mobile_index[:8]}… {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class SmsCodeFailure(models.Model):
+    """One wrong SMS code, kept an hour so guesses can be counted per number + address and per
+    address (accounts/services.py: sms_code_check). The number only as its keyed hash."""
+
+    number_key = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["number_key", "ip", "at"], name="sms_failure_number_ip"),
+            models.Index(fields=["ip", "at"], name="sms_failure_ip"),
+            models.Index(fields=["at"], name="sms_failure_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number_key[:8]}… {self.ip} {self.at:%Y-%m-%d %H:%M}"
+
+
 class Consent(models.Model):
     """Consent log (PIPL Art. 14, 29): what a person agreed to, which version, when."""
 

@@ -6,18 +6,19 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openhall.accounts import throttle
 from openhall.accounts.models import (
     ApiToken,
     Consent,
     Enterprise,
     EnterpriseMembership,
     SmsCode,
+    SmsCodeFailure,
     Team,
     TeamMembership,
     User,
@@ -215,48 +216,20 @@ def api_token_authenticate(raw: str) -> User | None:
     return token.user
 
 
-# Sign-in throttling: counts failures per number and per IP in the shared cache, so it holds
-# across web processes when REDIS_URL is set.
-LOGIN_MAX_FAILURES = 10
-LOGIN_WINDOW_SECONDS = 15 * 60
-
-
-def _login_keys(mobile: str, ip: str) -> list[str]:
-    return [f"login-fail:m:{mobile}", f"login-fail:ip:{ip}"]
-
-
-def login_allowed(*, mobile: str, ip: str) -> bool:
-    counts = cache.get_many(_login_keys(mobile, ip))
-    return all(count < LOGIN_MAX_FAILURES for count in counts.values())
-
-
-def login_failed(*, mobile: str, ip: str) -> None:
-    for key in _login_keys(mobile, ip):
-        if cache.add(key, 1, LOGIN_WINDOW_SECONDS):
-            continue
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, LOGIN_WINDOW_SECONDS)
-
-
-def _throttle_hit(key: str, window: int) -> int:
-    """Count one more event under `key` in the shared cache; returns the count in the window."""
-    if cache.add(key, 1, window):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, window)
-        return 1
-
-
 # --- Sign-in by SMS code -------------------------------------------------------------------
+# Every limit is counted from rows in the database (the codes sent, the wrong guesses), so it
+# holds across web processes, restarts and a Redis outage alike.
 SMS_CODE_TTL = timedelta(minutes=5)
-SMS_CODE_MAX_ATTEMPTS = 5  # wrong guesses before a code is void
+SMS_CODE_MAX_ATTEMPTS = 5  # wrong guesses before a code is void, wherever they come from
 SMS_RESEND_SECONDS = 60  # one code per number per minute …
 SMS_PER_NUMBER_PER_HOUR = 5  # … and at most this many an hour …
 SMS_PER_IP_PER_HOUR = 20  # … and from one IP address at most this many an hour
+# Wrong guesses from one address: at one number an hour (a victim elsewhere is not locked out),
+# and across all numbers per quarter hour (high enough for a center's shared Wi-Fi).
+SMS_GUESSES_PER_NUMBER_AND_IP = 10
+SMS_GUESS_NUMBER_WINDOW = timedelta(hours=1)
+SMS_GUESSES_PER_IP = 100
+SMS_GUESS_IP_WINDOW = timedelta(minutes=15)
 
 
 class SmsThrottled(ValidationError):
@@ -270,6 +243,15 @@ def _code_hash(mobile: str, code: str) -> str:
     ).hexdigest()
 
 
+def _lock_number(index: str) -> None:
+    """Serialize the sends to one number, so two requests in the same instant cannot both pass
+    the per-minute limit. SQLite's IMMEDIATE transactions are serialized already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # The one-bigint key space is separate from the (int, int) keys bookings use.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(index[:15], 16)])
+
+
 def sms_code_send(*, mobile: str, ip: str = "") -> SmsCode:
     """Send a fresh sign-in code to `mobile`, within the per-number and per-IP limits."""
     from openhall.notifications.sms import SmsError, new_code, sms_send
@@ -277,18 +259,21 @@ def sms_code_send(*, mobile: str, ip: str = "") -> SmsCode:
     mobile = normalize_mobile(mobile)
     validate_mobile(mobile)
     index = blind_index(mobile)
-    if not cache.add(f"sms:resend:{index}", 1, SMS_RESEND_SECONDS):
-        raise SmsThrottled(_("A code was sent less than a minute ago."), code="sms_throttled")
-    if _throttle_hit(f"sms:hour:{index}", 3600) > SMS_PER_NUMBER_PER_HOUR or (
-        ip and _throttle_hit(f"sms:ip:{ip}", 3600) > SMS_PER_IP_PER_HOUR
-    ):
-        cache.delete(f"sms:resend:{index}")
-        raise SmsThrottled(
-            _("Too many codes requested. Please try again in an hour."), code="sms_throttled"
-        )
     code = new_code()
     now = timezone.now()
     with transaction.atomic():
+        _lock_number(index)
+        sent = SmsCode.objects.filter(created_at__gt=now - timedelta(hours=1))
+        if sent.filter(
+            mobile_index=index, created_at__gt=now - timedelta(seconds=SMS_RESEND_SECONDS)
+        ).exists():
+            raise SmsThrottled(_("A code was sent less than a minute ago."), code="sms_throttled")
+        if sent.filter(mobile_index=index).count() >= SMS_PER_NUMBER_PER_HOUR or (
+            ip and sent.filter(ip=ip).count() >= SMS_PER_IP_PER_HOUR
+        ):
+            raise SmsThrottled(
+                _("Too many codes requested. Please try again in an hour."), code="sms_throttled"
+            )
         # A new code voids the earlier ones.
         SmsCode.objects.filter(mobile_index=index, used_at__isnull=True).update(used_at=now)
         row = SmsCode.objects.create(
@@ -305,34 +290,75 @@ def sms_code_send(*, mobile: str, ip: str = "") -> SmsCode:
             params={"code": code, "minutes": str(SMS_CODE_TTL.seconds // 60)},
         )
     except SmsError as exc:
-        cache.delete(f"sms:resend:{index}")
+        row.delete()  # not sent: it neither counts against the limits nor can be guessed
         raise ValidationError(
             _("The SMS could not be sent. Please try again later."), code="sms_failed"
         ) from exc
     return row
 
 
-def sms_code_check(*, mobile: str, code: str) -> bool:
-    """True once for the right, unexpired code; each wrong guess counts against the cap."""
+def _sms_guess_retry_at(*, number_key: str, ip: str, now: datetime) -> datetime | None:
+    """When this address may guess at this number again, or None if it may now."""
+    if not ip:
+        return None
+    failures = SmsCodeFailure.objects.filter(ip=ip)
+    at_number = failures.filter(number_key=number_key, at__gt=now - SMS_GUESS_NUMBER_WINDOW)
+    anywhere = failures.filter(at__gt=now - SMS_GUESS_IP_WINDOW)
+    moments = [
+        throttle.retry_at_after(
+            ((at, 1) for at in at_number.values_list("at", flat=True)),
+            limit=SMS_GUESSES_PER_NUMBER_AND_IP,
+            window=SMS_GUESS_NUMBER_WINDOW,
+        ),
+        throttle.retry_at_after(
+            ((at, 1) for at in anywhere.values_list("at", flat=True)),
+            limit=SMS_GUESSES_PER_IP,
+            window=SMS_GUESS_IP_WINDOW,
+        ),
+    ]
+    moments = [moment for moment in moments if moment is not None]
+    return max(moments) if moments else None
+
+
+def sms_code_check(*, mobile: str, code: str, ip: str = "") -> bool:
+    """True once for the right, unexpired code; every wrong guess counts against the caps.
+
+    Commits on its own: call it outside any transaction that a refusal rolls back, or the
+    count of wrong guesses is rolled back with it (that let 2,000 guesses through).
+    Raises SmsThrottled while `ip` has used up its guesses, naming the time to try again.
+    """
     mobile = normalize_mobile(mobile)
     code = (code or "").strip()
     now = timezone.now()
+    number_key = throttle.number_key(mobile)
     with transaction.atomic():
+        retry_at = _sms_guess_retry_at(number_key=number_key, ip=ip, now=now)
+        if retry_at is not None:
+            raise SmsThrottled(
+                throttle.try_again_message(retry_at, what="sms"), code="sms_guess_throttled"
+            )
         row = (
             SmsCode.objects.select_for_update()
             .filter(mobile_index=blind_index(mobile), used_at__isnull=True, expires_at__gt=now)
             .order_by("-created_at")
             .first()
         )
-        if row is None or row.attempts >= SMS_CODE_MAX_ATTEMPTS:
-            return False
-        if not hmac.compare_digest(row.code_hash, _code_hash(mobile, code)):
+        if (
+            row is not None
+            and row.attempts < SMS_CODE_MAX_ATTEMPTS
+            and hmac.compare_digest(row.code_hash, _code_hash(mobile, code))
+        ):
+            row.used_at = now
+            row.save(update_fields=["used_at"])
+            return True
+        if row is not None:
             row.attempts += 1
-            row.save(update_fields=["attempts"])
-            return False
-        row.used_at = now
-        row.save(update_fields=["used_at"])
-        return True
+            if row.attempts >= SMS_CODE_MAX_ATTEMPTS:
+                row.used_at = now  # void: the next sign-in needs a new code
+            row.save(update_fields=["attempts", "used_at"])
+        SmsCodeFailure.objects.filter(at__lt=now - SMS_GUESS_NUMBER_WINDOW).delete()
+        SmsCodeFailure.objects.create(number_key=number_key, ip=ip or None, at=now)
+        return False
 
 
 def consent_record(*, user: User, kind: str, version: str = "", ip: str = "") -> Consent:
@@ -352,7 +378,11 @@ def privacy_consent_current(user: User) -> bool:
     ).exists()
 
 
-@transaction.atomic
+def is_privileged(user: User) -> bool:
+    """Staff of any kind and superusers: accounts that must sign in with their password."""
+    return user.is_superuser or user.is_staff or permissions.is_staff_user(user)
+
+
 def user_sign_in_by_sms(
     *,
     mobile: str,
@@ -361,7 +391,10 @@ def user_sign_in_by_sms(
     consents: set[str] = frozenset(),
     ip: str = "",
 ) -> User:
-    """Sign in, or sign up when the number is new: code right, name declared, policy agreed."""
+    """Sign in, or sign up when the number is new: code right, name declared, policy agreed.
+
+    For residents only: staff and superusers sign in with their password at the console.
+    """
     mobile = normalize_mobile(mobile)
     validate_mobile(mobile)
     user = User.objects.filter(mobile=mobile).first()
@@ -378,12 +411,36 @@ def user_sign_in_by_sms(
         raise ValidationError(
             {"real_name": _("Please enter your real name.")}, code="name_required"
         )
-    if not sms_code_check(mobile=mobile, code=code):
+    # Outside the transaction below, so a wrong guess stays counted when we refuse.
+    if not sms_code_check(mobile=mobile, code=code, ip=ip):
         raise ValidationError(
             {"code": _("The code is wrong or has expired. Request a new one.")},
             code="invalid_code",
         )
+    # Checked only after the code, so the refusal tells nobody but the holder of the phone
+    # that this number belongs to staff.
+    if user is not None and is_privileged(user):
+        audit_record(
+            actor=user, action="user.sms_sign_in_refused", obj=user, after={"reason": "staff"}
+        )
+        raise ValidationError(
+            _(
+                "Staff accounts cannot sign in with an SMS code alone. Please sign in with "
+                "your password at the console: /console/login/"
+            ),
+            code="password_required",
+        )
+    return _user_signed_in_by_sms(
+        mobile=mobile, real_name=real_name, consents=consents, needs_consent=needs_consent, ip=ip
+    )
+
+
+@transaction.atomic
+def _user_signed_in_by_sms(
+    *, mobile: str, real_name: str, consents: set[str], needs_consent: bool, ip: str
+) -> User:
     now = timezone.now()
+    user = User.objects.select_for_update().filter(mobile=mobile).first()
     if user is None:
         user = User.objects.create_user(mobile, None, real_name=real_name, phone_verified_at=now)
         audit_record(actor=user, action="user.sign_up", obj=user, after={"via": "sms"})

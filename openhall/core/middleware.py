@@ -1,3 +1,5 @@
+import functools
+import ipaddress
 import secrets
 
 from django.conf import settings
@@ -21,12 +23,52 @@ class RequestContextMiddleware:
 
 
 def client_ip(request) -> str | None:
-    # Behind nginx the proxy sets X-Real-IP; without a trusted proxy REMOTE_ADDR is the truth.
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        real_ip = request.META.get("HTTP_X_REAL_IP")
-        if real_ip:
-            return real_ip
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: the one key every throttle and the audit log use.
+
+    Forwarded headers are believed only from a proxy listed in OPENHALL_TRUSTED_PROXIES:
+    anyone else could send any X-Forwarded-For and, rotating it, dodge a per-address limit or
+    put the blame on somebody else's address. From a trusted proxy the right-most address of
+    X-Forwarded-For that is not one of our proxies is the client; everything to its left was
+    written by the client and is ignored.
+    """
+    # Not an address (a unix socket's path): None, rather than text the audit log cannot store.
+    peer = _parse_address(request.META.get("REMOTE_ADDR") or "")
+    proxies = _trusted_networks(tuple(getattr(settings, "OPENHALL_TRUSTED_PROXIES", ())))
+    if peer is None or not proxies or not _is_trusted(peer, proxies):
+        return peer
+    chain = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    chain = [hop for hop in chain if hop]
+    if not chain and request.META.get("HTTP_X_REAL_IP"):
+        chain = [request.META["HTTP_X_REAL_IP"].strip()]
+    for hop in reversed(chain):
+        address = _parse_address(hop)
+        if address is None:
+            # A hop our proxy would never write (it appends the address it saw): the header was
+            # forged or mangled before reaching us, so trust only what we saw ourselves.
+            return peer
+        if not _is_trusted(address, proxies):
+            return address
+    return _parse_address(chain[0]) if chain else peer  # every hop is one of our proxies
+
+
+def _parse_address(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=8)
+def _trusted_networks(entries: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry)
+
+
+def _is_trusted(address: str, networks: tuple) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 class ChineseFirstLocaleMiddleware:
