@@ -93,6 +93,7 @@ HTTP_CODES = {
     413: ("too_large", "请求内容过大。"),
     422: ("validation_error", "提交的数据不符合要求，请检查后重试。"),
     429: ("rate_limited", "请求太频繁，请稍后再试。"),
+    503: ("unavailable", "服务暂时不可用，请稍后再试。"),
 }
 
 
@@ -218,6 +219,11 @@ def on_permission_denied(request, exc):
 
 @api.exception_handler(Exception)
 def on_unexpected(request, exc):
+    from openhall.core.views import database_unavailable, unavailable_response
+
+    if database_unavailable(exc):
+        logger.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+        return unavailable_response(request)
     logger.exception("API error on %s %s", request.method, request.path)
     return _respond(request, 500, code="internal_error", message="服务器开小差了，请稍后再试。")
 

@@ -131,6 +131,8 @@ MIDDLEWARE = [
     "openhall.core.middleware.ApiErrorShapeMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its answer (accounts/throttle.py).
     "axes.middleware.AxesMiddleware",
+    # Runs first on a view's exception: a database that does not answer is a 503, at once.
+    "openhall.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "openhall.urls"
@@ -177,11 +179,19 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbo
     # another thread, so per-thread persistent connections pile up; without them every
     # request would pay for a new PostgreSQL connection.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A connection is checked when lent (psycopg_pool's check_connection): after a PostgreSQL
+    # restart the pool replaces its dead connections instead of serving an error on each.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": envint("DB_POOL_MIN_SIZE", "2"),
         "max_size": envint("DB_POOL_MAX_SIZE", "10"),
-        "timeout": envint("DB_POOL_TIMEOUT", "10"),
+        # Short: a database that does not answer gets a quick 503 (core/views.py), not a hang.
+        "timeout": envint("DB_POOL_TIMEOUT", "3"),
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", envint("DB_CONNECT_TIMEOUT", "3")
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Redis, tasks -------------------------------------------------------------------

@@ -133,3 +133,21 @@ class ApiErrorShapeMiddleware:
             replacement["Allow"] = allowed
             return replacement
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view whose database does not answer gets 503 with Retry-After at once (DEBUG or not),
+    before anything else tries the database again to render an error page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from openhall.core.views import database_unavailable, unavailable_response
+
+        if database_unavailable(exception):
+            return unavailable_response(request)
+        return None

@@ -1,4 +1,6 @@
-from django.http import HttpRequest, JsonResponse
+import sys
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -29,7 +31,50 @@ def not_found(request: HttpRequest, exception=None):
     return render(request, "404.html", status=404)
 
 
+# A database that does not answer (restarting, failing over, its pool exhausted) is a passing
+# state: 503 with Retry-After tells browsers, clients and load balancers to come back, and the
+# pool's short timeout (DB_POOL_TIMEOUT) makes the answer quick.
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE_MESSAGE = "系统暂时无法访问数据，请稍后再试。"
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    from django.db import InterfaceError, OperationalError
+
+    while exc is not None:
+        if isinstance(exc, OperationalError | InterfaceError):
+            return True
+        if type(exc).__module__.startswith(("psycopg", "psycopg_pool")) and type(exc).__name__ in {
+            "OperationalError",
+            "PoolTimeout",
+            "InterfaceError",
+            "PoolClosed",
+        }:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def unavailable_response(request: HttpRequest):
+    if _wants_json(request):
+        from openhall.api import error_body
+
+        response = JsonResponse(
+            error_body(503, code="database_unavailable", message=UNAVAILABLE_MESSAGE,
+                       details={"retry_after": RETRY_AFTER_SECONDS}),
+            status=503, json_dumps_params={"ensure_ascii": False},
+        )  # fmt: skip
+    else:  # no request context: its processors would ask the database again
+        from django.template.loader import render_to_string
+
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def server_error(request: HttpRequest):
+    if database_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request)
     if _wants_json(request):
         from openhall.api import error_body
 
