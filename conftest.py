@@ -24,6 +24,34 @@ def running_in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
+def pytest_configure(config):
+    """OPENHALL_TEST_CLOCK=weekday-morning|weekday-evening|sunday runs the whole suite on a pinned
+    clock (ticking from there), so a test that depends on the hour or the weekday fails on every
+    machine, not only in CI at night. CI runs its two passes at two of these times."""
+    chosen = os.environ.get("OPENHALL_TEST_CLOCK", "").strip()
+    if not chosen:
+        return
+    import time_machine
+
+    from e2e.conftest import CLOCKS, pinned_instant
+
+    if chosen not in CLOCKS:
+        raise pytest.UsageError(f"OPENHALL_TEST_CLOCK must be one of {', '.join(CLOCKS)}")
+    config._openhall_clock = time_machine.travel(pinned_instant(chosen), tick=True)
+    config._openhall_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_openhall_clock", None)
+    if clock is not None:
+        clock.stop()
+
+
+def pytest_report_header(config):
+    chosen = os.environ.get("OPENHALL_TEST_CLOCK", "").strip()
+    return f"clock: pinned to {chosen}" if chosen else "clock: real time"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     """Throttle counters and other cached state must not leak from one test into the next."""

@@ -54,6 +54,12 @@ def approve(booking, by, capture):
     return Grant.objects.get(booking=booking)
 
 
+def next_monday():
+    """A Monday 1–2 weeks ahead: a term that has not begun whatever day the suite runs."""
+    today = timezone.localdate()
+    return today + timedelta(days=7 + (7 - today.weekday()) % 7 or 7)
+
+
 def pin_of(grant) -> str:
     return grant.credentials.get(kind="pin").secret
 
@@ -200,9 +206,9 @@ def test_an_ic_card_opens_the_reader_in_its_window_only(
 def test_a_cleaner_every_weekday_morning_gets_one_pin_for_the_whole_term(
     doors, center_a, olivia, tom, django_capture_on_commit_callbacks
 ):
-    from datetime import date, time
+    from datetime import time
 
-    monday = date(2026, 11, 30)
+    monday = next_monday()
     with django_capture_on_commit_callbacks(execute=True):
         grants = services.grant_create_recurring(
         center=center_a, by=olivia, user=tom, doors=[doors["entrance"]], first_day=monday,
@@ -211,12 +217,16 @@ def test_a_cleaner_every_weekday_morning_gets_one_pin_for_the_whole_term(
     )  # fmt: skip
     assert len(grants) == 10 and len({pin_of(g) for g in grants}) == 1
     pin = pin_of(grants[0])
-    tuesday_7_30 = timezone.make_aware(timezone.datetime(2026, 12, 1, 7, 30))
+    tuesday_7_30 = timezone.make_aware(
+        timezone.datetime.combine(monday + timedelta(days=1), time(7, 30))
+    )
     with time_machine.travel(tuesday_7_30):
         assert services.keypad(door=doors["entrance"], code=pin)[0] is True
     with time_machine.travel(tuesday_7_30 + timedelta(hours=2)):
         assert services.keypad(door=doors["entrance"], code=pin)[0] is False  # not 9:30
-    saturday = timezone.make_aware(timezone.datetime(2026, 12, 5, 7, 30))
+    saturday = timezone.make_aware(
+        timezone.datetime.combine(monday + timedelta(days=5), time(7, 30))
+    )
     with time_machine.travel(saturday):
         assert services.keypad(door=doors["entrance"], code=pin)[0] is False
     with time_machine.travel(tuesday_7_30 - timedelta(days=2)):  # Sunday: withdraw the rest
@@ -226,10 +236,11 @@ def test_a_cleaner_every_weekday_morning_gets_one_pin_for_the_whole_term(
 def test_staff_give_a_repeating_grant_with_a_card_from_the_console(client, doors, center_a,
                                                                    olivia, tom):  # fmt: skip
     client.force_login(olivia)
+    monday = next_monday()
     response = client.post(f"/console/c/{center_a.pk}/access/", {
-        "mobile": tom.mobile, "doors": [doors["entrance"].pk], "starts_at": "2026-12-07T07:00",
-        "ends_at": "2026-12-07T08:00", "reason": "保洁", "weekdays": ["0", "2", "4"],
-        "last_day": "2026-12-20", "card_number": "CARD-77",
+        "mobile": tom.mobile, "doors": [doors["entrance"].pk], "starts_at": f"{monday}T07:00",
+        "ends_at": f"{monday}T08:00", "reason": "保洁", "weekdays": ["0", "2", "4"],
+        "last_day": str(monday + timedelta(days=13)), "card_number": "CARD-77",
     })  # fmt: skip
     assert response.status_code == 302
     grants = Grant.objects.filter(user=tom).order_by("starts_at")
