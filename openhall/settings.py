@@ -45,7 +45,9 @@ DEBUG = envbool("DEBUG", "true")
 OPENHALL_CLOCK = os.environ.get("OPENHALL_CLOCK", "").strip()
 if OPENHALL_CLOCK:
     if not DEBUG:
-        raise ImproperlyConfigured("OPENHALL_CLOCK pins the clock for tests; never with DEBUG=false")
+        raise ImproperlyConfigured(
+            "OPENHALL_CLOCK pins the clock for tests; never with DEBUG=false"
+        )
     from openhall.core.clock import pin_clock
 
     pin_clock(OPENHALL_CLOCK)
