@@ -402,17 +402,24 @@ def export(request):
     from openhall.bookings.exports import bookings_workbook
 
     since, until = _range_from(request)
-    content = bookings_workbook(center=request.center, since_day=since, until_day=until)
+    # Whoever sees the center's figures gets the figures; the sheet of bookings (names, masked
+    # phones, what residents typed) goes only to the staff who handle those bookings. A street
+    # reviewer or district viewer reads statistics, not people.
+    per_booking = Perm.OPERATE in request.center_perms
+    content = bookings_workbook(
+        center=request.center, since_day=since, until_day=until, per_booking=per_booking
+    )
     audit_record(
         actor=request.user,
         action="bookings.export",
         center=request.center,
-        after={"since": str(since), "until": str(until)},
+        after={"since": str(since), "until": str(until), "per_booking": per_booking},
     )
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f'attachment; filename="bookings-{since}-{until}.xlsx"'
+    name = "bookings" if per_booking else "utilisation"
+    response["Content-Disposition"] = f'attachment; filename="{name}-{since}-{until}.xlsx"'
     return response
 
 
