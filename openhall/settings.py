@@ -270,7 +270,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line is masked (mobile numbers, screen and feed links) on its way out.
+    "filters": {"redact": {"()": "openhall.core.log_filters.RedactSecrets"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # django.request logs every 4xx as a warning; a 409 "slot taken" is an ordinary answer, and
     # under a booking rush those lines cost more than the answers. Errors (5xx) still log.
@@ -279,6 +283,13 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         # httpx logs every URL at INFO, and WeChat puts the access token in the query string.
         "httpx": {"level": "WARNING"},
+        # Django's and uvicorn's own handlers would write unmasked lines: theirs go through
+        # ours. uvicorn configures its loggers first; Django's setup, when uvicorn loads the
+        # app, replaces that, so plain `uvicorn` and `openhall serve` log the same way.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 
