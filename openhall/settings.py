@@ -221,6 +221,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
+# Off by default: HSTS set on a site not yet on https locks browsers out for its whole max-age.
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", "false" if DEBUG else "true")
 if envbool("BEHIND_PROXY", "false"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -318,6 +320,14 @@ SMS_TEMPLATES = dict(
     pair.split("=", 1) for pair in os.environ.get("SMS_TEMPLATES", "").split(",") if "=" in pair
 )
 IDENTITY_VERIFIER = os.environ.get("IDENTITY_VERIFIER", "fake")
+# A demo or training site run with DEBUG=false (benchmarks, a trial box): console SMS and the
+# demo accounts are allowed there. A site with real residents never sets it.
+OPENHALL_DEMO_SITE = envbool("OPENHALL_DEMO_SITE", "false")
+if not DEBUG and SMS_BACKEND == "console" and not OPENHALL_DEMO_SITE:
+    raise ImproperlyConfigured(
+        "DEBUG=false needs a real SMS_BACKEND (aliyun, tencent): 'console' prints sign-in codes "
+        "to the log. OPENHALL_DEMO_SITE=true allows it on a demo site."
+    )
 
 # --- WeChat Official Account -----------------------------------------------------------------
 # WECHAT_FAKE_SERVER (development only) answers the WeChat API from an in-process fake and

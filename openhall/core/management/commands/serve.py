@@ -6,11 +6,24 @@ import sys
 import time
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand
 
 from openhall.accounts.models import User
 from openhall.core.demo import ACCOUNTS
 from openhall.core.management.commands.demo_data import demo_accounts_text
+
+
+def refuse_demo_accounts() -> None:
+    """The demo accounts share one published password: a production site (DEBUG=false) that
+    has them refuses to start, unless it says it is a demo (OPENHALL_DEMO_SITE=true)."""
+    if settings.DEBUG or settings.OPENHALL_DEMO_SITE:
+        return
+    if User.objects.filter(mobile__in=[a.mobile for a in ACCOUNTS]).exists():
+        raise ImproperlyConfigured(
+            "The demo accounts exist in this database and DEBUG=false: delete them, or set "
+            "OPENHALL_DEMO_SITE=true on a demo or training site."
+        )
 
 
 class Command(BaseCommand):
@@ -24,6 +37,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host: str, port: int, no_worker: bool, **options):
+        refuse_demo_accounts()
         web = [
             sys.executable,
             "-m",
