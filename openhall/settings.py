@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "openhall.core.middleware.RequestContextMiddleware",
     "openhall.core.middleware.ApiErrorShapeMiddleware",
+    "openhall.core.middleware.RefusedInputMiddleware",
 ]
 
 ROOT_URLCONF = "openhall.urls"

@@ -1,7 +1,7 @@
 """Access in the API: my credentials, unlocking, grants and the event log (staff), and the
 simulator's keypad."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -13,6 +13,7 @@ from openhall.access.models import AccessEvent, Door, Grant
 from openhall.accounts.models import User
 from openhall.bookings.selectors import local_day_bounds
 from openhall.core import permissions
+from openhall.core.dates import ApiDate, ApiDateTime
 from openhall.core.pagination import Paged
 from openhall.core.permissions import Perm
 
@@ -46,16 +47,16 @@ class EventOut(Schema):
 class EventFilter(Schema):
     center: int
     door: int | None = None
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    from_: ApiDate | None = Field(None, alias="from")
+    to: ApiDate | None = None
 
 
 class GrantIn(Schema):
     center_id: int
     user_id: int
     door_ids: list[int] = Field(min_length=1, max_length=50)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: ApiDateTime
+    ends_at: ApiDateTime
     reason: str = Field(max_length=200)
 
 

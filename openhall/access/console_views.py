@@ -1,6 +1,6 @@
 """Console pages for doors, grants and the access log (with alerts and an Excel export)."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
 
 from django import forms
@@ -20,6 +20,7 @@ from openhall.accounts.models import User
 from openhall.console.decorators import center_view
 from openhall.core import permissions
 from openhall.core.audit import audit_record
+from openhall.core.dates import parse_day
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -186,10 +187,7 @@ def _events(request):
     door = request.GET.get("door", "")
     if door.isdigit():
         events = events.filter(door_id=int(door))
-    try:
-        day = date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        day = None
+    day = parse_day(request.GET.get("day"))
     if day:
         start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
         events = events.filter(at__gte=start, at__lt=start + timedelta(days=1))

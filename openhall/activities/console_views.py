@@ -17,6 +17,7 @@ from openhall.activities import services
 from openhall.activities.models import Activity, Registration
 from openhall.console.decorators import center_view
 from openhall.core import permissions
+from openhall.core.dates import check_day
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -243,14 +244,14 @@ def session_move(request, session_id):
     try:
         from datetime import date, time
 
-        day = date.fromisoformat(request.POST.get("day", ""))
+        day = check_day(date.fromisoformat(request.POST.get("day", "")))
         start = timezone.make_aware(
             datetime.combine(day, time.fromisoformat(request.POST.get("start", "")))
         )
         end = timezone.make_aware(
             datetime.combine(day, time.fromisoformat(request.POST.get("end", "")))
         )
-    except ValueError:
+    except (ValueError, ValidationError):  # not a date, or year 1 / 9999 (core.dates)
         messages.error(request, _("Give the new date, start and end."))
         return redirect("console:activity", request.center.pk, session.activity_id)
     space = Space.objects.filter(center=request.center, pk=request.POST.get("space") or 0).first()
