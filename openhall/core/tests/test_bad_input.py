@@ -94,3 +94,16 @@ def test_the_api_refuses_a_booking_in_year_9999(api_client, alice, dance_room):
             "end": "9999-12-31T10:00:00+08:00"}  # fmt: skip
     response = api_client(alice).post("/api/v1/bookings", body, content_type="application/json")
     assert_refused_in_api_shape(response)
+
+
+# --- sizes and numbers -------------------------------------------------------------------------
+
+
+def test_an_api_body_over_the_limit_is_a_413_in_the_api_shape(api_client, olivia, center_a,
+                                                               settings):  # fmt: skip
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
+    body = {"center_id": center_a.pk, "title": "讲座", "type": "lecture", "capacity": 5,
+            "description": "长" * 5000, "sessions": []}  # fmt: skip
+    response = api_client(olivia).post("/api/v1/activities", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large" and response.json()["message"]
