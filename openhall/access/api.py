@@ -15,6 +15,7 @@ from openhall.bookings.selectors import local_day_bounds
 from openhall.core import permissions
 from openhall.core.dates import ApiDate, ApiDateTime
 from openhall.core.pagination import Paged
+from openhall.core.params import ApiId
 from openhall.core.permissions import Perm
 
 router = Router(tags=["access"])
@@ -45,8 +46,8 @@ class EventOut(Schema):
 
 
 class EventFilter(Schema):
-    center: int
-    door: int | None = None
+    center: ApiId
+    door: ApiId | None = None
     from_: ApiDate | None = Field(None, alias="from")
     to: ApiDate | None = None
 

@@ -21,6 +21,7 @@ from openhall.console.decorators import center_view
 from openhall.core import permissions
 from openhall.core.audit import audit_record
 from openhall.core.dates import parse_day
+from openhall.core.params import id_param
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -185,8 +186,8 @@ def grant_revoke(request, grant_id):
 def _events(request):
     events = AccessEvent.objects.filter(center=request.center).select_related("door", "user")
     door = request.GET.get("door", "")
-    if door.isdigit():
-        events = events.filter(door_id=int(door))
+    if (door_id := id_param(door)) is not None:
+        events = events.filter(door_id=door_id)
     day = parse_day(request.GET.get("day"))
     if day:
         start = timezone.make_aware(datetime.combine(day, datetime.min.time()))

@@ -13,6 +13,7 @@ from openhall.activities.models import Activity, ActivityType, Registration
 from openhall.bookings.selectors import local_day_bounds
 from openhall.core import permissions
 from openhall.core.dates import ApiDate, ApiDateTime
+from openhall.core.params import ApiId
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -113,7 +114,7 @@ class CheckInOut(Schema):
 
 
 class ActivityFilter(Schema):
-    center: int | None = None
+    center: ApiId | None = None
     from_: ApiDate | None = Field(None, alias="from")
     to: ApiDate | None = None
     type: ActivityType | None = None

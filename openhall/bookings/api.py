@@ -13,6 +13,7 @@ from openhall.core import permissions
 from openhall.core.dates import ApiDate, ApiDateTime
 from openhall.core.models import Center
 from openhall.core.pagination import Paged
+from openhall.core.params import ApiId
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -95,8 +96,8 @@ class ReasonIn(Schema):
 
 
 class BookingFilter(Schema):
-    center: int | None = None
-    space: int | None = None
+    center: ApiId | None = None
+    space: ApiId | None = None
     from_: ApiDateTime | None = Field(None, alias="from")
     to: ApiDateTime | None = None
     status: str = ""

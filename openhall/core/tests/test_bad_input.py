@@ -1,6 +1,7 @@
 """Input nobody means — year 1, year 9999, numbers of twenty digits, bodies of megabytes — gets a
 clear refusal (4xx), never a 500. Each case below was a 500 once."""
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -107,3 +108,62 @@ def test_an_api_body_over_the_limit_is_a_413_in_the_api_shape(api_client, olivia
     response = api_client(olivia).post("/api/v1/activities", body, content_type="application/json")
     assert response.status_code == 413
     assert response.json()["code"] == "too_large" and response.json()["message"]
+
+
+HUGE = "99999999999999999999"  # past 2**63: SQLite cannot even compare with it
+
+
+def every_page_with_huge_ids():
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                if not route.startswith(("api/", "django-admin/")):  # the API: below
+                    yield from walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern) and "<int:" in route:
+                yield "/" + re.sub(r"<int:\w+>", HUGE, route)
+
+    return sorted(set(walk(get_resolver().url_patterns)))
+
+
+def test_a_huge_id_in_any_page_path_is_not_found(client, root, center_a):
+    client.force_login(root)  # sees everything, so only the number decides
+    pages = every_page_with_huge_ids()
+    assert len(pages) > 20
+    for url in pages:
+        url = url.replace(f"c/{HUGE}/", f"c/{center_a.pk}/", 1) if "/c/" in url else url
+        if HUGE not in url:
+            continue  # the center's own page: its id is center A's
+        response = client.get(url)
+        if response.status_code == 405:
+            response = client.post(url)
+        assert response.status_code in (404, 302), f"{url} answered {response.status_code}"
+        unknown_center = client.get(url.replace(f"c/{center_a.pk}/", f"c/{HUGE}/", 1))
+        assert unknown_center.status_code in (404, 405), url
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/c/{center}/access-log/?door=" + HUGE,
+        "/console/c/{center}/access-log/export/?door=" + HUGE,
+        "/console/reports/?center=1e30&center=" + HUGE,
+        "/console/c/{center}/audit/?page=" + HUGE,
+        "/book/find/?center={center}&date=2026-06-04&start=09:00&end=10:00&attendees=" + HUGE,
+    ],
+)
+def test_huge_numbers_in_query_strings_are_not_a_500(client, root, center_a, path):
+    client.force_login(root)
+    response = client.get(path.format(center=center_a.pk))
+    assert response.status_code < 500, response.status_code
+
+
+def test_a_huge_id_in_the_api_is_not_found_or_refused(api_client, root):
+    client = api_client(root)
+    for url in [f"/api/v1/bookings/{HUGE}", f"/api/v1/bookings?center={HUGE}",
+                f"/api/v1/activities?center={HUGE}", f"/api/v1/bookings?page={HUGE}"]:  # fmt: skip
+        response = client.get(url)
+        assert response.status_code in (200, 404, 422), f"{url} answered {response.status_code}"
+        assert "code" in response.json() or isinstance(response.json(), list | dict)
