@@ -18,6 +18,7 @@ from openhall.activities.models import Activity, Registration
 from openhall.console.decorators import center_view
 from openhall.core import permissions
 from openhall.core.dates import check_day
+from openhall.core.images import PhotoField
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -34,7 +35,7 @@ class ActivityForm(forms.ModelForm):
     )
     weeks = forms.IntegerField(label=gettext_lazy("Every week, this many times"), min_value=1,
                                max_value=52, initial=1)  # fmt: skip
-    cover_upload = forms.ImageField(label=gettext_lazy("Cover picture (optional)"), required=False)
+    cover_upload = PhotoField(label=gettext_lazy("Cover picture (optional)"), required=False)
     question_lines = forms.CharField(
         label=gettext_lazy("Registration questions (one a line, optional)"), required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
