@@ -117,6 +117,7 @@ def main() -> None:
     env = {
         **os.environ,
         "DEBUG": "false",
+        "OPENHALL_DEMO_SITE": "true",  # console SMS and the demo accounts
         "SECRET_KEY": "bench-" + "x" * 50,
         "OPENHALL_DATA_KEY": "bench-data-key",
         "ALLOWED_HOSTS": "127.0.0.1",

@@ -96,7 +96,7 @@ def main() -> None:
     db = f"openhall_bench_locks_{os.getpid()}"
     psql(f"CREATE DATABASE {db}")
     env = {
-        **os.environ, "DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 50,
+        **os.environ, "DEBUG": "false", "OPENHALL_DEMO_SITE": "true", "SECRET_KEY": "bench-" + "x" * 50,
         "OPENHALL_DATA_KEY": "bench-data-key", "ALLOWED_HOSTS": "127.0.0.1",
         "OPENHALL_VAR_DIR": tempfile.mkdtemp(prefix="openhall-bench-locks-"),
         "LOG_LEVEL": "WARNING", "DATABASE_URL": f"{PG}/{db}", "DB_POOL": "false",

@@ -100,7 +100,7 @@ def main() -> None:
     psql(f"CREATE DATABASE {db}")
     workdir = Path(tempfile.mkdtemp(prefix="openhall-bench-rush-"))
     env = {
-        **os.environ, "DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 50,
+        **os.environ, "DEBUG": "false", "OPENHALL_DEMO_SITE": "true", "SECRET_KEY": "bench-" + "x" * 50,
         "OPENHALL_DATA_KEY": "bench-data-key", "ALLOWED_HOSTS": "127.0.0.1",
         "OPENHALL_VAR_DIR": str(workdir), "LOG_LEVEL": "WARNING", "DATABASE_URL": f"{PG}/{db}",
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),

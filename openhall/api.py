@@ -7,7 +7,8 @@ programs, `message` is for people (Chinese by default).
 import logging
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -190,6 +191,12 @@ def on_invalid_transition(request, exc: InvalidTransition):
 def on_out_of_range(request, exc):
     # An id or number beyond what the database stores (2**63 and up): bad input, not our fault.
     return _respond(request, 422, message="数值超出范围，请检查后重试。")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE; the client can send less.
+    return _respond(request, 413, details={"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
 
 
 @api.exception_handler(AuthenticationError)

@@ -129,10 +129,11 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "openhall.core.middleware.RequestContextMiddleware",
     "openhall.core.middleware.ApiErrorShapeMiddleware",
+    "openhall.core.middleware.RefusedInputMiddleware",
+    # A view's exception from a database that does not answer is a 503, at once.
+    "openhall.core.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its answer (accounts/throttle.py).
     "axes.middleware.AxesMiddleware",
-    # Runs first on a view's exception: a database that does not answer is a 503, at once.
-    "openhall.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "openhall.urls"
@@ -270,6 +271,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
+# Off by default: HSTS set on a site not yet on https locks browsers out for its whole max-age.
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", "false" if DEBUG else "true")
 if envbool("BEHIND_PROXY", "false"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -334,7 +337,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line is masked (mobile numbers, screen and feed links) on its way out.
+    "filters": {"redact": {"()": "openhall.core.log_filters.RedactSecrets"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # django.request logs every 4xx as a warning; a 409 "slot taken" is an ordinary answer, and
     # under a booking rush those lines cost more than the answers. Errors (5xx) still log.
@@ -345,6 +352,13 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         # httpx logs every URL at INFO, and WeChat puts the access token in the query string.
         "httpx": {"level": "WARNING"},
+        # Django's and uvicorn's own handlers would write unmasked lines: theirs go through
+        # ours. uvicorn configures its loggers first; Django's setup, when uvicorn loads the
+        # app, replaces that, so plain `uvicorn` and `openhall serve` log the same way.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 
@@ -373,6 +387,14 @@ SMS_TEMPLATES = dict(
     pair.split("=", 1) for pair in os.environ.get("SMS_TEMPLATES", "").split(",") if "=" in pair
 )
 IDENTITY_VERIFIER = os.environ.get("IDENTITY_VERIFIER", "fake")
+# A demo or training site run with DEBUG=false (benchmarks, a trial box): console SMS and the
+# demo accounts are allowed there. A site with real residents never sets it.
+OPENHALL_DEMO_SITE = envbool("OPENHALL_DEMO_SITE", "false")
+if not DEBUG and SMS_BACKEND == "console" and not OPENHALL_DEMO_SITE:
+    raise ImproperlyConfigured(
+        "DEBUG=false needs a real SMS_BACKEND (aliyun, tencent): 'console' prints sign-in codes "
+        "to the log. OPENHALL_DEMO_SITE=true allows it on a demo site."
+    )
 
 # --- WeChat Official Account -----------------------------------------------------------------
 # WECHAT_FAKE_SERVER (development only) answers the WeChat API from an in-process fake and

@@ -1,7 +1,7 @@
 """Access in the API: my credentials, unlocking, grants and the event log (staff), and the
 simulator's keypad."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -13,7 +13,9 @@ from openhall.access.models import AccessEvent, Door, Grant
 from openhall.accounts.models import User
 from openhall.bookings.selectors import local_day_bounds
 from openhall.core import permissions
+from openhall.core.dates import ApiDate, ApiDateTime
 from openhall.core.pagination import Paged
+from openhall.core.params import ApiId
 from openhall.core.permissions import Perm
 
 router = Router(tags=["access"])
@@ -44,18 +46,18 @@ class EventOut(Schema):
 
 
 class EventFilter(Schema):
-    center: int
-    door: int | None = None
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    center: ApiId
+    door: ApiId | None = None
+    from_: ApiDate | None = Field(None, alias="from")
+    to: ApiDate | None = None
 
 
 class GrantIn(Schema):
     center_id: int
     user_id: int
     door_ids: list[int] = Field(min_length=1, max_length=50)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: ApiDateTime
+    ends_at: ApiDateTime
     reason: str = Field(max_length=200)
 
 

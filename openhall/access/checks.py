@@ -13,6 +13,6 @@ def lock_simulator_is_off(app_configs=None, **kwargs) -> list[checks.CheckMessag
             "OPENHALL_LOCK_SIMULATOR is on: simulated doors open from a web keypad anyone who "
             "reaches the site can type on.",
             hint="Set OPENHALL_LOCK_SIMULATOR=false unless this is a demonstration site.",
-            id="openhall.W001",
+            id="openhall.W006",
         )
     ]

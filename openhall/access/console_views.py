@@ -1,6 +1,6 @@
 """Console pages for doors, grants and the access log (with alerts and an Excel export)."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
 
 from django import forms
@@ -21,6 +21,8 @@ from openhall.accounts.models import User
 from openhall.console.decorators import center_view
 from openhall.core import permissions
 from openhall.core.audit import audit_record
+from openhall.core.dates import parse_day
+from openhall.core.params import id_param
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -186,12 +188,9 @@ def grant_revoke(request, grant_id):
 def _events(request):
     events = AccessEvent.objects.filter(center=request.center).select_related("door", "user")
     door = request.GET.get("door", "")
-    if door.isdigit():
-        events = events.filter(door_id=int(door))
-    try:
-        day = date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        day = None
+    if (door_id := id_param(door)) is not None:
+        events = events.filter(door_id=door_id)
+    day = parse_day(request.GET.get("day"))
     if day:
         start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
         events = events.filter(at__gte=start, at__lt=start + timedelta(days=1))

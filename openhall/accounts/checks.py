@@ -16,7 +16,7 @@ def proxy_without_trusted_addresses(app_configs, **kwargs):
                 "appears with the proxy's address to the sign-in throttles and the audit log.",
                 hint="Set OPENHALL_TRUSTED_PROXIES to your proxy's address, e.g. 127.0.0.1,::1 "
                 "(docs/deployment.md, 'The client address behind a proxy').",
-                id="openhall.W001",
+                id="openhall.W007",
             )
         ]
     return []

@@ -1,7 +1,7 @@
 """Activities in the API: published ones are public; writing and reviewing are staff's;
 residents register and cancel; staff check tickets in."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -12,6 +12,8 @@ from openhall.activities import services
 from openhall.activities.models import Activity, ActivityType, Registration
 from openhall.bookings.selectors import local_day_bounds
 from openhall.core import permissions
+from openhall.core.dates import ApiDate, ApiDateTime
+from openhall.core.params import ApiId
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -24,8 +26,8 @@ ANY_RESIDENT = {"x-openhall-any-resident": True}
 
 class SessionIn(Schema):
     space_id: int
-    start: datetime
-    end: datetime
+    start: ApiDateTime
+    end: ApiDateTime
 
 
 class ActivityIn(Schema):
@@ -42,8 +44,8 @@ class ActivityIn(Schema):
     min_age: int | None = Field(None, ge=0, le=120)
     max_age: int | None = Field(None, ge=0, le=120)
     questions: list[str] = Field(default_factory=list, max_length=10)
-    registration_opens_at: datetime | None = None
-    registration_closes_at: datetime | None = None
+    registration_opens_at: ApiDateTime | None = None
+    registration_closes_at: ApiDateTime | None = None
 
 
 class SessionOut(Schema):
@@ -112,9 +114,9 @@ class CheckInOut(Schema):
 
 
 class ActivityFilter(Schema):
-    center: int | None = None
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    center: ApiId | None = None
+    from_: ApiDate | None = Field(None, alias="from")
+    to: ApiDate | None = None
     type: ActivityType | None = None
 
 

@@ -17,6 +17,8 @@ from openhall.activities import services
 from openhall.activities.models import Activity, Registration
 from openhall.console.decorators import center_view
 from openhall.core import permissions
+from openhall.core.dates import check_day
+from openhall.core.images import PhotoField
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -33,7 +35,7 @@ class ActivityForm(forms.ModelForm):
     )
     weeks = forms.IntegerField(label=gettext_lazy("Every week, this many times"), min_value=1,
                                max_value=52, initial=1)  # fmt: skip
-    cover_upload = forms.ImageField(label=gettext_lazy("Cover picture (optional)"), required=False)
+    cover_upload = PhotoField(label=gettext_lazy("Cover picture (optional)"), required=False)
     question_lines = forms.CharField(
         label=gettext_lazy("Registration questions (one a line, optional)"), required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -243,14 +245,14 @@ def session_move(request, session_id):
     try:
         from datetime import date, time
 
-        day = date.fromisoformat(request.POST.get("day", ""))
+        day = check_day(date.fromisoformat(request.POST.get("day", "")))
         start = timezone.make_aware(
             datetime.combine(day, time.fromisoformat(request.POST.get("start", "")))
         )
         end = timezone.make_aware(
             datetime.combine(day, time.fromisoformat(request.POST.get("end", "")))
         )
-    except ValueError:
+    except (ValueError, ValidationError):  # not a date, or year 1 / 9999 (core.dates)
         messages.error(request, _("Give the new date, start and end."))
         return redirect("console:activity", request.center.pk, session.activity_id)
     space = Space.objects.filter(center=request.center, pk=request.POST.get("space") or 0).first()

@@ -10,8 +10,10 @@ from openhall.accounts.models import Enterprise, Team, User
 from openhall.bookings import selectors, services
 from openhall.bookings.models import Booking, BookingSeries
 from openhall.core import permissions
+from openhall.core.dates import ApiDate, ApiDateTime
 from openhall.core.models import Center
 from openhall.core.pagination import Paged
+from openhall.core.params import ApiId
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -34,8 +36,8 @@ class AvailabilityOut(Schema):
 
 class BookingIn(Schema):
     space_id: int
-    start: datetime = Field(description="ISO-8601 with offset, e.g. 2026-12-01T19:00:00+08:00")
-    end: datetime
+    start: ApiDateTime = Field(description="ISO-8601 with offset, e.g. 2026-12-01T19:00:00+08:00")
+    end: ApiDateTime
     title: str = Field(max_length=100)
     purpose: str
     attendees: int = Field(ge=1, le=10000)
@@ -94,10 +96,10 @@ class ReasonIn(Schema):
 
 
 class BookingFilter(Schema):
-    center: int | None = None
-    space: int | None = None
-    from_: datetime | None = Field(None, alias="from")
-    to: datetime | None = None
+    center: ApiId | None = None
+    space: ApiId | None = None
+    from_: ApiDateTime | None = Field(None, alias="from")
+    to: ApiDateTime | None = None
     status: str = ""
 
 
@@ -149,7 +151,7 @@ def _booking_args(request: HttpRequest, payload: BookingIn) -> dict:
     summary="Free and taken times of a space on a day",
     openapi_extra=PUBLIC,
 )
-def space_availability(request: HttpRequest, space_id: int, date: date):
+def space_availability(request: HttpRequest, space_id: int, date: ApiDate):
     result = selectors.availability(space=_space(space_id), day=date)
     return {
         "space_id": space_id,
@@ -167,7 +169,7 @@ def space_availability(request: HttpRequest, space_id: int, date: date):
     openapi_extra=PUBLIC,
 )
 def center_free_spaces(
-    request: HttpRequest, center_id: int, start: datetime, end: datetime, attendees: int = 0
+    request: HttpRequest, center_id: int, start: ApiDateTime, end: ApiDateTime, attendees: int = 0
 ):
     center = get_object_or_404(Center.objects.filter(is_active=True), pk=center_id)
     if start >= end:
@@ -285,7 +287,7 @@ def cancel_series(request: HttpRequest, series_id: int, payload: ReasonIn | None
 class SeriesRescheduleIn(Schema):
     start_time: time = Field(description="new local start time of every remaining date, HH:MM")
     end_time: time
-    from_: datetime | None = Field(
+    from_: ApiDateTime | None = Field(
         None, alias="from", description="move the dates from this one on (default: from now)"
     )
 
@@ -316,8 +318,8 @@ def reschedule_series(request: HttpRequest, series_id: int, payload: SeriesResch
 
 
 class RescheduleIn(Schema):
-    start: datetime
-    end: datetime
+    start: ApiDateTime
+    end: ApiDateTime
     space_id: int | None = None
 
 

@@ -86,27 +86,36 @@ def _booking_row(booking: Booking) -> list:
     ]
 
 
-def bookings_workbook(*, center: Center, since_day: date, until_day: date) -> bytes:
-    """Every booking starting in the range, whatever its status, and the utilisation sheet."""
-    span = DateRange.of(since_day, until_day)
-    bookings = (
-        Booking.objects.filter(center=center, start__gte=span.start, start__lt=span.end)
-        .select_related("space", "space__parent", "booker", "team", "enterprise", "decided_by")
-        .order_by("start", "pk")
-    )
+def bookings_workbook(
+    *, center: Center, since_day: date, until_day: date, per_booking: bool = True
+) -> bytes:
+    """Every booking starting in the range, whatever its status, and the utilisation sheet.
+
+    `per_booking=False` leaves out the sheet of bookings (names, masked phones, what residents
+    typed): for people who see a center's figures but do not handle its bookings."""
     usage = utilisation(center=center, since_day=since_day, until_day=until_day)
-    with translation.override("zh-hans"):
-        booking_rows = [_booking_row(b) for b in bookings]
     usage_rows = [
         [row["name"], row["bookings"], row["booked_hours"], row["open_hours"], row["utilisation"]]
         for row in usage
     ]
 
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "预约"
-    _sheet(sheet, BOOKING_COLUMNS, booking_rows)
-    usage_sheet = workbook.create_sheet("利用率")
+    if per_booking:
+        span = DateRange.of(since_day, until_day)
+        bookings = (
+            Booking.objects.filter(center=center, start__gte=span.start, start__lt=span.end)
+            .select_related("space", "space__parent", "booker", "team", "enterprise", "decided_by")
+            .order_by("start", "pk")
+        )
+        with translation.override("zh-hans"):
+            booking_rows = [_booking_row(b) for b in bookings]
+        sheet = workbook.active
+        sheet.title = "预约"
+        _sheet(sheet, BOOKING_COLUMNS, booking_rows)
+        usage_sheet = workbook.create_sheet("利用率")
+    else:
+        usage_sheet = workbook.active
+        usage_sheet.title = "利用率"
     _sheet(usage_sheet, UTILISATION_COLUMNS, usage_rows)
     for cells in usage_sheet.iter_rows(min_row=2, min_col=3, max_col=4):
         for cell in cells:

@@ -1,7 +1,9 @@
 """Calendar feeds (RFC 5545) of bookings, and the secret tokens in their URLs.
 
 A space feed is public to whoever holds its link (a notice board, a team's shared calendar), so
-it carries the activity title and the place and nothing about the person who booked. A person's
+it shows what the lobby screen shows: approved use only (a request is a private wish until staff
+approve it), under its public title (a team's title, or a resident's purpose, never a resident's
+own words) and the place, and nothing about the person who booked. A person's
 own feed carries their bookings, including cancelled ones marked CANCELLED so that subscribed
 calendar apps drop them instead of keeping a stale copy.
 
@@ -20,6 +22,7 @@ from icalendar import Calendar, Event
 
 from openhall.accounts.models import User
 from openhall.bookings.models import Booking
+from openhall.bookings.selectors import HELD, public_title
 from openhall.venues.models import Space
 from openhall.venues.rules import space_ancestry
 
@@ -28,8 +31,9 @@ FEED_SALT = "openhall.feeds"
 SPACE_FEED = "space"
 USER_FEED = "user"
 
-# A space feed shows what holds (or held) the room; refusals and cancellations are not events.
-SPACE_FEED_STATUSES = (*Booking.LIVE, Booking.Status.COMPLETED)
+# A space feed shows what holds (or held) the room; requests, refusals and cancellations are not
+# events there.
+SPACE_FEED_STATUSES = HELD
 ICAL_STATUS = {
     Booking.Status.REQUESTED: "TENTATIVE",
     Booking.Status.APPROVED: "CONFIRMED",
@@ -136,8 +140,8 @@ def ical_for_space(*, space: Space, since: datetime, until: datetime) -> bytes:
     )
     return _to_ical(
         _calendar(str(space)),
-        # Title and place only: never the booker, the team roster or a phone number.
-        (_event(b, summary=b.title, location=str(b.space)) for b in bookings),
+        # Public title and place only: never the booker, the team roster or a phone number.
+        (_event(b, summary=public_title(b), location=str(b.space)) for b in bookings),
     )
 
 

@@ -9,9 +9,21 @@ from django.utils import timezone
 from openhall.bookings.models import Booking, BookingClaim
 from openhall.bookings.services import overlapping_claims
 from openhall.core.models import Center
-from openhall.venues.models import Space
+from openhall.venues.models import Purpose, Space
 from openhall.venues.rules import center_setup, leaf_units
 from openhall.venues.selectors import space_tree
+
+# Bookings that hold their space: what the public (lobby screen, a room's calendar feed) sees.
+HELD = (Booking.Status.APPROVED, Booking.Status.CHECKED_IN, Booking.Status.COMPLETED)
+
+
+def public_title(booking: Booking) -> str:
+    """What a booking is called where anyone may read it. Teams, enterprises and staff book
+    under their own name; a resident's title may carry a name, a phone number or an illness,
+    so the public sees what it is for instead."""
+    if booking.team_id or booking.enterprise_id or booking.booker_id is None:
+        return booking.title
+    return str(Purpose(booking.purpose).label) if booking.purpose in Purpose.values else ""
 
 
 @dataclass(frozen=True)

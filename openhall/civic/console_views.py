@@ -14,6 +14,7 @@ from openhall.civic import selectors, services
 from openhall.civic.models import ServiceRecord
 from openhall.console.decorators import center_view
 from openhall.core import permissions
+from openhall.core.images import PhotoField
 from openhall.core.permissions import Perm
 
 
@@ -31,7 +32,7 @@ class RecordForm(forms.Form):
     delivered_by = forms.CharField(
         label=gettext_lazy("Delivered by (empty: you)"), max_length=50, required=False
     )
-    evidence = forms.ImageField(label=gettext_lazy("Photo (optional)"), required=False)
+    evidence = PhotoField(label=gettext_lazy("Photo (optional)"), required=False)
 
     def __init__(self, *args, center, **kwargs):
         super().__init__(*args, **kwargs)

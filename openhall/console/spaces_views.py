@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from openhall.console.decorators import center_view
 from openhall.core import permissions
+from openhall.core.images import PhotoField
 from openhall.core.permissions import Perm
 from openhall.venues import services
 from openhall.venues.models import Space, SpacePhoto
@@ -26,7 +27,7 @@ class SpaceForm(forms.ModelForm):
 
 
 class PhotoForm(forms.Form):
-    image = forms.ImageField(label=gettext_lazy("Photo"))
+    image = PhotoField(label=gettext_lazy("Photo"))
     caption = forms.CharField(label=gettext_lazy("Caption"), max_length=100, required=False)
 
 

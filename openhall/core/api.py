@@ -1,10 +1,11 @@
-from datetime import date, datetime
+from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from openhall.core import permissions, selectors
+from openhall.core.dates import ApiDate
 from openhall.core.models import Center
 from openhall.core.pagination import Paged
 from openhall.core.permissions import Perm
@@ -52,8 +53,8 @@ class AuditEntryOut(Schema):
 class AuditFilter(Schema):
     action: str = ""
     actor_id: int | None = Field(None, ge=1, le=2**63 - 1)
-    since: date | None = None
-    until: date | None = None
+    since: ApiDate | None = None
+    until: ApiDate | None = None
 
 
 @router.get("/centers", response=list[CenterOut], summary="Centers you work in")

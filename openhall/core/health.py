@@ -1,4 +1,11 @@
-"""What /healthz checks: the database, the task queue (and its worker), Redis and MQTT when set."""
+"""Liveness (/healthz) and readiness (/readyz) of a web process.
+
+Liveness: the process answers at all; restarting it is the cure when it does not. Readiness:
+its database answers, so it can serve pages; a load balancer sends it no traffic until then.
+The task queue and its worker, Redis and MQTT are checked and reported, but they do not make a
+web process unready: pages still work while a worker restarts or a broker is down, and pulling
+every web process for it would turn a degraded site into a dead one.
+"""
 
 import socket
 import time
@@ -64,6 +71,10 @@ def check_mqtt() -> dict:
     return {"ok": True}
 
 
+# Checks whose failure makes a web process unready; the others are reported only.
+REQUIRED = ("database",)
+
+
 def run_checks() -> dict:
     checks = {"database": check_database, "tasks": check_tasks}
     if settings.REDIS_URL:
@@ -78,4 +89,4 @@ def run_checks() -> dict:
         except Exception as exc:  # noqa: BLE001 — a health check reports every failure
             results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    return {"ok": all(r["ok"] for r in results.values()), "checks": results}
+    return {"ok": all(results[name]["ok"] for name in REQUIRED), "checks": results}

@@ -151,3 +151,24 @@ class DatabaseUnavailableMiddleware:
         if database_unavailable(exception):
             return unavailable_response(request)
         return None
+
+
+class RefusedInputMiddleware:
+    """A page given input nobody means (core.dates.DateRefused: year 1, year 9999, "abc" for a
+    date) answers 422 with the reason, instead of a 500 from deep in the code. The API answers
+    such input itself, in its error shape."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from openhall.core.dates import DateRefused
+
+        if not isinstance(exception, DateRefused):
+            return None
+        from django.shortcuts import render
+
+        return render(request, "422.html", {"message": exception.messages[0]}, status=422)

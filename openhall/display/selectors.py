@@ -10,28 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openhall.bookings.models import Booking
-from openhall.bookings.selectors import local_day_bounds
+from openhall.bookings.selectors import HELD, local_day_bounds, public_title
 from openhall.civic import selectors as ledger
 from openhall.core.models import Center
 from openhall.display import sources
-from openhall.venues.models import Purpose
 from openhall.venues.rules import center_setup, space_ancestry
 from openhall.venues.selectors import center_today
 
-HELD = (Booking.Status.APPROVED, Booking.Status.CHECKED_IN, Booking.Status.COMPLETED)
 CHART_DAYS = 30
 
 
 def _hhmm(moment: datetime) -> str:
     return f"{timezone.localtime(moment):%H:%M}"
-
-
-def public_title(booking: Booking) -> str:
-    """Teams, enterprises and staff book under their own name; a resident's title may carry a
-    person's name, so the screen shows what it is for instead."""
-    if booking.team_id or booking.enterprise_id or booking.booker_id is None:
-        return booking.title
-    return str(Purpose(booking.purpose).label) if booking.purpose in Purpose.values else ""
 
 
 def bookings_today(center: Center, day: date) -> list[Booking]:

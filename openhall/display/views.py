@@ -1,10 +1,8 @@
 """The lobby screen page and its live stream. No login: the secret URL is the key."""
 
 import asyncio
-import json
 
 from asgiref.sync import sync_to_async
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
@@ -35,8 +33,9 @@ def screen_page(request, token: str):
     if screen is None:
         raise Http404
     services.screen_seen(screen)
-    initial = json.dumps(snapshot(screen.center_id), cls=DjangoJSONEncoder, ensure_ascii=False)
-    context = {"screen": screen, "initial": initial, "show": screen.counters}
+    # The template writes the picture with `json_script`, which escapes < > & so that a title
+    # like "</script><h1>" cannot end the script element and become markup on a public screen.
+    context = {"screen": screen, "initial": snapshot(screen.center_id), "show": screen.counters}
     return render(request, "display/screen.html", context)
 
 

@@ -11,13 +11,14 @@ from django.views.decorators.http import require_POST
 
 from openhall.console.decorators import center_view
 from openhall.core import permissions
+from openhall.core.images import PhotoField
 from openhall.core.permissions import Perm
 from openhall.news import services
 from openhall.news.models import Article, Attachment
 
 
 class ArticleForm(forms.ModelForm):
-    cover_upload = forms.ImageField(label=gettext_lazy("Cover picture"), required=False)
+    cover_upload = PhotoField(label=gettext_lazy("Cover picture"), required=False)
 
     class Meta:
         model = Article

@@ -4,6 +4,8 @@ Signatures, AES and XML go through wechatpy; what wechatpy lacks is here: timest
 freshness and de-duplication of WeChat's retries (it retries 3 times when we take over 5 s).
 """
 
+import hashlib
+import re
 import time
 
 from django.conf import settings
@@ -20,16 +22,41 @@ class CallbackRefused(Exception):
     """Bad signature, stale timestamp or unreadable body: answered 403, nothing processed."""
 
 
+# What WeChat sends, exactly: a SHA-1 in hex, Unix seconds, a short nonce. Anything else is
+# refused before it is used — a 400-digit "timestamp" once overflowed the freshness check.
+SIGNATURE = re.compile(r"[0-9a-f]{40}")
+TIMESTAMP = re.compile(r"[0-9]{1,10}")  # ASCII only: int() would also take "１７…"
+NONCE = re.compile(r"[0-9A-Za-z]{1,64}")
+
+
+def check_shape(*, signature: str, timestamp: str, nonce: str) -> None:
+    if not (
+        SIGNATURE.fullmatch(signature) and TIMESTAMP.fullmatch(timestamp) and NONCE.fullmatch(nonce)
+    ):
+        raise CallbackRefused("malformed signature, timestamp or nonce")
+
+
 def check_fresh(timestamp: str) -> None:
-    try:
-        age = abs(time.time() - int(timestamp))
-    except (TypeError, ValueError):
-        raise CallbackRefused("bad timestamp") from None
-    if age > settings.WECHAT_CALLBACK_MAX_AGE:
+    if not TIMESTAMP.fullmatch(timestamp or ""):
+        raise CallbackRefused("bad timestamp")
+    if abs(time.time() - int(timestamp)) > settings.WECHAT_CALLBACK_MAX_AGE:
         raise CallbackRefused("stale timestamp")
 
 
+def check_not_replayed(*, signature: str, timestamp: str, nonce: str, body: bytes) -> None:
+    """A signed query carries one body, ever. In plaintext mode WeChat signs only the query, so
+    someone who saw one callback URL could post other messages under it while it is fresh;
+    the first body is remembered for as long as the query could pass `check_fresh`. WeChat's
+    own retries bring the same body again and pass (the message de-duplication answers them)."""
+    key = "wechat:query:" + hashlib.sha1(f"{signature}:{timestamp}:{nonce}".encode()).hexdigest()  # noqa: S324
+    digest = hashlib.sha256(body).hexdigest()
+    first = cache.add(key, digest, 2 * settings.WECHAT_CALLBACK_MAX_AGE + 60)
+    if not first and cache.get(key) != digest:
+        raise CallbackRefused("a signed query replayed with another body")
+
+
 def verify_url(*, signature: str, timestamp: str, nonce: str, echostr: str) -> str:
+    check_shape(signature=signature, timestamp=timestamp, nonce=nonce)
     check_fresh(timestamp)
     try:
         check_signature(settings.WECHAT_TOKEN, signature, timestamp, nonce)
@@ -60,11 +87,14 @@ def handle_post(*, query: dict[str, str], body: bytes, handler) -> str:
     if len(body) > MAX_BODY:
         raise CallbackRefused("body too large")
     timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+    signature = query.get("signature", "")
+    check_shape(signature=signature, timestamp=timestamp, nonce=nonce)
     check_fresh(timestamp)
     try:
-        check_signature(settings.WECHAT_TOKEN, query.get("signature", ""), timestamp, nonce)
+        check_signature(settings.WECHAT_TOKEN, signature, timestamp, nonce)
     except InvalidSignatureException:
         raise CallbackRefused("bad signature") from None
+    check_not_replayed(signature=signature, timestamp=timestamp, nonce=nonce, body=body)
     encrypted = query.get("encrypt_type") == "aes"
     if encrypted and not settings.WECHAT_ENCODING_AES_KEY:
         raise CallbackRefused("safe mode not configured")

@@ -224,10 +224,10 @@ def test_without_the_simulator_no_simulated_door_takes_a_code_or_opens(
 def test_check_deploy_warns_when_the_simulator_is_on(settings):
     settings.OPENHALL_LOCK_SIMULATOR = True
     found = checks.run_checks(include_deployment_checks=True)
-    assert "openhall.W001" in {c.id for c in found}
+    assert "openhall.W006" in {c.id for c in found}
     settings.OPENHALL_LOCK_SIMULATOR = False
     found = checks.run_checks(include_deployment_checks=True)
-    assert "openhall.W001" not in {c.id for c in found}
+    assert "openhall.W006" not in {c.id for c in found}
 
 
 @pytest.mark.parametrize(("env", "expected"), [

@@ -153,7 +153,7 @@ def test_a_proxy_without_trusted_addresses_is_warned_about_at_start_up(settings)
 
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     settings.OPENHALL_TRUSTED_PROXIES = []
-    assert [w.id for w in proxy_without_trusted_addresses(None)] == ["openhall.W001"]
+    assert [w.id for w in proxy_without_trusted_addresses(None)] == ["openhall.W007"]
     settings.OPENHALL_TRUSTED_PROXIES = ["127.0.0.1", "::1"]
     assert proxy_without_trusted_addresses(None) == []
 

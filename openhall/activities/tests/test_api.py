@@ -60,3 +60,44 @@ def test_a_closed_registration_window_is_a_422(api_client, alice, center_a):
                                     content_type="application/json")  # fmt: skip
     assert answer.status_code == 422 and answer.json()["code"] == "closed"
     assert answer.json()["message"] == "报名已截止。"
+
+
+HOSTILE = '<p onclick="steal()">讲座</p><script>alert(1)</script><img src=x onerror=alert(1)>'
+
+
+def _no_markup_runs(html: str) -> bool:
+    return "<script" not in html and "onerror" not in html and "onclick" not in html
+
+
+def test_a_description_written_through_the_api_is_sanitised(api_client, olivia, center_a,
+                                                             dance_room):  # fmt: skip
+    start = timezone.now() + timedelta(days=3)
+    body = {"center_id": center_a.pk, "title": "防诈讲座", "type": "lecture", "capacity": 5,
+            "description": HOSTILE,
+            "sessions": [{"space_id": dance_room.pk, "start": start.isoformat(),
+                          "end": (start + timedelta(hours=2)).isoformat()}]}  # fmt: skip
+    created = api_client(olivia).post("/api/v1/activities", body, content_type="application/json")
+
+    assert created.status_code == 201
+    description = created.json()["description"]
+    assert _no_markup_runs(description) and "讲座" in description
+
+
+def test_a_description_changed_later_or_proposed_by_a_team_is_sanitised(olivia, alice, center_a,
+                                                                         dance_room):  # fmt: skip
+    from openhall.accounts.models import TeamMembership
+
+    start = timezone.now() + timedelta(days=3)
+    sessions = [(dance_room, start, start + timedelta(hours=2))]
+    values = {"type": "salon", "title": "书法交流会", "capacity": 15}
+    drafted = services.activity_create(center=center_a, by=olivia, values=values)
+    changed = services.activity_update(activity=drafted, by=olivia,
+                                       values={"description": HOSTILE})  # fmt: skip
+    team = factories.TeamFactory(center=center_a, name="书法协会")
+    TeamMembership.objects.create(team=team, user=alice, role="leader")
+    proposed = services.activity_propose(center=center_a, by=alice, sessions=sessions, team=team,
+                                         values={**values, "description": HOSTILE})  # fmt: skip
+
+    for activity in (changed, proposed):
+        activity.refresh_from_db()
+        assert _no_markup_runs(activity.description) and "讲座" in activity.description

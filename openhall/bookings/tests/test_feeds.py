@@ -19,6 +19,7 @@ from openhall.bookings.feeds import (
 )
 from openhall.bookings.models import Booking
 from openhall.bookings.tests.conftest import at
+from openhall.venues.models import Purpose
 
 S = Booking.Status
 
@@ -62,22 +63,47 @@ def test_a_space_feed_is_a_calendar_named_after_the_space(dance_room):
     assert str(calendar["x-wr-timezone"]) == "Asia/Shanghai"
 
 
-def test_a_space_feed_marks_requests_tentative_and_approved_use_confirmed(dance_room):
+def test_a_space_feed_shows_approved_use_confirmed_and_never_a_request(dance_room):
     bookings = {
         status: book(dance_room, status=status, start=at(2, 8 + 2 * i))
         for i, status in enumerate([S.REQUESTED, S.APPROVED, S.CHECKED_IN, S.COMPLETED])
     }
     events = events_by_uid(space_feed(dance_room))
-    assert {status: str(events[uid(b)]["status"]) for status, b in bookings.items()} == {
-        S.REQUESTED: "TENTATIVE",
+    # A request is only a wish until staff approve it; the room's subscribers see held use.
+    assert {status: str(events[uid(b)]["status"]) for status, b in bookings.items()
+            if uid(b) in events} == {
         S.APPROVED: "CONFIRMED",
         S.CHECKED_IN: "CONFIRMED",
         S.COMPLETED: "CONFIRMED",
-    }
+    }  # fmt: skip
+
+
+def test_a_space_feed_shows_what_the_lobby_shows_not_a_residents_own_words(dance_room, alice):
+    """A resident's title may carry a name, a phone number, an illness: the room's feed is public
+    to whoever holds its link, so it shows the purpose, as the lobby screen does."""
+    private = "陈静 13900000003 看病复诊"
+    waiting = book(dance_room, booker=alice, title=private, purpose="other", status=S.REQUESTED,
+                   start=at(2, 8))  # fmt: skip
+    held = book(dance_room, booker=alice, title=private, purpose="public_benefit",
+                status=S.APPROVED, start=at(2, 12))  # fmt: skip
+    team = factories.TeamFactory(center=dance_room.center, name="夕阳红舞蹈队")
+    rehearsal = book(dance_room, booker=alice, team=team, title="舞蹈队排练", status=S.APPROVED,
+                     start=at(2, 16))  # fmt: skip
+
+    feed = space_feed(dance_room)
+    events = events_by_uid(feed)
+
+    assert "13900000003" not in feed.decode() and "看病" not in feed.decode()
+    assert uid(waiting) not in events
+    assert str(events[uid(held)]["summary"]) == str(Purpose("public_benefit").label)
+    assert str(events[uid(rehearsal)]["summary"]) == "舞蹈队排练"
+    # The person's own feed keeps their words: it is theirs alone.
+    assert str(events_by_uid(user_feed(alice))[uid(held)]["summary"]).startswith(private)
 
 
 def test_a_space_feed_shows_the_title_and_the_time_in_utc(dance_room):
-    booking = book(dance_room, title="广场舞排练", status=S.APPROVED, start=at(2, 19))
+    team = factories.TeamFactory(center=dance_room.center, name="广场舞队")
+    booking = book(dance_room, team=team, title="广场舞排练", status=S.APPROVED, start=at(2, 19))
     feed = space_feed(dance_room)
     event = events_by_uid(feed)[uid(booking)]
     assert str(event["summary"]) == "广场舞排练"

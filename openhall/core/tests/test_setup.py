@@ -44,7 +44,9 @@ def test_production_refuses_the_default_data_key():
 
 
 def test_production_starts_with_its_own_keys():
-    result = _import_settings(DEBUG="false", SECRET_KEY="x" * 50, OPENHALL_DATA_KEY="y" * 44)
+    result = _import_settings(
+        DEBUG="false", SECRET_KEY="x" * 50, OPENHALL_DATA_KEY="y" * 44, SMS_BACKEND="aliyun"
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -57,6 +59,7 @@ def test_secrets_can_come_from_files(tmp_path):
         "DEBUG": "false",
         "SECRET_KEY_FILE": str(secret),
         "OPENHALL_DATA_KEY": "k" * 44,
+        "SMS_BACKEND": "aliyun",
     }
     environment.pop("SECRET_KEY", None)
     result = subprocess.run(

@@ -3,9 +3,11 @@ secret URL), and how changes reach every screen of the center at once."""
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test import AsyncClient
@@ -19,6 +21,8 @@ from openhall.display import live, services
 from openhall.display.models import Screen
 from openhall.display.selectors import snapshot
 from openhall.venues.models import Closure
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def booking_now(space, **values):
@@ -209,3 +213,27 @@ def test_a_room_free_today_shows_its_next_use_this_week(center_a, dance_room):
     row = next(r for r in snapshot(center_a.pk)["spaces"] if r["name"] == "舞蹈教室")
     assert row["state"] == "free"
     assert row["next"]["date"] == f"{later:%-m月%-d日}" and row["next"]["title"] == "党群活动"
+
+
+# --- what people type stays text ----------------------------------------------------------------
+
+HOSTILE = "</script><h1 id=pwn>x</h1><img src=x onerror=alert(1)>"
+
+
+@pytest.mark.django_db
+def test_a_hostile_team_title_stays_text_on_the_screen_page(client, adam, center_a, dance_room):
+    team = factories.TeamFactory(center=center_a, name="舞蹈队")
+    with time_machine.travel(datetime(2026, 6, 3, 10, 0, tzinfo=SHANGHAI), tick=False):
+        now = timezone.now()
+        factories.BookingFactory(center=center_a, space=dance_room, team=team, title=HOSTILE,
+                                 start=now + timedelta(hours=1), end=now + timedelta(hours=2),
+                                 status="approved")  # fmt: skip
+        _screen, token = services.screen_create(center=center_a, by=adam, name="大厅")
+        page = client.get(f"/display/{token}/").content.decode()
+
+    # The title reaches the page only inside the JSON block, with < and > escaped, so the
+    # browser never closes the script element early and never builds the heading or image.
+    assert "<h1 id=pwn>" not in page and "<img src=x" not in page
+    start = page.index('<script id="initial" type="application/json">')
+    block = page[start:].split(">", 1)[1].split("</script>", 1)[0]
+    assert HOSTILE in json.dumps(json.loads(block)["schedule"], ensure_ascii=False)

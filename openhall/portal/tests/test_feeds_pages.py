@@ -33,7 +33,9 @@ def test_a_space_feed_lists_bookings_without_names(client, alice, dance_room):
         center=dance_room.center,
         space=dance_room,
         booker=alice,
+        team=factories.TeamFactory(center=dance_room.center, name="合唱团"),
         title="合唱排练",
+        status="approved",
         start=at(2, 9),
         end=at(2, 10),
     )

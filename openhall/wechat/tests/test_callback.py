@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import os
+import secrets
 import struct
 import time
 
@@ -59,8 +60,9 @@ def event_xml(event: str, key: str = "", extra: str = "", create: int | None = N
     )
 
 
-def signed_query(timestamp: int | None = None, nonce: str = "n0nce") -> dict:
+def signed_query(timestamp: int | None = None, nonce: str | None = None) -> dict:
     timestamp = str(timestamp or int(time.time()))
+    nonce = nonce or str(secrets.randbelow(10**10))  # WeChat sends a new nonce every time
     return {
         "timestamp": timestamp,
         "nonce": nonce,
@@ -193,3 +195,35 @@ def test_an_accepted_subscribe_popup_allows_one_send(client, wechat_settings):
     post_plain(client, event_xml("subscribe_msg_popup_event", extra=popup))
     assert services.subscribe_opt_in_use(openid=OPENID, template_id="TPL1")
     assert not services.subscribe_opt_in_use(openid=OPENID, template_id="TPL1")
+
+
+# --- hostile queries -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("timestamp", ["9" * 400, "-1", "1e10", "１７００００００００", ""])
+def test_a_timestamp_that_is_not_a_plain_time_is_refused_not_a_500(client, wechat_settings,
+                                                                   timestamp):  # fmt: skip
+    q = {"timestamp": timestamp, "nonce": "n0nce",
+         "signature": sha1_sorted(TOKEN, timestamp, "n0nce"), "echostr": "x"}  # fmt: skip
+    assert client.get("/wechat/callback", q).status_code == 403
+    assert post_plain(client, text_xml("预约"), **q).status_code == 403
+
+
+@pytest.mark.parametrize("signature", ["", "x" * 40, "0" * 4000, "F" * 39])
+def test_a_signature_of_the_wrong_shape_is_refused_before_anything_else(client, wechat_settings,
+                                                                        signature):  # fmt: skip
+    q = {**signed_query(), "signature": signature, "echostr": "x"}
+    assert client.get("/wechat/callback", q).status_code == 403
+
+
+def test_a_captured_signed_query_cannot_carry_another_body(client, wechat_settings, replies):
+    """In plaintext mode the signature covers the query, not the body: whoever saw one signed
+    URL could post any message as anyone within the freshness window. The first body a signed
+    query brings is the only one it may ever bring."""
+    q = signed_query(nonce="captured1")
+    first = post_plain(client, text_xml("预约", msg_id="71"), **q)
+    retry = post_plain(client, text_xml("预约", msg_id="71"), **q)  # WeChat's own retry
+    forged = post_plain(client, text_xml("联系我们", msg_id="72"), **q)
+
+    assert first.status_code == 200 and retry.content == first.content
+    assert forged.status_code == 403
