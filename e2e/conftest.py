@@ -99,7 +99,7 @@ def start_serve(env: dict, port: int, *options: str, log_path=None) -> subproces
     )  # fmt: skip
     if log_path:
         log.close()  # the server writes through its own copy
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # a busy 2-core CI machine starts it slowly
     while True:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):  # noqa: S310
@@ -107,6 +107,7 @@ def start_serve(env: dict, port: int, *options: str, log_path=None) -> subproces
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
+                server.wait(timeout=15)
                 pytest.fail(
                     "openhall serve did not start:\n" + (log_path.read_text() if log_path else "")
                 )

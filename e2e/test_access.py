@@ -2,17 +2,19 @@
 resident reads her PIN in 我的门禁, types it on the (simulated) lock's keypad, the door opens,
 and the opening is in the console's access log."""
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import screenshot
+from e2e.conftest import screenshot, server_now
 from e2e.test_shells import OPERATOR, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_pin_from_my_door_access_opens_the_door_and_is_logged(
-    live_openhall, browser, page_errors, new_resident
+    live_openhall, live_env, browser, page_errors, new_resident
 ):
     mobile = new_resident("吴老师")
     desk = browser.new_context(
@@ -25,13 +27,9 @@ def test_a_pin_from_my_door_access_opens_the_door_and_is_logged(
     desk.goto(center_url + "access/")
     desk.fill("input[name=mobile]", mobile)
     desk.get_by_role("checkbox", name="舞蹈教室门").check()
-    desk.evaluate("""() => {
-        const pad = n => String(n).padStart(2, "0");
-        const local = d => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-        const now = new Date();
-        document.querySelector("input[name=starts_at]").value = local(new Date(now - 60000));
-        document.querySelector("input[name=ends_at]").value = local(new Date(+now + 3600000));
-    }""")
+    now = server_now(live_env)  # the server's pinned clock, not the browser's
+    desk.fill("input[name=starts_at]", f"{now - timedelta(minutes=1):%Y-%m-%dT%H:%M}")
+    desk.fill("input[name=ends_at]", f"{now + timedelta(hours=1):%Y-%m-%dT%H:%M}")
     desk.fill("input[name=reason]", "舞蹈课老师备课")
     desk.click("button:has-text('授权开门')")
     expect(desk.locator(".flash")).to_contain_text("已授权")

@@ -242,7 +242,7 @@ def test_the_simulator_is_on_by_default_only_in_debug(env, expected):
     import sys
 
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("OPENHALL_", "DEBUG"))}
-    environment.update(SECRET_KEY="x" * 50, OPENHALL_DATA_KEY="y" * 44, **env)
+    environment.update(SECRET_KEY="x" * 50, OPENHALL_DATA_KEY="y" * 44, SMS_BACKEND="aliyun", **env)
     result = subprocess.run(
         [sys.executable, "-c", "import openhall.settings as s; print(s.OPENHALL_LOCK_SIMULATOR)"],
         env=environment, capture_output=True, text=True, check=False,

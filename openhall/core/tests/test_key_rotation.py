@@ -115,7 +115,7 @@ def test_a_dedicated_index_key_is_used_when_set(settings):
 def _settings_in_a_new_process(**env) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items()
                    if not k.startswith(("OPENHALL_", "SECRET_KEY", "DEBUG"))}  # fmt: skip
-    environment.update(SECRET_KEY="x" * 50, DEBUG="false", **env)
+    environment.update(SECRET_KEY="x" * 50, DEBUG="false", SMS_BACKEND="aliyun", **env)
     return subprocess.run(
         [sys.executable, "-c", "import openhall.settings as s; print(s.OPENHALL_INDEX_KEY)"],
         env=environment, capture_output=True, text=True, check=False,
