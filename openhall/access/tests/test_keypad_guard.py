@@ -16,7 +16,12 @@ from openhall.access.models import AccessEvent, Door, LockCredential
 
 pytestmark = pytest.mark.django_db
 
-NOON = timezone.make_aware(timezone.datetime(2026, 12, 1, 12, 0))  # 12:00 in Asia/Shanghai
+# Tomorrow 12:00 in Asia/Shanghai: the grant below has not ended whatever day the suite runs.
+NOON = timezone.make_aware(
+    timezone.datetime.combine(
+        timezone.localdate() + timedelta(days=1), timezone.datetime.min.time()
+    )
+) + timedelta(hours=12)
 FROZEN_TEXT = "键盘已锁定，请于 12:03 后再试"
 
 
