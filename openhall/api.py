@@ -101,8 +101,15 @@ HTTP_CODES = {
 def error_body(
     status: int, *, code: str | None = None, message: str | None = None, details=None
 ) -> dict:
+    from openhall.core.logs import current_request_id
+
     default_code, default_message = HTTP_CODES.get(status, ("error", "请求失败。"))
-    return {"code": code or default_code, "message": message or default_message, "details": details}
+    body = {"code": code or default_code, "message": message or default_message, "details": details}
+    # The id an operator finds the request by in the logs (also the X-Request-ID header).
+    request_id = current_request_id()
+    if request_id:
+        body["request_id"] = request_id
+    return body
 
 
 def _respond(request, status: int, **body) -> HttpResponse:

@@ -116,6 +116,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its request id is on every line logged while the request is served.
+    "openhall.core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "openhall.core.middleware.ContentSecurityPolicyMiddleware",
@@ -333,19 +335,30 @@ STORAGES = {
 }
 
 # --- Logging ---------------------------------------------------------------------------------
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")  # plain | json
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # structlog renders every line (openhall/core/logs.py): the request id, user and center
+    # where known; JSON for a log server.
+    "formatters": {"openhall": {"()": f"openhall.core.logs.{LOG_FORMAT}_formatter"}},
     # Every line is masked (mobile numbers, screen and feed links) on its way out.
     "filters": {"redact": {"()": "openhall.core.log_filters.RedactSecrets"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "openhall",
+            "filters": ["redact"],
+        }
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # django.request logs every 4xx as a warning; a 409 "slot taken" is an ordinary answer, and
     # under a booking rush those lines cost more than the answers. Errors (5xx) still log.
     "loggers": {
+        # Huey's "executing"/"executed" pair per task: OpenHall logs one line (core/tasks.py).
         "huey": {"level": "WARNING"},
         # axes says hello at INFO on every start; failures and lockouts still log as warnings.
         "axes": {"level": "WARNING"},
@@ -358,7 +371,9 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # OpenHall writes its own access line (openhall.access: route, status, latency, request
+        # id, user, center); uvicorn's would repeat it without them.
+        "uvicorn.access": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 

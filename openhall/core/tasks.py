@@ -1,9 +1,14 @@
 """Background work of the core: the heartbeat that proves a worker is alive."""
 
+import logging
+import time
 from datetime import UTC, datetime
 
+import structlog
 from huey import crontab
+from huey.api import PeriodicTask
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, periodic_task
+from huey.signals import SIGNAL_COMPLETE, SIGNAL_ERROR, SIGNAL_EXECUTING
 
 HEARTBEAT_KEY = "openhall:heartbeat"
 
@@ -36,3 +41,28 @@ def outbox_relay_task() -> int:
     from openhall.core import outbox
 
     return outbox.relay()
+
+
+# --- one log line per task, with its name and id on every line it writes ---------------------
+task_log = logging.getLogger("openhall.tasks")
+
+
+@HUEY.signal(SIGNAL_EXECUTING)
+def _task_started(signal, task, *args) -> None:
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(task=task.name, task_id=task.id[:8])
+    _started[task.id] = time.perf_counter()
+
+
+@HUEY.signal(SIGNAL_COMPLETE, SIGNAL_ERROR)
+def _task_finished(signal, task, exc=None) -> None:
+    took = (time.perf_counter() - _started.pop(task.id, time.perf_counter())) * 1000
+    if signal == SIGNAL_COMPLETE:
+        # The minute sweeps would fill the log at INFO: they say what they did at DEBUG.
+        level = logging.DEBUG if isinstance(task, PeriodicTask) else logging.INFO
+        task_log.log(level, "task %s done in %.0fms", task.name, took)
+    # A failure is logged once, by Huey itself (with its traceback), in this task's context.
+    structlog.contextvars.clear_contextvars()
+
+
+_started: dict[str, float] = {}

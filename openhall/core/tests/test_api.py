@@ -28,7 +28,7 @@ GARBAGE = [
 
 def assert_error_shape(response, status=None):
     body = response.json()
-    assert set(body) == {"code", "message", "details"}, body
+    assert set(body) == {"code", "message", "details", "request_id"}, body
     assert isinstance(body["code"], str) and re.fullmatch(r"[a-z_]+", body["code"])
     assert isinstance(body["message"], str) and body["message"]
     if status is not None:

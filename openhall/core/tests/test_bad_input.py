@@ -64,7 +64,7 @@ def test_a_day_in_the_booking_calendar_and_the_access_log_is_checked(client, ada
 def assert_refused_in_api_shape(response):
     assert response.status_code == 422, response.content
     body = response.json()
-    assert set(body) == {"code", "message", "details"}
+    assert set(body) == {"code", "message", "details", "request_id"}
     assert "2000-01-01" in str(body["details"]) or "2000-01-01" in body["message"]
 
 
