@@ -118,6 +118,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Times what Django answers, by route (/metrics, core/metrics.py); static files excluded.
+    "openhall.core.metrics.MetricsMiddleware",
     "openhall.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "openhall.core.middleware.ChineseFirstLocaleMiddleware",
@@ -350,6 +352,11 @@ LOGGING = {
 
 # --- OpenHall --------------------------------------------------------------------------------
 OPENHALL_HEARTBEAT_STALE_SECONDS = envint("OPENHALL_HEARTBEAT_STALE_SECONDS", "180")
+# /metrics answers local callers, and others only with this bearer token (docs/metrics.md). Long
+# enough that guessing is hopeless, so the endpoint needs no throttle of its own.
+OPENHALL_METRICS_TOKEN = envsecret("OPENHALL_METRICS_TOKEN", "")
+if OPENHALL_METRICS_TOKEN and len(OPENHALL_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("OPENHALL_METRICS_TOKEN must be at least 32 characters long")
 OPENHALL_API_TOKEN_PREFIX = "oh_"  # noqa: S105 — a label, not a secret
 # Bookings: an approved booking not checked in this long after its start is a no-show;
 # NO_SHOW_LIMIT no-shows within NO_SHOW_WINDOW_DAYS suspend booking rights for SUSPENSION_DAYS.

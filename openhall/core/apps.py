@@ -6,3 +6,13 @@ class CoreConfig(AppConfig):
     name = "openhall.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from huey.contrib.djhuey import HUEY
+        from huey.signals import SIGNAL_ERROR
+
+        from openhall.core import metrics, outbox
+        from openhall.core.sweeps import register_sweep
+
+        HUEY.signal(SIGNAL_ERROR)(metrics.count_task_failure)
+        register_sweep("outbox", outbox.relay)

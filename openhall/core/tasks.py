@@ -31,8 +31,8 @@ def outbox_deliver_task(message_ids: list[int]) -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
-def outbox_relay_task() -> int:
+def outbox_relay_task() -> dict[str, object]:
     """Every minute: follow-ups that were never kicked, are due a retry, or lost their worker."""
-    from openhall.core import outbox
+    from openhall.core.sweeps import run_sweep
 
-    return outbox.relay()
+    return run_sweep("outbox")  # outbox.relay (core/apps.py)
