@@ -15,4 +15,5 @@ class CoreConfig(AppConfig):
         from openhall.core.sweeps import register_sweep
 
         HUEY.signal(SIGNAL_ERROR)(metrics.count_task_failure)
+        HUEY.on_startup()(metrics.start_worker_exporter)
         register_sweep("outbox", outbox.relay)

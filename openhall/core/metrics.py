@@ -21,6 +21,7 @@ import ipaddress
 import logging
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +32,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
@@ -207,16 +215,39 @@ _records = CollectorRegistry()
 _records.register(RecordsCollector())
 
 
-def exposition() -> bytes:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+def live_registry() -> CollectorRegistry:
+    """What was counted: this process's figures, or every process's files in multiprocess
+    mode (a fresh registry each time, as the client asks)."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    from prometheus_client import multiprocess
 
-        # Every process's files, summed: a fresh registry each scrape, as the client asks.
-        live = CollectorRegistry()
-        multiprocess.MultiProcessCollector(live)
-    else:
-        live = REGISTRY
-    return generate_latest(live) + generate_latest(_records)
+    live = CollectorRegistry()
+    multiprocess.MultiProcessCollector(live)
+    return live
+
+
+def exposition() -> bytes:
+    return generate_latest(live_registry()) + generate_latest(_records)
+
+
+_worker_exporter = None
+_worker_exporter_lock = threading.Lock()
+
+
+def start_worker_exporter() -> None:
+    """Huey's startup hook (CoreConfig.ready): task and lock failures are counted in the worker,
+    so a worker on a machine without a web process shows them on its own port. Each worker
+    thread calls this; the first starts the server. Off unless OPENHALL_WORKER_METRICS_PORT."""
+    global _worker_exporter
+    port = settings.OPENHALL_WORKER_METRICS_PORT
+    if not port:
+        return
+    with _worker_exporter_lock:
+        if _worker_exporter is None:
+            _worker_exporter, _ = start_http_server(
+                port, addr=settings.OPENHALL_WORKER_METRICS_ADDR, registry=live_registry()
+            )
 
 
 # --- The endpoint -------------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 whoever holds the token, nobody else (404); it counts requests by route, never by path; it
 shows the follow-ups, deliveries and locks that are late or failed, read from the records."""
 
+import os
+import subprocess  # noqa: S404
+import sys
 from datetime import timedelta
 
 import pytest
@@ -77,18 +80,18 @@ def test_a_strangers_request_passed_on_by_nginx_on_the_same_machine_is_refused(c
         assert scrape(client, HTTP_AUTHORIZATION=f"Bearer {token}", **forwarded), header
 
 
-def test_a_short_token_is_refused_at_start_up(monkeypatch):
-    import importlib
+def test_a_guessable_token_is_refused_at_start_up():
+    def start_with(token: str) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603
+            [sys.executable, "-c", "import openhall.settings"],
+            env={**os.environ, "OPENHALL_METRICS_TOKEN": token},
+            capture_output=True,
+            text=True,
+        )
 
-    from django.core.exceptions import ImproperlyConfigured
-
-    import openhall.settings
-
-    monkeypatch.setenv("OPENHALL_METRICS_TOKEN", "short")
-    with pytest.raises(ImproperlyConfigured, match="OPENHALL_METRICS_TOKEN"):
-        importlib.reload(openhall.settings)
-    monkeypatch.delenv("OPENHALL_METRICS_TOKEN")
-    importlib.reload(openhall.settings)
+    refused = start_with("prometheus")
+    assert refused.returncode != 0 and "OPENHALL_METRICS_TOKEN" in refused.stderr
+    assert start_with(TOKEN).returncode == 0
 
 
 # --- requests ----------------------------------------------------------------------------------
@@ -224,3 +227,27 @@ def test_a_figure_that_cannot_be_read_is_named_and_the_rest_still_shown(client, 
     samples = scrape(client)
     assert value(samples, "openhall_metrics_read_failed", metric="openhall_outbox_backlog") == 1
     assert ("openhall_queue_pending_tasks", ()) in samples
+
+
+def test_a_worker_on_its_own_machine_shows_its_failures_on_its_port(settings):
+    import socket
+    import urllib.request
+
+    from openhall.core import metrics
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.OPENHALL_WORKER_METRICS_PORT = port
+    a_task_that_breaks()
+    try:
+        metrics.start_worker_exporter()
+        metrics.start_worker_exporter()  # every worker thread calls it: one server
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:  # noqa: S310
+            text = answer.read().decode()
+    finally:
+        if metrics._worker_exporter is not None:
+            metrics._worker_exporter.shutdown()
+            metrics._worker_exporter.server_close()
+            metrics._worker_exporter = None
+    assert 'openhall_task_failures_total{task="a_task_that_breaks"}' in text
