@@ -17,6 +17,7 @@ Labels never hold personal data or raw paths: a route is the URL pattern's name 
 pattern), a method one of the standard ones, a status its class (2xx … 5xx).
 """
 
+import contextlib
 import ipaddress
 import logging
 import os
@@ -171,7 +172,11 @@ register_gauge(
 def read_gauges() -> dict[str, float | dict[str, float]]:
     """Every registered figure, at most CACHE_SECONDS old. A figure that cannot be read (its
     database is down) is left out and named in openhall_metrics_read_failed instead."""
-    values = cache.get(CACHE_KEY)
+    try:
+        values = cache.get(CACHE_KEY)
+    except Exception:  # Redis down: read the records each time rather than answer nothing
+        logger.warning("metrics cache unavailable", exc_info=True)
+        values = None
     if values is None:
         values = {}
         for gauge in _gauges.values():
@@ -179,7 +184,8 @@ def read_gauges() -> dict[str, float | dict[str, float]]:
                 values[gauge.name] = gauge.read()
             except Exception:  # a scrape reports what it can: one broken read is not all
                 logger.exception("metric %s could not be read", gauge.name)
-        cache.set(CACHE_KEY, values, CACHE_SECONDS)
+        with contextlib.suppress(Exception):
+            cache.set(CACHE_KEY, values, CACHE_SECONDS)
     return values
 
 
