@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "openhall.core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Times what Django answers, by route (/metrics, core/metrics.py); static files excluded.
+    "openhall.core.metrics.MetricsMiddleware",
     "openhall.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "openhall.core.middleware.ChineseFirstLocaleMiddleware",
@@ -379,6 +381,14 @@ LOGGING = {
 
 # --- OpenHall --------------------------------------------------------------------------------
 OPENHALL_HEARTBEAT_STALE_SECONDS = envint("OPENHALL_HEARTBEAT_STALE_SECONDS", "180")
+# /metrics answers local callers, and others only with this bearer token (docs/metrics.md). Long
+# enough that guessing is hopeless, so the endpoint needs no throttle of its own.
+OPENHALL_METRICS_TOKEN = envsecret("OPENHALL_METRICS_TOKEN", "")
+if OPENHALL_METRICS_TOKEN and len(OPENHALL_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("OPENHALL_METRICS_TOKEN must be at least 32 characters long")
+# A worker on a machine without a web process shows its own counters here (0: off).
+OPENHALL_WORKER_METRICS_PORT = envint("OPENHALL_WORKER_METRICS_PORT", "0")
+OPENHALL_WORKER_METRICS_ADDR = os.environ.get("OPENHALL_WORKER_METRICS_ADDR", "127.0.0.1")
 OPENHALL_API_TOKEN_PREFIX = "oh_"  # noqa: S105 — a label, not a secret
 # Bookings: an approved booking not checked in this long after its start is a no-show;
 # NO_SHOW_LIMIT no-shows within NO_SHOW_WINDOW_DAYS suspend booking rights for SUSPENSION_DAYS.

@@ -4,11 +4,13 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from openhall.api import api
+from openhall.core import metrics
 from openhall.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("api/v1/", api.urls),
     # Unknown API paths answer in the API's error shape, in DEBUG too.
     re_path(r"^api/", core_views.api_not_found),

@@ -10,3 +10,17 @@ class AccessConfig(AppConfig):
         from openhall.access import checks, subscribers  # noqa: F401 — checks register themselves
 
         subscribers.connect()
+
+        from openhall.access import services
+        from openhall.access.models import LockCredential
+        from openhall.core.metrics import register_gauge
+        from openhall.core.sweeps import register_sweep
+
+        register_sweep(
+            "access", services.grant_repair_sweep, services.sweep, optional=(services.ttlock_poll,)
+        )
+        register_gauge(
+            "openhall_lock_credentials_failed",
+            "Lock credentials given up on: a door that does not hold what its grants say.",
+            lambda: LockCredential.objects.filter(status=LockCredential.Status.FAILED).count(),
+        )

@@ -27,7 +27,7 @@ from openhall.access.models import (
     SimulatedKeypad,
 )
 from openhall.accounts.models import User
-from openhall.core import permissions
+from openhall.core import metrics, permissions
 from openhall.core.audit import audit_record
 from openhall.core.crypto import blind_index
 from openhall.core.events import publish_on_commit
@@ -538,6 +538,7 @@ def _record_failure(row: LockCredential, plan: _Plan, exc: LockError, now: datet
     ):
         row.status = LockCredential.Status.FAILED
     row.next_attempt_at = now + retry_delay(row.attempts)
+    metrics.LOCK_RECONCILE_FAILURES.inc()
     logger.warning("lock %s: %s (attempt %s)", row.door, exc, row.attempts)
 
 

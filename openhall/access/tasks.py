@@ -2,6 +2,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from openhall.access import services
+from openhall.core.sweeps import run_sweep
 
 
 @db_task(retries=2, retry_delay=10)
@@ -11,11 +12,10 @@ def reconcile_grant_task(grant_id: int) -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
-def sweep_locks() -> int:
+def sweep_locks() -> dict[str, object]:
     """Every minute: grants that disagree with their bookings put right, then retries that are
     due, ended grants taken off, late windows written."""
-    services.grant_repair_sweep()
-    return services.sweep()
+    return run_sweep("access")  # grant_repair_sweep, then sweep (access/apps.py)
 
 
 @db_periodic_task(crontab(minute="*/5"))

@@ -6,3 +6,9 @@ class BookingsConfig(AppConfig):
     name = "openhall.bookings"
     label = "bookings"
     verbose_name = _("Bookings")
+
+    def ready(self):
+        from openhall.bookings import services
+        from openhall.core.sweeps import register_sweep
+
+        register_sweep("bookings", services.booking_sweep)

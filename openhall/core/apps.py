@@ -8,4 +8,16 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from openhall.core import checks  # noqa: F401 — registers the deploy checks
+        from huey.contrib.djhuey import HUEY
+        from huey.signals import SIGNAL_ERROR
+
+        from openhall.core import (
+            checks,  # noqa: F401 — registers the deploy checks
+            metrics,
+            outbox,
+        )
+        from openhall.core.sweeps import register_sweep
+
+        HUEY.signal(SIGNAL_ERROR)(metrics.count_task_failure)
+        HUEY.on_startup()(metrics.start_worker_exporter)
+        register_sweep("outbox", outbox.relay)

@@ -36,11 +36,11 @@ def outbox_deliver_task(message_ids: list[int]) -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
-def outbox_relay_task() -> int:
+def outbox_relay_task() -> dict[str, object]:
     """Every minute: follow-ups that were never kicked, are due a retry, or lost their worker."""
-    from openhall.core import outbox
+    from openhall.core.sweeps import run_sweep
 
-    return outbox.relay()
+    return run_sweep("outbox")  # outbox.relay (core/apps.py)
 
 
 # --- one log line per task, with its name and id on every line it writes ---------------------
