@@ -2,6 +2,8 @@
 a phone appears on it without a reload, and it keeps its picture (saying since when) while its
 server is down, then picks up again when the server returns."""
 
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -96,3 +98,45 @@ def test_the_lobby_screen_updates_live_and_survives_a_server_restart(
     # The stream breaking while the server was down is expected; nothing else may fail.
     dropped = ("ERR_INCOMPLETE_CHUNKED_ENCODING", "ERR_CONNECTION_REFUSED", "/events")
     assert [e for e in page_errors if not any(d in e for d in dropped)] == []
+
+
+INJECTED = "</script><h1 id=pwn>接管</h1><img src=x onerror=document.title='pwned'>"
+
+
+def test_a_title_full_of_markup_shows_as_text_on_the_lobby_screen(
+    browser, page_errors, live_openhall, live_env
+):
+    """A team leader types markup as a booking title; the screen shows it as text and keeps
+    working (before json_script, `</script>` ended the page's data and blanked the panels)."""
+    # Written as a booking already approved for today (whatever the pinned hour), so it is on
+    # today's schedule; the rules' path to it is tested elsewhere.
+    code = f"""
+from datetime import datetime, time, timedelta
+from django.utils import timezone
+from openhall.accounts.models import Team, User
+from openhall.bookings.models import Booking
+from openhall.venues.models import Space
+leader = User.objects.get(mobile="13900000001")
+space = Space.objects.get(name="舞蹈教室", parent=None)
+start = timezone.make_aware(datetime.combine(timezone.localdate(), time(8, 0)))
+Booking.objects.create(center=space.center, space=space, booker=leader, booked_by=leader,
+                       status="approved",
+                       team=Team.objects.filter(memberships__user=leader).first(),
+                       start=start, end=start + timedelta(minutes=30), title={INJECTED!r},
+                       purpose="team", attendees=8)
+"""
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "openhall.cli", "shell", "-c", code],
+        env=live_env, check=True, capture_output=True,
+    )  # fmt: skip
+    screen = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, locale="zh-CN"
+    ).new_page()
+    screen.on("console", lambda m: page_errors.append(m.text) if m.type == "error" else None)
+    screen.goto(live_openhall + SCREEN)
+    expect(screen.locator("#schedule")).to_contain_text("<h1 id=pwn>接管</h1>")  # as text
+    assert screen.locator("#pwn").count() == 0
+    assert screen.title() != "pwned"
+    expect(screen.locator("#freshness")).to_contain_text("更新于")  # the live panels still run
+    screenshot(screen, "display-markup-as-text")
+    assert page_errors == []

@@ -38,5 +38,9 @@ class LockDriver(Protocol):
     def unlock(self, door) -> None:
         """Open the door now (remote unlock)."""
 
+    def our_passcodes(self, door) -> list[str] | None:
+        """The lock's ids of every passcode carrying our marker (ours, whether or not our
+        database still knows it), or None where the lock cannot list them."""
+
     def open_state(self, door) -> str:
         """ "locked", "unlocked" or "unknown", as the lock reports it."""

@@ -103,6 +103,18 @@ class TTLockDriver:
             "门锁上已有相同的密码（非本系统创建）", transient=False, code="-3007"
         ) from exc
 
+    def our_passcodes(self, door) -> list[str]:
+        """Every passcode named "OpenHall" on the lock, page by page (keyboardPwd list)."""
+        found, page = [], 1
+        while True:
+            reply = self._call("/v3/lock/listKeyboardPwd", {"lockId": door.device_id,
+                                                            "pageNo": page, "pageSize": 200})  # fmt: skip
+            items = reply.get("list", [])
+            found += [str(i["keyboardPwdId"]) for i in items if i.get("keyboardPwdName") == NAME]
+            if len(items) < 200 or page >= 50:
+                return found
+            page += 1
+
     def delete_passcode(self, door, external_id: str) -> None:
         self._delete("/v3/keyboardPwd/delete", {"lockId": door.device_id,
                                                  "keyboardPwdId": external_id, "deleteType": 2})  # fmt: skip

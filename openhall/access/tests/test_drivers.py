@@ -2,6 +2,7 @@
 fake TTLock cloud), and the TTLock client's own ways of failing."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.utils import timezone
@@ -10,6 +11,7 @@ from openhall import factories
 from openhall.access import services
 from openhall.access.drivers import LockError, driver_for, simulator, ttlock
 from openhall.access.models import AccessEvent, Door, LockCredential
+from openhall.access.orphans import lock_orphans
 from openhall.access.tests.fake_ttlock import FakeTTLock
 
 pytestmark = pytest.mark.django_db
@@ -308,3 +310,34 @@ def test_a_worker_killed_after_writing_leaves_nothing_stuck_or_doubled(center_a,
     with pytest.raises(LockError) as theirs:  # someone else's code is never taken over
         driver_for(door).add_passcode(door, "424242", *window())
     assert theirs.value.transient is False
+
+
+def test_after_a_restore_codes_the_database_forgot_are_found_and_removed(center_a, fake, olivia,
+                                                                         tom, alice):  # fmt: skip
+    from django.core.management import call_command
+
+    from openhall.access.models import Grant
+
+    door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="41")
+    window = {"starts_at": timezone.now(), "ends_at": timezone.now() + timedelta(hours=2)}
+    kept = services.grant_create(center=center_a, by=olivia, user=tom, doors=[door],
+                                 kinds=["pin"], **window)  # fmt: skip
+    lost = services.grant_create(center=center_a, by=olivia, user=alice, doors=[door],
+                                 kinds=["pin"], **window)  # fmt: skip
+    for row in LockCredential.objects.all():
+        services.reconcile(row.pk)
+    fake.codes["41"][999] = {"code": "424242", "start": 0, "end": 0, "name": "物业"}
+    lost_code = lost.credentials.get().secret
+    # The backup was taken before Alice's grant: restoring it forgets her row, not her code.
+    Grant.objects.filter(pk=lost.pk).delete()
+    assert len(fake.codes["41"]) == 3
+
+    (report,) = lock_orphans()
+    assert len(report.orphans) == 1 and len(fake.codes["41"]) == 3  # listed, not touched
+    out = StringIO()
+    call_command("lock_orphans", "--remove", stdout=out)
+    assert "1 unknown code(s), 1 removed" in out.getvalue()
+    left = {c["code"] for c in fake.codes["41"].values()}
+    assert lost_code not in left
+    assert kept.credentials.get().secret in left and "424242" in left  # ours known, theirs kept
+    assert lock_orphans()[0].orphans == []
