@@ -34,3 +34,39 @@ def my_credentials(user, *, now=None) -> list[dict]:
 def door_entries(center, day: date) -> int:
     start, end = local_day_bounds(day)
     return AccessEvent.objects.filter(center=center, opened=True, at__gte=start, at__lt=end).count()
+
+
+def booking_door_access(booking, *, now=None) -> dict | None:
+    """What a booking's holder needs to get in: which doors open when, the PIN, and whether
+    the phone may open them now. None when the booking opens no door (no smart lock, or not
+    approved)."""
+    now = now or timezone.now()
+    grant = (
+        Grant.objects.filter(booking=booking, revoked_at__isnull=True, ends_at__gt=now)
+        .prefetch_related("doors", "credentials").first()
+    )  # fmt: skip
+    if grant is None:
+        return None
+    kinds = {c.kind: c for c in grant.credentials.all()}
+    pin = kinds.get(Credential.Kind.PIN)
+    in_window = grant.starts_at <= now < grant.ends_at
+    return {
+        "doors": [door.name for door in grant.doors.all()],
+        "valid_from": grant.starts_at,
+        "valid_until": grant.ends_at,
+        "pin": pin.secret if pin else "",
+        "on_locks": _written(grant),
+        "phone_unlock": Credential.Kind.REMOTE in kinds,
+        "open_now": in_window,
+    }
+
+
+def _written(grant) -> bool:
+    """Every lock already holds the code (else: being written, a minute or two)."""
+    from openhall.access.models import LockCredential
+
+    return (
+        not LockCredential.objects.filter(credential__grant=grant)
+        .exclude(status=LockCredential.Status.SET)
+        .exists()
+    )

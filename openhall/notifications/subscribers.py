@@ -7,7 +7,10 @@ from openhall.notifications.services import notify
 
 BOOKING_TEXT = {
     "booking.requested": ("预约已提交", "您预约的“{space}”{when}已提交，等待工作人员审批。"),
-    "booking.approved": ("预约已通过", "您预约的“{space}”{when}已通过，请按时到场签到。"),
+    "booking.approved": (
+        "预约已通过",
+        "您预约的“{space}”{when}已通过，请按时到场。智能门锁的开门密码和手机开门请点开本预约查看。",
+    ),
     "booking.rejected": ("预约未通过", "您预约的“{space}”{when}未通过：{reason}"),
     "booking.cancelled": ("预约已取消", "您预约的“{space}”{when}已取消。{reason}"),
     "booking.expired": ("预约已自动取消", "您预约的“{space}”{when}在开始前未获审批，已自动取消。"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from openhall.access.selectors import booking_door_access
 from openhall.accounts.models import TeamMembership
 from openhall.bookings import selectors, services
 from openhall.bookings.models import Booking
@@ -332,6 +333,7 @@ def booking_detail(request, booking_id):
         "cancel_deadline": deadline,
         "check_in_qr": _qr_svg(check_in_url),
         "subscribe_template": settings.WECHAT_TEMPLATES.get("booking_subscribe", ""),
+        "door_access": booking_door_access(booking),
     }
     return render(request, "portal/booking_detail.html", context)
 

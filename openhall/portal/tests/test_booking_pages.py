@@ -297,3 +297,38 @@ def test_the_vendored_jssdk_defines_wx_in_a_plain_script_tag():
     )
     out = subprocess.run(["node", "-e", probe], capture_output=True, text=True, check=True)  # noqa: S603,S607
     assert out.stdout.split() == ["function", "function"]
+
+
+def test_an_approved_bookings_page_shows_its_doors_and_the_code_behind_a_tap(
+    client, center_a, dance_room, alice, olivia, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from openhall import factories
+    from openhall.access.models import Door, Grant
+    from openhall.bookings.services import booking_approve
+
+    Door.objects.create(center=center_a, name="大门", is_entrance=True)
+    Door.objects.create(center=center_a, name="舞蹈教室门").spaces.add(dance_room)
+    start = timezone.now() + timedelta(hours=3)
+    booking = factories.BookingFactory(center=center_a, space=dance_room, booker=alice,
+                                       start=start, end=start + timedelta(hours=2))  # fmt: skip
+    client.force_login(alice)
+    assert "开门密码" not in client.get(f"/bookings/{booking.pk}/").content.decode()  # waiting
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_approve(booking=booking, by=olivia)
+    page = client.get(f"/bookings/{booking.pk}/").content.decode()
+    pin = Grant.objects.get(booking=booking).credentials.get(kind="pin").secret
+    assert "大门、舞蹈教室门" in page
+    assert '<details class="pin-reveal">' in page and pin in page  # behind a tap
+    assert 'href="/access/"' in page  # 我的门禁 for phone unlock
+    from openhall.notifications.models import Message
+
+    notice = Message.objects.get(user=alice, idempotency_key=f"booking.approved:{booking.pk}")
+    assert "开门密码" in notice.body and notice.url == f"/bookings/{booking.pk}/"
+
+    client.force_login(factories.UserFactory())
+    assert client.get(f"/bookings/{booking.pk}/").status_code == 404  # only the holder
