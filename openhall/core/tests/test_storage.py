@@ -75,7 +75,9 @@ def on_s3(settings, s3_bucket, monkeypatch):
 
 def draft(center, by):
     return news.article_save(
-        center=center, by=by, values={"column": "notices", "title": "报名须知", "body": "<p>见附件。</p>"}
+        center=center,
+        by=by,
+        values={"column": "notices", "title": "报名须知", "body": "<p>见附件。</p>"},
     )
 
 
@@ -129,9 +131,11 @@ def test_a_draft_articles_file_is_not_served_under_media(client, olivia, center_
         article=article, by=olivia, upload=SimpleUploadedFile("名单.pdf", PDF)
     )
     assert (Path(settings.MEDIA_ROOT) / file.file.name).read_bytes() == PDF
-    leaked = client.get(f"/media/{file.file.name}")
-    leaked.close()
-    assert leaked.status_code == 404
+    center_id = file.file.name.split("/")[1]
+    for path in (file.file.name, file.file.name.replace("/files/", f"/../{center_id}/files/")):
+        leaked = client.get(f"/media/{path}")
+        leaked.close()
+        assert leaked.status_code == 404, path
     assert client.get(f"/news/files/{file.pk}/").status_code == 404
 
 
