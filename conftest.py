@@ -234,11 +234,14 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def _s3_fake_server():
     """A local S3 (moto's server mode) on a free port, shared by the session's tests."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
     yield f"http://127.0.0.1:{port}"
     server.stop()
 
@@ -265,8 +268,7 @@ def public_read_policy(bucket: str) -> str:
     )
 
 
-@pytest.fixture
-def s3_bucket(_s3_fake_server):
+def make_bucket(endpoint: str):
     """A fresh bucket on the local S3 fake; `.env` is what OpenHall is configured with."""
     import secrets
     from types import SimpleNamespace
@@ -275,18 +277,24 @@ def s3_bucket(_s3_fake_server):
 
     name = f"openhall-{secrets.token_hex(4)}"
     client = boto3.client(
-        "s3", endpoint_url=_s3_fake_server, region_name="us-east-1",
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
         aws_access_key_id="test-key", aws_secret_access_key="test-secret",
     )  # fmt: skip
     client.create_bucket(Bucket=name)
     client.put_bucket_policy(Bucket=name, Policy=public_read_policy(name))
     env = {
         "OPENHALL_STORAGE": "s3",
-        "S3_ENDPOINT_URL": _s3_fake_server,
+        "S3_ENDPOINT_URL": endpoint,
         "S3_BUCKET": name,
         "S3_ACCESS_KEY_ID": "test-key",
         "S3_SECRET_ACCESS_KEY": "test-secret",
         "S3_REGION": "us-east-1",
     }
-    yield SimpleNamespace(endpoint=_s3_fake_server, name=name, client=client, env=env)
-    client.close()
+    return SimpleNamespace(endpoint=endpoint, name=name, client=client, env=env)
+
+
+@pytest.fixture
+def s3_bucket(_s3_fake_server):
+    bucket = make_bucket(_s3_fake_server)
+    yield bucket
+    bucket.client.close()
