@@ -7,8 +7,10 @@ MEDIA_ROOT, where they always were, but never served under /media/ (openhall/url
 the file from this disk or redirect to a signed URL that expires in S3_SIGNED_URL_SECONDS.
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, default_storage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import FileResponse, Http404, HttpResponseRedirect
@@ -31,10 +33,27 @@ def private_storage() -> Storage:
     return _private
 
 
+_pictures_origin: str | None = None
+
+
+def pictures_origin() -> str:
+    """Where public pictures load from when that is not this site (an S3 bucket's address), for
+    the pages' Content-Security-Policy; empty when they come from /media/ here."""
+    global _pictures_origin
+    if _pictures_origin is None:
+        parts = urlsplit(
+            "" if isinstance(default_storage, FileSystemStorage) else default_storage.url("x.jpg")
+        )
+        _pictures_origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    return _pictures_origin
+
+
 @receiver(setting_changed)
-def _forget_private_storage(*, setting: str, **kwargs) -> None:
+def _forget_storages(*, setting: str, **kwargs) -> None:
+    global _pictures_origin
     if setting == "STORAGES":
         _private._wrapped = empty
+        _pictures_origin = None
 
 
 def private_file_response(field_file, *, filename: str):

@@ -144,6 +144,9 @@ def test_a_space_photo_is_served_under_media_from_this_disk(client, adam, center
     upload = SimpleUploadedFile("a.jpg", jpeg_with_gps(40, 30), content_type="image/jpeg")
     client.post(f"/console/c/{center_a.pk}/spaces/{dance_room.pk}/photos/", {"image": upload})
     photo = SpacePhoto.objects.get()
+    page = client.get(f"/book/space/{dance_room.pk}/")
+    assert image_sources(page.content.decode()) == [photo.image.url]
+    assert "img-src 'self' data:;" in page["Content-Security-Policy"]  # nothing from elsewhere
     response = client.get(photo.image.url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")
@@ -165,9 +168,11 @@ def test_a_space_photo_uploaded_in_the_console_lands_in_the_bucket_and_shows(
     assert (photo.width, photo.height) == (400, 300)
     assert not Path(settings.MEDIA_ROOT).exists()  # nothing on this machine's disk
 
-    page = client.get(f"/book/space/{dance_room.pk}/").content.decode()
-    (source,) = image_sources(page)
+    response = client.get(f"/book/space/{dance_room.pk}/")
+    (source,) = image_sources(response.content.decode())
     assert source.startswith(f"{bucket.endpoint}/{bucket.name}/public/spaces/")
+    # Browsers load it only if the page's policy names the bucket's origin.
+    assert f"img-src 'self' data: {bucket.endpoint};" in response["Content-Security-Policy"]
     status, body, _headers = fetch(source)
     assert status == 200 and body.startswith(b"\xff\xd8\xff")
 

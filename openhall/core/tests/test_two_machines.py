@@ -81,11 +81,11 @@ def shared_redis() -> str:
 
 
 @pytest.fixture(scope="module")
-def machines(django_db_setup, _s3_fake_server, tmp_path_factory):
+def machines(request, django_db_setup, tmp_path_factory):
     """Two machines, started once for this module; each answers /healthz before a test begins.
     Each test writes its data for real (`committed_db`); the machines read it from PostgreSQL."""
-    database = shared_database()
-    bucket = make_bucket(_s3_fake_server)
+    database = shared_database()  # skips on SQLite before anything is started
+    bucket = make_bucket(request.getfixturevalue("_s3_fake_server"))
     clock = coming_wednesday_at_ten()
     common = {
         **os.environ,
