@@ -192,6 +192,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", envint("DB_CONNECT_TIMEOUT", "3")
     )
+    # Behind pgbouncer in transaction mode a server connection is ours only inside a
+    # transaction: no cursor may stay open across statements (QuerySet.iterator). Django already
+    # turns psycopg's prepared statements off, and our advisory locks are all
+    # pg_advisory_xact_lock (docs/deployment.md, "pgbouncer").
+    if envbool("DB_TRANSACTION_POOLING", "false"):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Redis, tasks -------------------------------------------------------------------

@@ -25,7 +25,7 @@ SETTINGS_FILE = Path(__file__).resolve().parents[2] / "settings.py"
 STORAGE_VARIABLES = (
     "OPENHALL_STORAGE", "S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID",
     "S3_ACCESS_KEY_ID_FILE", "S3_SECRET_ACCESS_KEY", "S3_SECRET_ACCESS_KEY_FILE", "S3_REGION",
-    "S3_ADDRESSING_STYLE", "S3_PUBLIC_READ", "S3_SIGNED_URL_SECONDS",
+    "S3_ADDRESSING_STYLE", "S3_PUBLIC_READ", "S3_SIGNED_URL_SECONDS", "DB_TRANSACTION_POOLING",
 )  # fmt: skip
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
 
@@ -242,3 +242,17 @@ def test_with_public_read_pictures_get_plain_urls_and_files_stay_signed(
     response = client.get(f"/news/files/{file.pk}/")
     assert "X-Amz-Signature=" in response["Location"]
     assert fetch(response["Location"].split("?", 1)[0])[0] == 403
+
+
+# --- pgbouncer -----------------------------------------------------------------------------------
+
+
+def test_behind_a_transaction_pooler_no_cursor_outlives_a_transaction(monkeypatch):
+    url = "postgres://openhall@127.0.0.1:6432/openhall"
+    plain = settings_from(monkeypatch, DATABASE_URL=url).DATABASES["default"]
+    assert not plain.get("DISABLE_SERVER_SIDE_CURSORS")
+    pooled = settings_from(monkeypatch, DATABASE_URL=url, DB_TRANSACTION_POOLING="true")
+    database = pooled.DATABASES["default"]
+    assert database["DISABLE_SERVER_SIDE_CURSORS"] is True
+    # Django leaves psycopg's prepared statements off unless OPTIONS turns them on.
+    assert database["OPTIONS"].get("prepare_threshold") is None
