@@ -352,7 +352,8 @@ elif OPENHALL_STORAGE == "s3":
         # Empty: boto3's own chain (AWS_* variables, an instance role).
         "access_key": envsecret("S3_ACCESS_KEY_ID").strip() or None,
         "secret_key": envsecret("S3_SECRET_ACCESS_KEY").strip() or None,
-        # Aliyun OSS and Tencent COS want virtual-hosted names, MinIO usually path style.
+        # Aliyun OSS and Tencent COS want "virtual"; MinIO usually "path"; boto3's "auto" means
+        # path style whenever an endpoint is given.
         "addressing_style": os.environ.get("S3_ADDRESSING_STYLE", "auto").strip() or "auto",
         "signature_version": "s3v4",
         "default_acl": None,  # no object is made public one by one; the bucket policy decides
