@@ -355,7 +355,6 @@ elif OPENHALL_STORAGE == "s3":
         # Aliyun OSS and Tencent COS want "virtual"; MinIO usually "path"; boto3's "auto" means
         # path style whenever an endpoint is given.
         "addressing_style": os.environ.get("S3_ADDRESSING_STYLE", "auto").strip() or "auto",
-        "signature_version": "s3v4",
         "default_acl": None,  # no object is made public one by one; the bucket policy decides
         "file_overwrite": False,  # names are random, but never replace another upload's file
         "querystring_auth": True,
@@ -366,6 +365,17 @@ elif OPENHALL_STORAGE == "s3":
         raise ImproperlyConfigured("S3_ADDRESSING_STYLE must be auto, path or virtual")
     if not 0 < S3_SIGNED_URL_SECONDS <= 3600:
         raise ImproperlyConfigured("S3_SIGNED_URL_SECONDS must be between 1 and 3600")
+    from botocore.config import Config as _BotoConfig
+
+    # An upload waits on the bucket inside a request: a store that does not answer must fail it
+    # in seconds (boto3 waits a minute per try by default), like the database's short timeouts.
+    _s3["client_config"] = _BotoConfig(
+        s3={"addressing_style": _s3.pop("addressing_style")},
+        signature_version="s3v4",
+        connect_timeout=3,
+        read_timeout=20,
+        retries={"mode": "standard", "max_attempts": 3},
+    )
     _pictures = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {

@@ -178,7 +178,7 @@ def test_a_space_photo_uploaded_in_the_console_lands_in_the_bucket_and_shows(
 
 
 def test_an_article_file_leaves_the_bucket_only_through_a_signed_url_of_five_minutes(
-    on_s3, client, olivia, adam, center_a
+    on_s3, client, olivia, adam, center_a, django_capture_on_commit_callbacks
 ):
     bucket = on_s3()
     article = draft(center_a, olivia)
@@ -205,6 +205,10 @@ def test_an_article_file_leaves_the_bucket_only_through_a_signed_url_of_five_min
     # The same object without the signature, though `public/` is readable by anyone: refused.
     status, _body, _headers = fetch(signed.split("?", 1)[0])
     assert status == 403
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/console/c/{center_a.pk}/news/files/{file.pk}/delete/")
+    assert keys_in(bucket) == []  # removed from the bucket once the removal is committed
 
 
 def test_residents_get_no_url_for_a_draft_file_and_a_signed_one_once_published(
