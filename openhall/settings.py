@@ -323,7 +323,8 @@ TTLOCK_WEBHOOK_SECRET = os.environ.get("TTLOCK_WEBHOOK_SECRET", "")
 # can reach its keypad page may type codes, so production has it off unless turned on on purpose
 # (and `openhall check --deploy` then warns).
 OPENHALL_LOCK_SIMULATOR = envbool("OPENHALL_LOCK_SIMULATOR", "true" if DEBUG else "false")
-# Uploads are public photos (spaces, activities); nginx should serve them in production.
+# Uploaded pictures under /media/ with OPENHALL_STORAGE=local (never article files, see
+# openhall/urls.py); nginx should serve them in production.
 OPENHALL_SERVE_MEDIA = envbool("OPENHALL_SERVE_MEDIA", "true")
 WHITENOISE_USE_FINDERS = DEBUG
 
@@ -332,7 +333,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 # holds files behind a permission check (article attachments, openhall/core/storage.py). On one
 # box both are MEDIA_ROOT. Several web machines need one store they all see: an S3-compatible
 # bucket (Aliyun OSS, Tencent COS, MinIO), public pictures under `public/`, private files under
-# `private/`; the bucket itself stays private (docs/deployment.md, "Uploads on S3").
+# `private/`; the bucket itself stays private (docs/deployment.md, "Uploads on S3-compatible
+# storage").
 OPENHALL_STORAGE = os.environ.get("OPENHALL_STORAGE", "local").strip().lower()
 # A private file's signed URL lives this long: long enough to start a download, too short to be
 # worth passing on. The permission check runs again for every new URL.

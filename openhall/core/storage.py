@@ -2,9 +2,10 @@
 
 Pictures shown on public pages use Django's default storage. Files behind a permission check
 (article attachments) use the "private" storage (settings.STORAGES): on one box the same
-MEDIA_ROOT, where they always were, but never served under /media/ (openhall/urls.py) — and on S3 the bucket's
-`private/` prefix, which no policy opens. Their views check the permission, then either stream
-the file from this disk or redirect to a signed URL that expires in S3_SIGNED_URL_SECONDS.
+MEDIA_ROOT, where they always were, but never served under /media/ (openhall/urls.py); on S3
+the bucket's `private/` prefix, which no policy opens. Their views check the permission, then
+either stream the file from this disk or redirect to a signed URL that expires in
+S3_SIGNED_URL_SECONDS.
 """
 
 from urllib.parse import urlsplit
