@@ -249,3 +249,80 @@ def committed_db(transactional_db):
             cursor.execute("DROP TRIGGER core_auditentry_no_delete")
             cursor.execute("DELETE FROM core_auditentry")
             cursor.execute(append_only.SQLITE_UP[1])
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def _s3_fake_server():
+    """A local S3 (moto's server mode) on a free port, shared by the session's tests."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+# What docs/deployment.md asks of a bucket with S3_PUBLIC_READ=true: anyone may read `public/`
+# (photos shown on public pages), nothing else. Private files under `private/` must still be
+# refused without a signature with this policy in place.
+def public_read_policy(bucket: str) -> str:
+    import json
+
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "PublicPictures",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:GetObject",
+                    "Resource": f"arn:aws:s3:::{bucket}/public/*",
+                }
+            ],
+        }
+    )
+
+
+def make_bucket(endpoint: str):
+    """A fresh bucket on the local S3 fake; `.env` is what OpenHall is configured with."""
+    import secrets
+    from types import SimpleNamespace
+
+    import boto3
+
+    name = f"openhall-{secrets.token_hex(4)}"
+    client = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="test-key", aws_secret_access_key="test-secret",
+    )  # fmt: skip
+    client.create_bucket(Bucket=name)
+    client.put_bucket_policy(Bucket=name, Policy=public_read_policy(name))
+    env = {
+        "OPENHALL_STORAGE": "s3",
+        "S3_ENDPOINT_URL": endpoint,
+        "S3_BUCKET": name,
+        "S3_ACCESS_KEY_ID": "test-key",
+        "S3_SECRET_ACCESS_KEY": "test-secret",
+        "S3_REGION": "us-east-1",
+    }
+    return SimpleNamespace(endpoint=endpoint, name=name, client=client, env=env)
+
+
+@pytest.fixture
+def s3_bucket(_s3_fake_server):
+    bucket = make_bucket(_s3_fake_server)
+    yield bucket
+    bucket.client.close()

@@ -197,6 +197,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", envint("DB_CONNECT_TIMEOUT", "3")
     )
+    # Behind pgbouncer in transaction mode a server connection is ours only inside a
+    # transaction: no cursor may stay open across statements (QuerySet.iterator). Django already
+    # turns psycopg's prepared statements off, and our advisory locks are all
+    # pg_advisory_xact_lock (docs/deployment.md, "pgbouncer").
+    if envbool("DB_TRANSACTION_POOLING", "false"):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Redis, tasks -------------------------------------------------------------------
@@ -324,11 +330,79 @@ TTLOCK_WEBHOOK_SECRET = os.environ.get("TTLOCK_WEBHOOK_SECRET", "")
 # can reach its keypad page may type codes, so production has it off unless turned on on purpose
 # (and `openhall check --deploy` then warns).
 OPENHALL_LOCK_SIMULATOR = envbool("OPENHALL_LOCK_SIMULATOR", "true" if DEBUG else "false")
-# Uploads are public photos (spaces, activities); nginx should serve them in production.
+# Uploaded pictures under /media/ with OPENHALL_STORAGE=local (never article files, see
+# openhall/urls.py); nginx should serve them in production.
 OPENHALL_SERVE_MEDIA = envbool("OPENHALL_SERVE_MEDIA", "true")
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Uploaded files --------------------------------------------------------------------------
+# "default" holds pictures shown on public pages (spaces, activities, article covers); "private"
+# holds files behind a permission check (article attachments, openhall/core/storage.py). On one
+# box both are MEDIA_ROOT. Several web machines need one store they all see: an S3-compatible
+# bucket (Aliyun OSS, Tencent COS, MinIO), public pictures under `public/`, private files under
+# `private/`; the bucket itself stays private (docs/deployment.md, "Uploads on S3-compatible
+# storage").
+OPENHALL_STORAGE = os.environ.get("OPENHALL_STORAGE", "local").strip().lower()
+# A private file's signed URL lives this long: long enough to start a download, too short to be
+# worth passing on. The permission check runs again for every new URL.
+S3_SIGNED_URL_SECONDS = envint("S3_SIGNED_URL_SECONDS", "300")
+# Pictures on public pages: signed for hours (a resident may scroll to a lazy image long after
+# the page came), or plain URLs when the bucket lets anyone read `public/` (S3_PUBLIC_READ).
+S3_PICTURE_URL_SECONDS = 6 * 3600
+S3_PUBLIC_READ = envbool("S3_PUBLIC_READ", "false")
+if OPENHALL_STORAGE == "local":
+    _pictures = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _private = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif OPENHALL_STORAGE == "s3":
+    _s3 = {
+        "bucket_name": os.environ.get("S3_BUCKET", "").strip(),
+        "endpoint_url": os.environ.get("S3_ENDPOINT_URL", "").strip() or None,
+        "region_name": os.environ.get("S3_REGION", "").strip() or None,
+        # Empty: boto3's own chain (AWS_* variables, an instance role).
+        "access_key": envsecret("S3_ACCESS_KEY_ID").strip() or None,
+        "secret_key": envsecret("S3_SECRET_ACCESS_KEY").strip() or None,
+        # Aliyun OSS and Tencent COS want "virtual"; MinIO usually "path"; boto3's "auto" means
+        # path style whenever an endpoint is given.
+        "addressing_style": os.environ.get("S3_ADDRESSING_STYLE", "auto").strip() or "auto",
+        "default_acl": None,  # no object is made public one by one; the bucket policy decides
+        "file_overwrite": False,  # names are random, but never replace another upload's file
+        "querystring_auth": True,
+    }
+    if not _s3["bucket_name"]:
+        raise ImproperlyConfigured("OPENHALL_STORAGE=s3 needs S3_BUCKET")
+    if _s3["addressing_style"] not in {"auto", "path", "virtual"}:
+        raise ImproperlyConfigured("S3_ADDRESSING_STYLE must be auto, path or virtual")
+    if not 0 < S3_SIGNED_URL_SECONDS <= 3600:
+        raise ImproperlyConfigured("S3_SIGNED_URL_SECONDS must be between 1 and 3600")
+    from botocore.config import Config as _BotoConfig
+
+    # An upload waits on the bucket inside a request: a store that does not answer must fail it
+    # in seconds (boto3 waits a minute per try by default), like the database's short timeouts.
+    _s3["client_config"] = _BotoConfig(
+        s3={"addressing_style": _s3.pop("addressing_style")},
+        signature_version="s3v4",
+        connect_timeout=3,
+        read_timeout=20,
+        retries={"mode": "standard", "max_attempts": 3},
+    )
+    _pictures = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "location": "public",
+            "querystring_auth": not S3_PUBLIC_READ,
+            "querystring_expire": S3_PICTURE_URL_SECONDS,
+        },
+    }
+    _private = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": "private", "querystring_expire": S3_SIGNED_URL_SECONDS},
+    }
+else:
+    raise ImproperlyConfigured(f"OPENHALL_STORAGE must be local or s3, not {OPENHALL_STORAGE!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _pictures,
+    "private": _private,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

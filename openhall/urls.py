@@ -1,5 +1,9 @@
+import posixpath
+import re
+
 from django.conf import settings
 from django.contrib import admin
+from django.http import Http404
 from django.urls import include, path, re_path
 from django.views.static import serve
 
@@ -23,11 +27,21 @@ urlpatterns = [
     path("access/", include("openhall.access.urls")),
     path("", include("openhall.portal.urls")),
 ]
-if settings.OPENHALL_SERVE_MEDIA:
-    # Only under MEDIA_ROOT (serve() refuses paths that leave it); nginx does it faster.
-    urlpatterns.insert(
-        0, re_path(r"^media/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+# Article attachments share MEDIA_ROOT with the public pictures on one box, but are private
+# (news.models.Attachment): only /news/files/<id>/ hands them out, after its permission check.
+PRIVATE_MEDIA = re.compile(r"news/\d+/files/")
+
+
+def media(request, path: str):
+    """Uploaded pictures from this disk: only under MEDIA_ROOT (serve() refuses paths that leave
+    it), read when asked so a changed MEDIA_ROOT holds. nginx does it faster."""
+    if PRIVATE_MEDIA.match(posixpath.normpath(path).lstrip("/")):  # as serve() reads it
+        raise Http404
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+if settings.OPENHALL_SERVE_MEDIA and settings.OPENHALL_STORAGE == "local":
+    urlpatterns.insert(0, re_path(r"^media/(?P<path>.+)$", media))
 
 handler404 = "openhall.core.views.not_found"
 handler500 = "openhall.core.views.server_error"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import translation
 
 from openhall.core.request_context import current_ip
+from openhall.core.storage import pictures_origin
 
 
 class RequestContextMiddleware:
@@ -101,10 +102,12 @@ class ContentSecurityPolicyMiddleware:
         request.csp_nonce = secrets.token_urlsafe(16)
         response = self.get_response(request)
         if "Content-Security-Policy" not in response.headers:
+            # Uploaded pictures may live in an S3 bucket (OPENHALL_STORAGE=s3): that one origin too.
+            pictures = " ".join(filter(None, ["'self' data:", pictures_origin()]))
             response.headers["Content-Security-Policy"] = (
                 "default-src 'self'; "
                 f"script-src 'self' 'nonce-{request.csp_nonce}'; "
-                "style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+                f"style-src 'self'; img-src {pictures}; font-src 'self' data:; "
                 "connect-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; "
                 "form-action 'self'"
             )

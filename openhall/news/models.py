@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from openhall.core.models import Center
+from openhall.core.storage import private_storage
 
 
 class Column(models.TextChoices):
@@ -112,7 +113,10 @@ class Attachment(models.Model):
     article = models.ForeignKey(
         Article, models.CASCADE, related_name="attachments", verbose_name=_("article")
     )
-    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    # Private: a draft's file is for the center's staff only (services.attachment_visible).
+    file = models.FileField(
+        _("file"), upload_to=attachment_path, max_length=200, storage=private_storage
+    )
     name = models.CharField(_("file name"), max_length=120)
     size = models.PositiveIntegerField(_("size in bytes"))
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)

@@ -1,8 +1,9 @@
 """Resident H5 pages of the news columns."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from openhall.core.storage import private_file_response
 from openhall.news import selectors, services
 from openhall.news.models import Attachment, Column
 from openhall.portal.selectors import current_center
@@ -33,8 +34,4 @@ def attachment(request, attachment_id: int):
     item = get_object_or_404(Attachment.objects.select_related("article__center"), pk=attachment_id)
     if not services.attachment_visible(item, request.user):
         raise Http404
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=item.name)
+    return private_file_response(item.file, filename=item.name)

@@ -230,7 +230,7 @@ def test_the_manifest_lists_every_file_with_its_sha256_and_the_migrations(center
         assert set(files) == {"openhall.sqlite3", "media/spaces/1/dance.jpg"}
         for name, sha in files.items():
             assert hashlib.sha256(tar.extractfile(name).read()).hexdigest() == sha
-    assert "news.0002_attachments" in manifest["migration_heads"]
+    assert "news.0003_attachments_in_private_storage" in manifest["migration_heads"]
     assert manifest["version"] and manifest["created_at"]
 
 
