@@ -286,7 +286,14 @@ def grant_sync(booking_id: int) -> str:
     events, retries and the repair sweep may all call it. Returns what it did."""
     from openhall.bookings.models import Booking
 
-    booking = Booking.objects.select_related("space", "center", "booker").get(pk=booking_id)
+    # The booking's row is locked: its follow-up and the repair sweep may sync it at the same
+    # moment, and without the lock both see no grant and both create one (the second fails on
+    # the one-grant-per-booking key, which ended the whole sweep). Now the second waits, then
+    # finds the first one's grant (tests/test_faults.py).
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("space", "center", "booker").get(pk=booking_id)
+    )  # fmt: skip
     grant = Grant.objects.select_for_update().filter(booking=booking).first()
     if not booking_wants_doors(booking):
         if grant is None or grant.revoked_at:
