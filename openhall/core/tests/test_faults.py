@@ -215,8 +215,44 @@ def test_the_repair_sweep_running_beside_the_deliveries_neither_fails_nor_double
     assert_nothing_lost_nothing_twice(bookings)
 
 
+# --- the worker dies between the lock's answer and the record of it ----------------------------
+@pytest.fixture
+def written_then_died(rooms, olivia, monkeypatch):
+    """An approved booking whose locks were written by a worker killed before it could record
+    what the locks answered: the codes are on the locks, their ids nowhere."""
+    booking = requested_bookings(rooms, 1)[0]
+    with monkeypatch.context() as no_worker:
+        no_worker.setattr(access, "_schedule", lambda grant_id: None)
+        booking_approve(booking=booking, by=olivia)
+    rows = LockCredential.objects.filter(credential__grant__booking=booking)
+    assert rows.count() == 2
+    for row in rows:
+        access._carry_out(access._claim(row.pk, timezone.now()))  # …and SIGKILL
+    assert SimulatedCode.objects.count() == 2 and set(
+        rows.values_list("external_id", flat=True)
+    ) == {""}
+    return booking
+
+
+def test_a_lock_write_repeated_after_its_worker_died_leaves_the_code_once(written_then_died):
+    with time_machine.travel(timezone.now() + access.CLAIM + timedelta(seconds=1)):
+        assert access.sweep() == 2
+    assert_nothing_lost_nothing_twice([written_then_died])
+
+
+def test_a_grant_withdrawn_after_its_worker_died_mid_write_leaves_nothing_on_the_locks(
+    written_then_died, olivia
+):
+    access.grant_revoke(grant=Grant.objects.get(booking=written_then_died), by=olivia)
+    with time_machine.travel(timezone.now() + access.CLAIM + timedelta(seconds=1)):
+        access.sweep()
+    assert set(LockCredential.objects.values_list("status", flat=True)) == {"removed"}
+    assert not SimulatedCode.objects.exists()  # the door no longer opens to that PIN
+
+
 # --- a real worker on a real queue ---------------------------------------------------------------
 FAULTS_REDIS_DB = 12  # the queue of these tests only (the suite's Redis tests use 15)
+KILLS = 4
 
 
 def _free_port() -> int:
@@ -264,7 +300,7 @@ class Queue:
         env = {
             **os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": self.url,
             "HUEY_NAME": self.name, "HUEY_WORKERS": "4", "HUEY_IMMEDIATE": "false",
-            "OPENHALL_LOCK_SIMULATOR": "true", "PYTHONWARNINGS": "ignore",
+            "OPENHALL_LOCK_SIMULATOR": "true", "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1",
             "OPENHALL_VAR_DIR": str(Path(self.log.name).parent),
         }  # fmt: skip
         self.worker = subprocess.Popen(  # noqa: S603
@@ -286,13 +322,21 @@ class Queue:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def settle(self, done) -> bool:
-        """Wait (bounded) until the worker has emptied the queue and `done()` holds."""
+    def settle(self, done=None) -> bool:
+        """Wait (bounded) until the worker has emptied the queue and `done()` holds — or, with
+        no `done`, until it has stopped making progress (what is left waits for the relay)."""
         deadline = time.monotonic() + SETTLE_SECONDS
+        seen, quiet_since = None, time.monotonic()
         while time.monotonic() < deadline:
             close_old_connections()
-            if self.live.queue_size() == 0 and done():
-                return True
+            if self.live.queue_size() == 0:
+                if done is not None and done():
+                    return True
+                now_seen = (_delivered(), LockCredential.objects.filter(status="set").count())
+                if now_seen != seen:
+                    seen, quiet_since = now_seen, time.monotonic()
+                elif done is None and time.monotonic() - quiet_since > 2:
+                    return True
             time.sleep(0.5)
         return False
 
@@ -315,41 +359,57 @@ def _undelivered() -> int:
     return OutboxMessage.objects.filter(delivered_at__isnull=True).count()
 
 
+def _delivered() -> int:
+    return OutboxMessage.objects.filter(delivered_at__isnull=False).count()
+
+
 @pytest.mark.services
 def test_a_worker_killed_again_and_again_mid_burst_loses_no_grant_and_doubles_no_notice(
     rooms, olivia, queue
 ):
-    bookings = requested_bookings(rooms, 36)
-    queue.start()
-    finished = threading.Event()
-    busy_at_kill = []
-
-    def killer():
-        rng = random.Random(9)  # noqa: S311
-        while not finished.is_set():
-            time.sleep(rng.uniform(1.5, 3.0))  # long enough to start and take up work
-            busy_at_kill.append(queue.live.queue_size() + _undelivered())
-            queue.kill()
-            queue.start()
-        connections.close_all()
+    bookings = requested_bookings(rooms, 32)
+    waves = [bookings[n::KILLS] for n in range(KILLS)]
+    rng = random.Random(9)  # noqa: S311 — reproducible moments of death, not a secret
+    busy_at_kill, errors = [], []
 
     def approve(booking):
         booking_approve(booking=booking, by=olivia)
-        time.sleep(0.15)  # a burst that spans several lives of the worker
+        time.sleep(0.1)  # a burst, not a single instant: it spans the worker's death
 
-    murderer = threading.Thread(target=killer)
-    murderer.start()
-    try:
-        errors = in_threads(approve, bookings, threads=2)
-    finally:
-        finished.set()
-        murderer.join(timeout=30)
-    assert errors == []
-    assert queue.kills >= 3 and max(busy_at_kill) > 0  # killed with work in hand
+    queue.start()
+    for wave in waves:
+        # A wave of approvals commits while this worker lives; once it has taken up the work,
+        # it dies with SIGKILL at a random moment (tasks popped, rows claimed, locks half
+        # written) and a new one starts — while the approvals are still coming.
+        approvals = threading.Thread(
+            target=lambda w=wave: errors.extend(in_threads(approve, w, threads=2))
+        )
+        delivered = _delivered()
+        approvals.start()
+        deadline = time.monotonic() + 20
+        while _delivered() == delivered and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0, 0.4))
+        busy_at_kill.append(queue.live.queue_size() + _undelivered())
+        queue.kill()
+        queue.start()
+        approvals.join(timeout=60)
+    assert errors == []  # every approval committed, whatever the worker was doing
+    assert queue.kills == KILLS and sum(n > 0 for n in busy_at_kill) >= 2  # work in hand
 
     # The last worker lives: it delivers what the queue still holds.
-    queue.settle(lambda: _undelivered() == 0)
+    assert queue.settle()
     queue.stop()
+    print(
+        "waiting at each kill:",
+        busy_at_kill,
+        "left for the relay:",
+        _undelivered(),
+        "claimed by the dead:",
+        OutboxMessage.objects.filter(
+            delivered_at__isnull=True, claimed_until__isnull=False
+        ).count(),
+    )
     # What the dead workers held (claimed rows, tasks popped and never finished): the minute
     # relay and sweeps, once the claims have run out.
     settle_in_process(after=outbox.LEASE + timedelta(minutes=1))
