@@ -293,7 +293,7 @@ class Queue:
         from huey.storage import PriorityRedisStorage
 
         self.huey.storage = self.live if url is None else PriorityRedisStorage(
-            name=self.name, url=url, socket_connect_timeout=1
+            name=self.name, url=f"{url}?socket_connect_timeout=1"
         )  # fmt: skip
 
     def start(self) -> None:
