@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import close_old_connections, connection, connections
+from django.db import OperationalError, close_old_connections, connection, connections
 from django.utils import timezone
 
 from openhall import factories
@@ -213,6 +213,38 @@ def test_the_repair_sweep_running_beside_the_deliveries_neither_fails_nor_double
     assert errors == [] and sweep_errors == []
     settle_in_process(after=timedelta(minutes=1))
     assert_nothing_lost_nothing_twice(bookings)
+
+
+# --- the connection dies between a change and the record of its follow-up ---------------------
+def test_a_registration_and_its_notice_are_recorded_together_or_not_at_all(
+    committed_db, center_a, dance_room, alice, olivia, monkeypatch
+):
+    """Found by bench/faults.py: with PostgreSQL connections killed mid-burst, a registration
+    committed while its notice was never recorded (two commits, not one)."""
+    from openhall.activities import services as activities
+    from openhall.activities.models import Activity, Registration, Session
+
+    activity = Activity.objects.create(center=center_a, type="course", title="书法体验课",
+                                       capacity=10, status="published", created_by=olivia)  # fmt: skip
+    start = timezone.now() + timedelta(days=3)
+    Session.objects.create(activity=activity, space=dance_room, start=start,
+                           end=start + timedelta(hours=1))  # fmt: skip
+    real_record = outbox.record
+
+    def connection_killed(**kwargs):
+        if kwargs["event"] == events.DEFERRED:  # the notice's row: the connection dies here
+            raise OperationalError("terminating connection due to administrator command")
+        return real_record(**kwargs)
+
+    with monkeypatch.context() as killed, pytest.raises(OperationalError):
+        killed.setattr(outbox, "record", connection_killed)
+        activities.register(activity=activity, user=alice)
+    # The resident saw an error: nothing half-done stays behind…
+    assert not Registration.objects.filter(user=alice).exists()
+    # …and trying again registers, and tells, once.
+    ticket = activities.register(activity=activity, user=alice)
+    key = f"activity:confirmed:{ticket.registration.pk}"
+    assert Message.objects.filter(idempotency_key=key).count() == 1
 
 
 # --- the worker dies between the lock's answer and the record of it ----------------------------
