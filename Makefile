@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.display_fanout
 	$(BIN)/python -m bench.registration_rush
 	$(BIN)/python -m bench.lock_propagation
+	$(BIN)/python -m bench.faults
 
 vendor:
 	bash scripts/vendor.sh

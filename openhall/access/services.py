@@ -286,7 +286,14 @@ def grant_sync(booking_id: int) -> str:
     events, retries and the repair sweep may all call it. Returns what it did."""
     from openhall.bookings.models import Booking
 
-    booking = Booking.objects.select_related("space", "center", "booker").get(pk=booking_id)
+    # The booking's row is locked: its follow-up and the repair sweep may sync it at the same
+    # moment, and without the lock both see no grant and both create one (the second fails on
+    # the one-grant-per-booking key, which ended the whole sweep). Now the second waits, then
+    # finds the first one's grant (tests/test_faults.py).
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("space", "center", "booker").get(pk=booking_id)
+    )  # fmt: skip
     grant = Grant.objects.select_for_update().filter(booking=booking).first()
     if not booking_wants_doors(booking):
         if grant is None or grant.revoked_at:
@@ -406,6 +413,7 @@ class _Plan:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     old_removed: bool = False
+    recover: bool = False  # the code may be on the lock under an id we never learned
 
 
 def _claim(row_id: int, now: datetime) -> _Plan | str | None:
@@ -426,7 +434,11 @@ def _claim(row_id: int, now: datetime) -> _Plan | str | None:
         plan = _Plan(row_id=row.pk, grant_id=grant.pk, door=row.door, kind=kind,
                      remove_only=False, old_external_id=row.external_id)  # fmt: skip
         if row.status == LockCredential.Status.REMOVING or grant.revoked_at or grant.ends_at <= now:
-            if not row.external_id:
+            # A claim that ran out unrecorded: its worker died calling the lock, which may hold
+            # the code under an id we never learned. Written again, the lock hands back the
+            # code it holds (TTLock -3007 → adopted; the simulator), then it is taken off.
+            lost = not row.external_id and row.claimed_until is not None and grant.ends_at > now
+            if not row.external_id and not lost:
                 row.status, row.attempts, row.next_attempt_at = (
                     LockCredential.Status.REMOVED,
                     0,
@@ -434,7 +446,11 @@ def _claim(row_id: int, now: datetime) -> _Plan | str | None:
                 )
                 row.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
                 return row.status
-            plan.remove_only = True
+            plan.remove_only, plan.recover = True, lost
+            if lost:
+                plan.secret, plan.starts_at, plan.ends_at = (
+                    row.credential.secret, grant.starts_at, grant.ends_at
+                )  # fmt: skip
         elif row.status in (LockCredential.Status.PENDING, LockCredential.Status.FAILED):
             if not driver_for(row.door).native_windows and grant.starts_at > now:
                 # Written when the window opens; an old code is taken off now.
@@ -458,6 +474,12 @@ def _claim(row_id: int, now: datetime) -> _Plan | str | None:
 def _carry_out(plan: _Plan) -> str:
     """The lock calls, outside any transaction. Returns the lock's id of what is now on it."""
     driver = driver_for(plan.door)
+    if plan.recover:
+        _remover(driver, plan.kind)(
+            plan.door,
+            _writer(driver, plan.kind)(plan.door, plan.secret, plan.starts_at, plan.ends_at),
+        )
+        return ""
     if plan.old_external_id:
         _remover(driver, plan.kind)(plan.door, plan.old_external_id)
         plan.old_removed = True
@@ -494,7 +516,8 @@ def reconcile(row_id: int, *, now: datetime | None = None) -> str | None:
             LockCredential.objects.select_for_update()
             .select_related("door", "credential__grant").get(pk=plan.row_id)
         )  # fmt: skip
-        row.claimed_until = None
+        # A recovery that failed keeps its mark (a claim already run out): still to be found.
+        row.claimed_until = now if plan.recover and error is not None else None
         if error is None:
             _record_success(row, plan, external_id, now)
         else:

@@ -144,3 +144,17 @@ def backlog() -> dict:
         "late": due().filter(created_at__lt=late).count(),
         "failed": OutboxMessage.objects.filter(failed_at__isnull=False).count(),
     }
+
+
+def retry_failed(*, event: str = "", ids: list[int] | None = None) -> int:
+    """Give follow-ups that were given up (`failed_at`) another round of attempts, due now —
+    after the cause is mended (a handler fixed, a provider back). Safe to run twice: handlers
+    are idempotent, and a delivered follow-up is never picked again. `openhall outbox
+    retry-failed` (docs/operations.md)."""
+    failed = OutboxMessage.objects.filter(failed_at__isnull=False, delivered_at__isnull=True)
+    if event:
+        failed = failed.filter(event=event)
+    if ids:
+        failed = failed.filter(pk__in=ids)
+    return failed.update(failed_at=None, attempts=0, claimed_until=None,
+                         next_attempt_at=timezone.now())  # fmt: skip

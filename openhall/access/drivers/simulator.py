@@ -55,6 +55,13 @@ class SimulatorDriver:
 
     def _add(self, door, kind: str, code: str, starts_at: datetime, ends_at: datetime) -> str:
         _fault(door)
+        # A real lock refuses a code it already holds (TTLock -3007, which its driver adopts):
+        # the same write repeated — its worker killed between the lock's answer and the record
+        # of it — must not leave a second copy that nothing tracks (tests/test_faults.py).
+        same = SimulatedCode.objects.filter(door=door, kind=kind, code_index=blind_index(code),
+                                            starts_at=starts_at, ends_at=ends_at).first()  # fmt: skip
+        if same is not None:
+            return f"sim-{same.pk}"
         row = SimulatedCode.objects.create(door=door, kind=kind, code=code,
                                            code_index=blind_index(code),
                                            starts_at=starts_at, ends_at=ends_at)  # fmt: skip
