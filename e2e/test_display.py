@@ -4,7 +4,8 @@ server is down, then picks up again when the server returns."""
 
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -129,11 +130,15 @@ Booking.objects.create(center=space.center, space=space, booker=leader, booked_b
         [sys.executable, "-m", "openhall.cli", "shell", "-c", code],
         env=live_env, check=True, capture_output=True,
     )  # fmt: skip
+    # A kiosk PC left on UTC still shows the center's (Shanghai) time on the wall.
     screen = browser.new_context(
-        viewport={"width": 1920, "height": 1080}, locale="zh-CN"
+        viewport={"width": 1920, "height": 1080}, locale="zh-CN", timezone_id="UTC"
     ).new_page()
     screen.on("console", lambda m: page_errors.append(m.text) if m.type == "error" else None)
     screen.goto(live_openhall + SCREEN)
+    shanghai = datetime.now(ZoneInfo("Asia/Shanghai"))  # the browser's clock is not pinned
+    wall = screen.locator("#time").inner_text()
+    assert wall in {f"{shanghai:%H:%M}", f"{shanghai + timedelta(minutes=1):%H:%M}"}, wall
     expect(screen.locator("#schedule")).to_contain_text("<h1 id=pwn>接管</h1>")  # as text
     assert screen.locator("#pwn").count() == 0
     assert screen.title() != "pwned"

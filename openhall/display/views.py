@@ -3,6 +3,7 @@
 import asyncio
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import connection
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
@@ -36,6 +37,8 @@ def screen_page(request, token: str):
     # The template writes the picture with `json_script`, which escapes < > & so that a title
     # like "</script><h1>" cannot end the script element and become markup on a public screen.
     context = {"screen": screen, "initial": snapshot(screen.center_id), "show": screen.counters}
+    # The clock on the wall shows the center's time, whatever zone the kiosk PC is set to.
+    context["time_zone"] = settings.TIME_ZONE
     return render(request, "display/screen.html", context)
 
 

@@ -17,7 +17,11 @@
     if (text !== undefined) node.textContent = text;
     return node;
   }
-  function hhmm(date) { return date.toTimeString().slice(0, 5); }
+  // The center's time zone, not the kiosk's (a PC left on UTC would show 05:45 for 13:45).
+  var TZ = document.body.dataset.tz || "Asia/Shanghai";
+  var clock = new Intl.DateTimeFormat("zh-CN", { timeZone: TZ, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  var calendar = new Intl.DateTimeFormat("zh-CN", { timeZone: TZ, month: "long", day: "numeric", weekday: "long" });
+  function hhmm(date) { return clock.format(date); }
 
   function render(data) {
     $("center").textContent = data.center;
@@ -87,7 +91,7 @@
   function tick() {
     var now = new Date();
     $("time").textContent = hhmm(now);
-    $("date").textContent = now.toLocaleDateString("zh-CN", { month: "long", day: "numeric", weekday: "long" });
+    $("date").textContent = calendar.format(now);
     if (notices.length && now - noticeAt > 8000) {
       noticeAt = now;
       var next = notices[(notices.indexOf($("notice").textContent) + 1) % notices.length];
@@ -119,8 +123,7 @@
   // Reload once a day (new code, no slow leaks) — only when the server answers, so a kiosk
   // never trades its last picture for an error page.
   function dailyReload() {
-    var now = new Date();
-    if (now.getHours() === 4 && now.getMinutes() === 0) {
+    if (hhmm(new Date()) === "04:00") {
       fetch(location.href, { method: "HEAD", cache: "no-store" }).then(function (r) {
         if (r.ok) location.reload();
       }).catch(function () {});
