@@ -101,6 +101,14 @@ def _target_file(target: Path, now: datetime) -> Path:
 
 def backup_create(*, target: Path, using: str = DEFAULT_DB_ALIAS) -> Path:
     """Write a backup to `target` (a .tar.gz, or a directory to put a dated one in)."""
+    if getattr(settings, "OPENHALL_STORAGE", "local") != "local":
+        # The uploads are in the bucket, not in media/: a backup without them would look whole
+        # and restore a site with every photo and attachment missing.
+        raise BackupError(
+            "OPENHALL_STORAGE=s3: the uploads live in the bucket, which this command cannot "
+            "copy. Back up the bucket with the provider's tools and the database with its own "
+            "(docs/deployment.md, 'Uploads on S3-compatible storage')."
+        )
     connection = _sqlite_connection(using)
     now = datetime.now(UTC)
     archive = _target_file(Path(target), now)

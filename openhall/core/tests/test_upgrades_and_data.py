@@ -304,3 +304,10 @@ def test_on_postgresql_backup_explains_pg_dump(monkeypatch):
     monkeypatch.setattr(connection, "vendor", "postgresql")
     with pytest.raises(CommandError, match="pg_dump -Fc"):
         call_command("backup", "/nonexistent/never-written.tar.gz")
+
+
+def test_with_uploads_in_a_bucket_backup_refuses_rather_than_leave_them_out(settings, tmp_path):
+    settings.OPENHALL_STORAGE = "s3"
+    with pytest.raises(CommandError, match="uploads live in the bucket"):
+        call_command("backup", str(tmp_path / "never-written.tar.gz"))
+    assert not (tmp_path / "never-written.tar.gz").exists()
