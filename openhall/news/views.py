@@ -3,9 +3,9 @@
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
+from openhall.core.selectors import current_center
 from openhall.news import selectors, services
 from openhall.news.models import Attachment, Column
-from openhall.portal.selectors import current_center
 
 
 def index(request, column: str = ""):
