@@ -52,4 +52,4 @@ messages: $(STAMP)
 	cd openhall && ../$(BIN)/openhall compilemessages
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .import_linter_cache .grimp_cache
