@@ -24,6 +24,7 @@ from openhall.access.services import AccessRefused
 from openhall.accounts.services import api_token_authenticate
 from openhall.activities.services import ActivityRefused
 from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition
+from openhall.core.api_errors import error_body
 
 logger = logging.getLogger(__name__)
 
@@ -83,33 +84,6 @@ api = NinjaAPI(
     renderer=Utf8JSONRenderer(),
     auth=[BearerToken(), SignedInSession()],
 )
-
-HTTP_CODES = {
-    400: ("bad_request", "请求有误。"),
-    401: ("unauthorized", "请先登录或提供有效的 API 令牌。"),
-    403: ("forbidden", "您没有执行此操作的权限。"),
-    404: ("not_found", "找不到该对象。"),
-    405: ("method_not_allowed", "不支持该请求方法。"),
-    409: ("conflict", "与现有数据冲突。"),
-    413: ("too_large", "请求内容过大。"),
-    422: ("validation_error", "提交的数据不符合要求，请检查后重试。"),
-    429: ("rate_limited", "请求太频繁，请稍后再试。"),
-    503: ("unavailable", "服务暂时不可用，请稍后再试。"),
-}
-
-
-def error_body(
-    status: int, *, code: str | None = None, message: str | None = None, details=None
-) -> dict:
-    from openhall.core.logs import current_request_id
-
-    default_code, default_message = HTTP_CODES.get(status, ("error", "请求失败。"))
-    body = {"code": code or default_code, "message": message or default_message, "details": details}
-    # The id an operator finds the request by in the logs (also the X-Request-ID header).
-    request_id = current_request_id()
-    if request_id:
-        body["request_id"] = request_id
-    return body
 
 
 def _respond(request, status: int, **body) -> HttpResponse:

@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "openhall.reports",
     "openhall.portal",
     "openhall.console",
+    # The top: the demo center and `serve`, which need every app (docs/architecture.md).
+    "openhall.site",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -11,6 +11,11 @@ class AccessConfig(AppConfig):
 
         subscribers.connect()
 
+        from openhall.access import simulated_locks
+        from openhall.access.drivers import simulator
+
+        simulator.use_memory(simulated_locks)
+
         from openhall.access import services
         from openhall.access.models import LockCredential
         from openhall.core.metrics import register_gauge

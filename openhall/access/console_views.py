@@ -18,10 +18,10 @@ from openhall.access import services
 from openhall.access.drivers import simulator
 from openhall.access.models import AccessEvent, Door, Grant
 from openhall.accounts.models import User
-from openhall.console.decorators import center_view
 from openhall.core import permissions
 from openhall.core.audit import audit_record
 from openhall.core.dates import parse_day
+from openhall.core.decorators import center_view
 from openhall.core.params import id_param
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space

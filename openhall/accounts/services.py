@@ -254,7 +254,7 @@ def _lock_number(index: str) -> None:
 
 def sms_code_send(*, mobile: str, ip: str = "") -> SmsCode:
     """Send a fresh sign-in code to `mobile`, within the per-number and per-IP limits."""
-    from openhall.notifications.sms import SmsError, new_code, sms_send
+    from openhall.core.sms import SmsError, new_code, sms_send
 
     mobile = normalize_mobile(mobile)
     validate_mobile(mobile)

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from openhall.activities import services
 from openhall.activities.models import Activity, Registration
-from openhall.console.decorators import center_view
 from openhall.core import permissions
 from openhall.core.dates import check_day
+from openhall.core.decorators import center_view
 from openhall.core.images import PhotoField
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space

@@ -18,9 +18,9 @@ from openhall.activities.models import Activity, CheckIn, Registration, Session
 from openhall.core import permissions
 from openhall.core.audit import audit_record, snapshot
 from openhall.core.events import durable_task, publish_on_commit
+from openhall.core.html import clean_html
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
-from openhall.news.services import clean_html
 
 AUDITED = ["status", "title", "type", "capacity", "fee", "price", "review_note"]
 OFFER_HOURS = 12  # a freed place waits this long for the next in line, then passes on

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from openhall.activities import services
 from openhall.activities.models import Activity, ActivityType, Registration
-from openhall.portal.selectors import current_center
+from openhall.core.selectors import current_center
 
 
 def activity_list(request):

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from openhall.civic import selectors, services
 from openhall.civic.models import ServiceRecord
-from openhall.console.decorators import center_view
 from openhall.core import permissions
+from openhall.core.decorators import center_view
 from openhall.core.images import PhotoField
 from openhall.core.permissions import Perm
 

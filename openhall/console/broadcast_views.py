@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from openhall.console.decorators import center_view
+from openhall.core.decorators import center_view
 from openhall.core.permissions import Perm
 
 

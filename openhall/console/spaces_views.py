@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from openhall.console.decorators import center_view
 from openhall.core import permissions
+from openhall.core.decorators import center_view
 from openhall.core.images import PhotoField
 from openhall.core.permissions import Perm
 from openhall.venues import services

@@ -2,8 +2,9 @@ from django.urls import path
 
 from openhall.access import console_views as access_views
 from openhall.activities import console_views as activity_views
+from openhall.bookings import console_urls as bookings_urls
 from openhall.civic import console_views as ledger_views
-from openhall.console import bookings_urls, broadcast_urls, spaces_views, views
+from openhall.console import broadcast_urls, spaces_views, views
 from openhall.display import console_views as screen_views
 from openhall.news import console_views as news_views
 from openhall.reports import views as report_views

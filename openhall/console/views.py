@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from openhall.accounts import services as account_services
 from openhall.accounts.models import Enterprise, Team
-from openhall.console.decorators import center_view, staff_required
 from openhall.core import permissions, selectors
+from openhall.core.decorators import center_view, staff_required
 from openhall.core.models import AuditEntry, StaffMembership
 from openhall.core.permissions import Perm
 from openhall.portal.views import login_view

@@ -4,7 +4,8 @@ Each of these is the right default for `make run` and wrong for a real site, and
 fails loudly on its own: console SMS prints sign-in codes to the log, the fake verifier accepts
 any well-formed ID number, a WeChat callback without an AES key reads residents' messages in
 plaintext, a site without HSTS can be downgraded to http on a café Wi-Fi, and the demo accounts
-share one password printed in the README.
+share one password printed in the README (that check is in openhall/site/checks.py: it needs
+the accounts app).
 """
 
 from django.conf import settings
@@ -41,20 +42,3 @@ def production_settings(app_configs, **kwargs) -> list[Warning]:
             id="openhall.W004",
         ))  # fmt: skip
     return found
-
-
-@register(Tags.security, Tags.database, deploy=True)
-def demo_accounts(app_configs, databases=None, **kwargs) -> list[Warning]:
-    """Runs with `check --deploy --database default` (Django skips database checks otherwise)."""
-    if not databases:
-        return []
-    from openhall.accounts.models import User
-    from openhall.core.demo import ACCOUNTS
-
-    if not User.objects.filter(mobile__in=[a.mobile for a in ACCOUNTS]).exists():
-        return []
-    return [Warning(
-        "The demo accounts exist in this database; they share one published password.",
-        hint="Delete them, or set OPENHALL_DEMO_SITE=true if this is a demo or training site.",
-        id="openhall.W005",
-    )]  # fmt: skip

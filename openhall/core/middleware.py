@@ -129,7 +129,7 @@ class ApiErrorShapeMiddleware:
         ):
             from django.http import JsonResponse
 
-            from openhall.api import error_body
+            from openhall.core.api_errors import error_body
 
             allowed = response.get("Allow", "")
             replacement = JsonResponse(error_body(405, details={"allow": allowed}), status=405)

@@ -1,9 +1,14 @@
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from openhall.core.models import AuditEntry, Center
+
+# The resident's chosen center, remembered in a cookie. Here, not in the portal, because the
+# pages of several apps (activities, news, bookings) are shown for the chosen center.
+CENTER_COOKIE = "center"
 
 
 def audit_entries(
@@ -38,3 +43,14 @@ def audit_actions(*, center: Center) -> list[str]:
         .distinct()
         .order_by("action")
     )
+
+
+def active_centers():
+    return Center.objects.filter(is_active=True).select_related("street").order_by("id")
+
+
+def current_center(request: HttpRequest) -> Center | None:
+    """The center the resident chose (cookie), else the first one: most deployments run one."""
+    centers = active_centers()
+    slug = request.COOKIES.get(CENTER_COOKIE)
+    return (slug and centers.filter(slug=slug).first()) or centers.first()

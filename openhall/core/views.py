@@ -55,7 +55,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def api_not_found(request: HttpRequest, exception=None) -> JsonResponse:
-    from openhall.api import error_body
+    from openhall.core.api_errors import error_body
 
     return JsonResponse(error_body(404), status=404, json_dumps_params={"ensure_ascii": False})
 
@@ -92,7 +92,7 @@ def database_unavailable(exc: BaseException | None) -> bool:
 
 def unavailable_response(request: HttpRequest):
     if _wants_json(request):
-        from openhall.api import error_body
+        from openhall.core.api_errors import error_body
 
         response = JsonResponse(
             error_body(503, code="database_unavailable", message=UNAVAILABLE_MESSAGE,
@@ -111,7 +111,7 @@ def server_error(request: HttpRequest):
     if database_unavailable(sys.exc_info()[1]):
         return unavailable_response(request)
     if _wants_json(request):
-        from openhall.api import error_body
+        from openhall.core.api_errors import error_body
 
         return JsonResponse(
             error_body(500, code="internal_error", message="服务器开小差了，请稍后再试。"),

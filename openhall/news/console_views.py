@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from openhall.console.decorators import center_view
 from openhall.core import permissions
+from openhall.core.decorators import center_view
 from openhall.core.images import PhotoField
 from openhall.core.permissions import Perm
 from openhall.news import services

@@ -43,7 +43,7 @@ class Article(models.Model):
     column = models.CharField(_("column"), max_length=20, choices=Column.choices)
     title = models.CharField(_("title"), max_length=100)
     summary = models.CharField(_("summary"), max_length=200, blank=True)
-    # Stored sanitised (news.services.clean_html): only the tags an article needs, no scripts,
+    # Stored sanitised (core.html.clean_html): only the tags an article needs, no scripts,
     # no event handlers, no styles, links with rel="noopener noreferrer".
     body = models.TextField(_("text"), blank=True)
     cover = models.ImageField(_("cover picture"), upload_to=cover_path, blank=True)

@@ -7,7 +7,6 @@ publishes or returns with a note. Reviewers are the street's content reviewers
 
 from datetime import datetime
 
-import nh3
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,6 +16,7 @@ from django.utils import timezone
 from openhall.accounts.models import User
 from openhall.core import permissions
 from openhall.core.audit import audit_record, snapshot
+from openhall.core.html import clean_html
 from openhall.core.images import reencoded_jpeg
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
@@ -38,25 +38,6 @@ EDITABLE = [
     "guide_phone",
 ]
 AUDITED = ["status", "column", "title", "summary", "pinned", "publish_at", "review_note"]
-
-# What an article may contain. No <img> (pictures come in through the cover upload, which is
-# re-encoded; a pasted image would load from another site, which the CSP refuses anyway), no
-# style, no script, no event handlers; links only to the web, mail and phone.
-TAGS = {
-    "p", "br", "strong", "b", "em", "i", "u", "h2", "h3", "h4", "ul", "ol", "li",
-    "blockquote", "a", "table", "thead", "tbody", "tr", "th", "td", "hr",
-}  # fmt: skip
-ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
-
-
-def clean_html(text: str) -> str:
-    return nh3.clean(
-        text or "",
-        tags=TAGS,
-        attributes=ATTRIBUTES,
-        url_schemes={"http", "https", "mailto", "tel"},
-        link_rel="noopener noreferrer",
-    )
 
 
 def can_publish(user: User, center: Center) -> bool:

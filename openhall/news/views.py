@@ -3,10 +3,10 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from openhall.core.selectors import current_center
 from openhall.core.storage import private_file_response
 from openhall.news import selectors, services
 from openhall.news.models import Attachment, Column
-from openhall.portal.selectors import current_center
 
 
 def index(request, column: str = ""):

@@ -170,7 +170,7 @@ def _absolute(url: str) -> str:
 
 def _send(delivery: Delivery) -> str:
     """Call the provider for one delivery; returns its id, raises WechatError or SmsError."""
-    from openhall.notifications.sms import sms_send
+    from openhall.core.sms import sms_send
     from openhall.wechat.client import WechatError, get_client
     from openhall.wechat.services import openid_for, subscribe_opt_in_use
 
@@ -212,7 +212,7 @@ def retry_delay(attempts: int) -> int:
 
 def delivery_attempt(*, delivery_id: int) -> Delivery:
     """Try one delivery once. Only a `pending` delivery is sent; anything else is left alone."""
-    from openhall.notifications.sms import SmsError
+    from openhall.core.sms import SmsError
     from openhall.wechat.client import WechatError
 
     with transaction.atomic():

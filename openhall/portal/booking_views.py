@@ -20,7 +20,7 @@ from openhall.access.selectors import booking_door_access
 from openhall.accounts.models import TeamMembership
 from openhall.bookings import selectors, services
 from openhall.bookings.models import Booking
-from openhall.portal.selectors import current_center
+from openhall.core.selectors import current_center
 from openhall.venues.models import Purpose, Space
 from openhall.venues.rules import effective_rules
 from openhall.venues.selectors import space_tree

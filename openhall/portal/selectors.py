@@ -1,14 +1,9 @@
 from dataclasses import dataclass
 
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-
-from openhall.core.models import Center
-
-CENTER_COOKIE = "center"
 
 
 @dataclass(frozen=True)
@@ -31,17 +26,6 @@ def service_entries() -> list[ServiceEntry]:
         ServiceEntry(_("Notices"), "✉", reverse("news:column", args=["notices"])),
         ServiceEntry(_("How-to guides"), "☰", reverse("news:column", args=["guides"])),
     ]
-
-
-def active_centers():
-    return Center.objects.filter(is_active=True).select_related("street").order_by("id")
-
-
-def current_center(request: HttpRequest) -> Center | None:
-    """The center the resident chose (cookie), else the first one: most deployments run one."""
-    centers = active_centers()
-    slug = request.COOKIES.get(CENTER_COOKIE)
-    return (slug and centers.filter(slug=slug).first()) or centers.first()
 
 
 def my_data(*, user) -> dict:

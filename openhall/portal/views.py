@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from openhall.accounts.forms import MobileLoginForm
 from openhall.activities import selectors as activity_selectors
+from openhall.core import selectors as center_selectors
 from openhall.news import selectors as news_selectors
 from openhall.notifications.models import Message
 from openhall.notifications.services import messages_mark_read
@@ -19,7 +20,7 @@ YEAR = 365 * 24 * 3600
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    center = selectors.current_center(request)
+    center = center_selectors.current_center(request)
     return render(
         request,
         "portal/home.html",
@@ -29,7 +30,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "rooms": space_tree(center=center) if center else [],
             "today": center_today(center=center) if center else None,
             "services": selectors.service_entries(),
-            "other_centers": center and selectors.active_centers().exclude(pk=center.pk).exists(),
+            "other_centers": center
+            and center_selectors.active_centers().exclude(pk=center.pk).exists(),
             "notices": news_selectors.published(center=center)[:3] if center else [],
             "upcoming": activity_selectors.upcoming(center) if center else [],
         },
@@ -38,17 +40,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def centers(request: HttpRequest) -> HttpResponse:
-    all_centers = selectors.active_centers()
+    all_centers = center_selectors.active_centers()
     if request.method == "POST":
         chosen = all_centers.filter(slug=request.POST.get("center", "")).first()
         response = redirect("portal:home")
         if chosen:
-            response.set_cookie(selectors.CENTER_COOKIE, chosen.slug, max_age=YEAR, samesite="Lax")
+            response.set_cookie(
+                center_selectors.CENTER_COOKIE, chosen.slug, max_age=YEAR, samesite="Lax"
+            )
         return response
     return render(
         request,
         "portal/centers.html",
-        {"tab": "home", "centers": all_centers, "center": selectors.current_center(request)},
+        {"tab": "home", "centers": all_centers, "center": center_selectors.current_center(request)},
     )
 
 

@@ -5,10 +5,10 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from openhall.console.decorators import staff_required
 from openhall.core import permissions
 from openhall.core.audit import audit_record
 from openhall.core.dates import parse_day
+from openhall.core.decorators import staff_required
 from openhall.core.permissions import Perm
 from openhall.reports import exports, selectors
 

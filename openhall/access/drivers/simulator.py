@@ -1,18 +1,16 @@
 """The simulator: virtual locks kept in the database (SimulatedCode), with a web keypad per door
 and injectable faults for tests — what `make run` uses. Windows are enforced by the virtual lock
-itself, like a TTLock with its clock (`clock_skew` shifts that clock)."""
+itself, like a TTLock with its clock (`clock_skew` shifts that clock). What the virtual locks
+remember is in access/simulated_locks.py, handed over by AccessConfig.ready (`use_memory`)."""
 
 import secrets
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from openhall.access.drivers.base import LockError
-from openhall.access.models import SimulatedCode, SimulatedKeypad
-from openhall.core.crypto import blind_index
 
 # Real keypads freeze after about five wrong codes in a row for 3–5 minutes (igloohome, eufy);
 # the simulator does the same, so it is no easier to guess at than the locks it stands in for.
@@ -22,6 +20,15 @@ FREEZE = timedelta(minutes=3)
 # door id → "offline" | "busy" | ("skew", seconds) | ("slow", seconds); set by tests.
 FAULTS: dict[int, object] = {}
 OPENED: set[int] = set()  # doors opened remotely (until they lock again)
+
+# The virtual locks' memory (openhall.access.simulated_locks), set by AccessConfig.ready: the
+# drivers package imports no model, so the module is handed in rather than imported.
+MEMORY = None
+
+
+def use_memory(memory) -> None:
+    global MEMORY
+    MEMORY = memory
 
 
 def enabled() -> bool:
@@ -55,22 +62,14 @@ class SimulatorDriver:
 
     def _add(self, door, kind: str, code: str, starts_at: datetime, ends_at: datetime) -> str:
         _fault(door)
-        # A real lock refuses a code it already holds (TTLock -3007, which its driver adopts):
-        # the same write repeated — its worker killed between the lock's answer and the record
-        # of it — must not leave a second copy that nothing tracks (tests/test_faults.py).
-        same = SimulatedCode.objects.filter(door=door, kind=kind, code_index=blind_index(code),
-                                            starts_at=starts_at, ends_at=ends_at).first()  # fmt: skip
-        if same is not None:
-            return f"sim-{same.pk}"
-        row = SimulatedCode.objects.create(door=door, kind=kind, code=code,
-                                           code_index=blind_index(code),
-                                           starts_at=starts_at, ends_at=ends_at)  # fmt: skip
-        return f"sim-{row.pk}"
+        code_id = MEMORY.code_add(door_id=door.pk, kind=kind, code=code,
+                                  starts_at=starts_at, ends_at=ends_at)  # fmt: skip
+        return f"sim-{code_id}"
 
     def _delete(self, door, external_id: str) -> None:
         _fault(door)
         if external_id.startswith("sim-"):
-            SimulatedCode.objects.filter(door=door, pk=int(external_id[4:])).delete()
+            MEMORY.code_delete(door_id=door.pk, code_id=int(external_id[4:]))
 
     def add_passcode(self, door, code: str, starts_at: datetime, ends_at: datetime) -> str:
         return self._add(door, "pin", code, starts_at, ends_at)
@@ -92,8 +91,7 @@ class SimulatorDriver:
 
     def our_passcodes(self, door) -> list[str]:
         _fault(door)
-        rows = SimulatedCode.objects.filter(door=door, kind="pin").values_list("pk", flat=True)
-        return [f"sim-{pk}" for pk in rows]
+        return [f"sim-{pk}" for pk in MEMORY.code_ids(door_id=door.pk)]
 
     def unlock(self, door) -> None:
         _fault(door)
@@ -111,26 +109,13 @@ class SimulatorDriver:
         if not enabled() or FAULTS.get(door.pk) == "offline":
             return KeypadAnswer(False, "", None, checked=False)
         now = lock_clock(door)
-        with transaction.atomic():
-            # The row lock makes guesses on one door queue: each reads the count the previous
-            # one wrote, so twenty at once still get five looks at the codes (on SQLite the
-            # IMMEDIATE transaction serialises them the same way).
-            pad, _ = SimulatedKeypad.objects.select_for_update().get_or_create(door=door)
-            if pad.frozen_until and pad.frozen_until > now:
-                return KeypadAnswer(False, "", pad.frozen_until, checked=False)
-            row = SimulatedCode.objects.filter(door=door, kind=kind, code_index=blind_index(code.strip()),
-                                               starts_at__lte=now, ends_at__gt=now).first()  # fmt: skip
-            if row is not None:
-                pad.wrong_in_a_row, pad.frozen_until = 0, None
-            else:
-                pad.wrong_in_a_row += 1
-                if pad.wrong_in_a_row >= WRONG_CODES_BEFORE_FREEZE:
-                    # Thawed, the keypad gives another five tries, as the real ones do.
-                    pad.wrong_in_a_row, pad.frozen_until = 0, now + FREEZE
-            pad.save(update_fields=["wrong_in_a_row", "frozen_until"])
-        if row is not None:
-            return KeypadAnswer(True, f"sim-{row.pk}", None, checked=True)
-        return KeypadAnswer(False, "", pad.frozen_until, checked=True)
+        code_id, frozen_until, checked = MEMORY.keypad_try(
+            door_id=door.pk, kind=kind, code=code, now=now,
+            freeze_after=WRONG_CODES_BEFORE_FREEZE, freeze=FREEZE,
+        )  # fmt: skip
+        if code_id is not None:
+            return KeypadAnswer(True, f"sim-{code_id}", None, checked=True)
+        return KeypadAnswer(False, "", frozen_until, checked=checked)
 
 
 class KeypadAnswer(NamedTuple):

@@ -2,12 +2,9 @@
 DEBUG=false refuses to start with."""
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
-from openhall import factories
 from openhall.core import checks
-from openhall.core.demo import ACCOUNTS
 from openhall.core.tests.test_setup import _import_settings
 
 PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "x" * 50, "OPENHALL_DATA_KEY": "y" * 44}
@@ -55,12 +52,6 @@ def test_a_wechat_callback_without_an_aes_key_is_named(settings):
     assert ids(checks.production_settings(None)) == set()
 
 
-def test_demo_accounts_in_the_database_are_named(db):
-    assert ids(checks.demo_accounts(None, databases=["default"])) == set()
-    factories.UserFactory(mobile=ACCOUNTS[0].mobile)
-    assert ids(checks.demo_accounts(None, databases=["default"])) == {"openhall.W005"}
-
-
 def test_check_deploy_runs_them(settings, capsys):
     settings.SMS_BACKEND = "console"
     call_command("check", "--deploy", "--fail-level", "CRITICAL")
@@ -86,16 +77,3 @@ def test_hsts_is_set_from_the_environment():
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,  # noqa: S603
                             text=True, cwd=ROOT)  # fmt: skip
     assert result.stdout.strip() == "3600", result.stderr
-
-
-def test_serve_refuses_a_production_database_with_the_demo_accounts(db, settings):
-    from openhall.core.management.commands.serve import refuse_demo_accounts
-
-    settings.DEBUG = False
-    settings.OPENHALL_DEMO_SITE = False
-    refuse_demo_accounts()  # none yet: fine
-    factories.UserFactory(mobile=ACCOUNTS[0].mobile)
-    with pytest.raises(ImproperlyConfigured):
-        refuse_demo_accounts()
-    settings.OPENHALL_DEMO_SITE = True  # a demo or training site says so
-    refuse_demo_accounts()

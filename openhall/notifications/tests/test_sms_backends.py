@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from openhall.notifications.sms import (
+from openhall.core.sms import (
     AliyunBackend,
     SmsConfig,
     SmsError,

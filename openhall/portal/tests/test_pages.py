@@ -1,7 +1,7 @@
 import pytest
 
 from openhall import factories
-from openhall.portal.selectors import CENTER_COOKIE
+from openhall.core.selectors import CENTER_COOKIE
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from openhall.core.demo import ACCOUNTS, DEMO_PASSWORD, load_demo_data
+from openhall.site.demo import ACCOUNTS, DEMO_PASSWORD, load_demo_data
 
 
 class Command(BaseCommand):

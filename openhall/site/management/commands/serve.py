@@ -10,8 +10,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand
 
 from openhall.accounts.models import User
-from openhall.core.demo import ACCOUNTS
-from openhall.core.management.commands.demo_data import demo_accounts_text
+from openhall.site.demo import ACCOUNTS
+from openhall.site.management.commands.demo_data import demo_accounts_text
 
 
 def refuse_demo_accounts() -> None:

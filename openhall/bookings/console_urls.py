@@ -1,8 +1,8 @@
-"""Console pages for bookings (included under /console/c/<center_id>/bookings/)."""
+"""Console pages for bookings (included by console/urls.py under /console/c/<center_id>/…)."""
 
 from django.urls import path
 
-from openhall.console import bookings_views as views
+from openhall.bookings import console_views as views
 
 urlpatterns = [
     path("c/<int:center_id>/bookings/approvals/", views.approvals, name="booking_approvals"),

@@ -1,3 +1,11 @@
+"""Who may open a console page: staff only, and a center's pages only for its staff.
+
+Every app's console pages use these, so they live in core, below the apps; what a center page
+shows beside its menu (the approvals badge) is added by the console app through
+`on_center_page`, so this module names no domain.
+"""
+
+from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
@@ -6,6 +14,15 @@ from django.urls import reverse
 
 from openhall.core import permissions
 from openhall.core.permissions import Perm
+
+_center_page_hooks: list[Callable] = []
+
+
+def on_center_page(hook: Callable) -> Callable:
+    """Run `hook(request)` on every center page once `request.center` and its perms are set."""
+    if hook not in _center_page_hooks:
+        _center_page_hooks.append(hook)
+    return hook
 
 
 def staff_required(view):
@@ -32,10 +49,8 @@ def center_view(perm: Perm):
             request.center_perms = {
                 p for p in Perm if permissions.has_center_perm(request.user, request.center, p)
             }
-            if Perm.OPERATE in request.center_perms:
-                from openhall.bookings.selectors import pending_approvals
-
-                request.pending_count = pending_approvals(center=request.center).count()
+            for hook in _center_page_hooks:
+                hook(request)
             return view(request, *args, **kwargs)
 
         return wrapper

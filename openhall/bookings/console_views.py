@@ -17,9 +17,9 @@ from openhall.accounts.models import Team, User
 from openhall.accounts.validators import normalize_mobile
 from openhall.bookings import selectors, services
 from openhall.bookings.models import Booking
-from openhall.console.decorators import center_view
 from openhall.core.audit import audit_record
 from openhall.core.dates import check_day, parse_day
+from openhall.core.decorators import center_view
 from openhall.core.models import AuditEntry
 from openhall.core.permissions import Perm
 from openhall.venues import services as venue_services
