@@ -42,9 +42,19 @@ CLOCKS = {
 }
 
 
+def real_time() -> float:
+    """The machine's time, even while this test process runs on a pinned clock
+    (OPENHALL_TEST_CLOCK): the servers under test pin themselves from the real time."""
+    import time_machine
+
+    if time_machine.escape_hatch.is_travelling():
+        return time_machine.escape_hatch.time.time()
+    return time.time()
+
+
 def pinned_instant(clock: str, today: date | None = None) -> datetime:
     """The coming Wednesday (1–7 days ahead, so the real date stays near) or the Sunday after."""
-    today = today or datetime.now(SHANGHAI).date()
+    today = today or datetime.fromtimestamp(real_time(), SHANGHAI).date()
     wednesday = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
     days, at = CLOCKS[clock]
     return datetime.combine(wednesday + timedelta(days=days), at, tzinfo=SHANGHAI)
@@ -64,7 +74,7 @@ def live_clock(request) -> str:
 def server_now(env: dict) -> datetime:
     """What the server under test reads as now (Asia/Shanghai)."""
     return pinned_now(
-        env["OPENHALL_CLOCK"], since=float(env["OPENHALL_CLOCK_SINCE"]), real_now=time.time()
+        env["OPENHALL_CLOCK"], since=float(env["OPENHALL_CLOCK_SINCE"]), real_now=real_time()
     ).astimezone(SHANGHAI)
 
 
@@ -86,7 +96,7 @@ def live_env(live_var, live_clock):
         "REDIS_URL": "",
         "PYTHONWARNINGS": "ignore",
         "OPENHALL_CLOCK": pinned_instant(live_clock).isoformat(),
-        "OPENHALL_CLOCK_SINCE": repr(time.time()),
+        "OPENHALL_CLOCK_SINCE": repr(real_time()),
     }
 
 

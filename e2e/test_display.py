@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import _free_port, screenshot, server_now, start_serve
+from e2e.conftest import _free_port, real_time, screenshot, server_now, start_serve
 from e2e.test_shells import OPERATOR, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -136,7 +136,7 @@ Booking.objects.create(center=space.center, space=space, booker=leader, booked_b
     ).new_page()
     screen.on("console", lambda m: page_errors.append(m.text) if m.type == "error" else None)
     screen.goto(live_openhall + SCREEN)
-    shanghai = datetime.now(ZoneInfo("Asia/Shanghai"))  # the browser's clock is not pinned
+    shanghai = datetime.fromtimestamp(real_time(), ZoneInfo("Asia/Shanghai"))  # not pinned
     wall = screen.locator("#time").inner_text()
     assert wall in {f"{shanghai:%H:%M}", f"{shanghai + timedelta(minutes=1):%H:%M}"}, wall
     expect(screen.locator("#schedule")).to_contain_text("<h1 id=pwn>接管</h1>")  # as text
