@@ -12,6 +12,7 @@ from openhall.activities import services
 from openhall.activities.models import Activity, ActivityType, Registration
 from openhall.bookings.selectors import local_day_bounds
 from openhall.core import permissions
+from openhall.core.api_errors import refusals
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -123,7 +124,7 @@ def _staff_activity(user, activity_id: int) -> Activity:
                                      Perm.VIEW_CENTER, pk=activity_id)  # fmt: skip
 
 
-@router.get("/activities", response=list[ActivityOut], summary="Published activities",
+@router.get("/activities", response={200: list[ActivityOut], **refusals(422)}, summary="Published activities",
             auth=None, openapi_extra=PUBLIC)  # fmt: skip
 def list_activities(request: HttpRequest, filters: Query[ActivityFilter]):
     activities = Activity.objects.filter(status="published", center__is_active=True)
@@ -138,13 +139,17 @@ def list_activities(request: HttpRequest, filters: Query[ActivityFilter]):
     return activities.distinct().order_by("pk")[:200]
 
 
-@router.get("/activities/{activity_id}", response=ActivityOut, summary="A published activity",
+@router.get("/activities/{activity_id}", response={200: ActivityOut, **refusals(404, 422)}, summary="A published activity",
             auth=None, openapi_extra=PUBLIC)  # fmt: skip
 def get_activity(request: HttpRequest, activity_id: int):
     return get_object_or_404(Activity, pk=activity_id, status="published", center__is_active=True)
 
 
-@router.post("/activities", response={201: ActivityOut}, summary="Write a draft (staff)")
+@router.post(
+    "/activities",
+    response={201: ActivityOut, **refusals(401, 403, 404, 409, 422)},
+    summary="Write a draft (staff)",
+)
 def create_activity(request: HttpRequest, payload: ActivityIn):
     center = permissions.center_or_404(request.user, payload.center_id, Perm.OPERATE)
     sessions = []
@@ -157,13 +162,17 @@ def create_activity(request: HttpRequest, payload: ActivityIn):
     return Status(201, activity)
 
 
-@router.post("/activities/{activity_id}/submit", response=ActivityOut, summary="Send for review")
+@router.post(
+    "/activities/{activity_id}/submit",
+    response={200: ActivityOut, **refusals(401, 403, 404, 409, 422)},
+    summary="Send for review",
+)
 def submit_activity(request: HttpRequest, activity_id: int):
     activity = _staff_activity(request.user, activity_id)
     return services.activity_submit(activity=activity, by=request.user)
 
 
-@router.post("/activities/{activity_id}/approve", response=ActivityOut,
+@router.post("/activities/{activity_id}/approve", response={200: ActivityOut, **refusals(401, 403, 404, 409, 422)},
              summary="Approve (publishes, or passes to the street's review)")  # fmt: skip
 def approve_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
     activity = _staff_activity(request.user, activity_id)
@@ -172,7 +181,7 @@ def approve_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
     )
 
 
-@router.post("/activities/{activity_id}/publish", response=ActivityOut,
+@router.post("/activities/{activity_id}/publish", response={200: ActivityOut, **refusals(401, 403, 404, 409, 422)},
              summary="The last approval: publish (the street reviewer, where required)")  # fmt: skip
 def publish_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
     activity = _staff_activity(request.user, activity_id)
@@ -181,14 +190,14 @@ def publish_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
     )
 
 
-@router.post("/activities/{activity_id}/reject", response=ActivityOut,
+@router.post("/activities/{activity_id}/reject", response={200: ActivityOut, **refusals(401, 403, 404, 409, 422)},
              summary="Return for changes, with the reason")  # fmt: skip
 def reject_activity(request: HttpRequest, activity_id: int, payload: ReasonIn):
     activity = _staff_activity(request.user, activity_id)
     return services.activity_return(activity=activity, by=request.user, reason=payload.reason)
 
 
-@router.post("/activities/{activity_id}/registrations", response={201: RegistrationOut},
+@router.post("/activities/{activity_id}/registrations", response={201: RegistrationOut, **refusals(401, 403, 404, 409, 422)},
              summary="Register (a place, or the waitlist)", openapi_extra=ANY_RESIDENT)  # fmt: skip
 def register(request: HttpRequest, activity_id: int, payload: RegistrationIn):
     activity = get_object_or_404(Activity, pk=activity_id, center__is_active=True,
@@ -213,7 +222,7 @@ def _registration(user, registration_id: int) -> Registration:
     return registration
 
 
-@router.delete("/registrations/{registration_id}", response={204: None},
+@router.delete("/registrations/{registration_id}", response={204: None, **refusals(401, 403, 404, 409, 422)},
                summary="Cancel a registration")  # fmt: skip
 def cancel_registration(request: HttpRequest, registration_id: int):
     services.registration_cancel(registration=_registration(request.user, registration_id),
@@ -221,7 +230,7 @@ def cancel_registration(request: HttpRequest, registration_id: int):
     return Status(204, None)
 
 
-@router.post("/registrations/{registration_id}/check-in", response=CheckInOut,
+@router.post("/registrations/{registration_id}/check-in", response={200: CheckInOut, **refusals(401, 403, 404, 409, 422)},
              summary="Check a ticket in (staff)")  # fmt: skip
 def check_in(request: HttpRequest, registration_id: int, payload: CheckInIn):
     registration = _registration(request.user, registration_id)

@@ -10,6 +10,7 @@ from openhall.accounts.models import Enterprise, Team, User
 from openhall.bookings import selectors, services
 from openhall.bookings.models import Booking, BookingSeries
 from openhall.core import permissions
+from openhall.core.api_errors import refusals
 from openhall.core.models import Center
 from openhall.core.pagination import Paged
 from openhall.core.permissions import Perm
@@ -145,7 +146,7 @@ def _booking_args(request: HttpRequest, payload: BookingIn) -> dict:
 
 @router.get(
     "/spaces/{space_id}/availability",
-    response=AvailabilityOut,
+    response={200: AvailabilityOut, **refusals(401, 404, 422)},
     summary="Free and taken times of a space on a day",
     openapi_extra=PUBLIC,
 )
@@ -162,7 +163,7 @@ def space_availability(request: HttpRequest, space_id: int, date: date):
 
 @router.get(
     "/centers/{center_id}/free-spaces",
-    response=list[dict],
+    response={200: list[dict], **refusals(401, 404, 422)},
     summary="Every space free over a time (time first)",
     openapi_extra=PUBLIC,
 )
@@ -181,14 +182,22 @@ def center_free_spaces(
     ]
 
 
-@router.post("/bookings", response={201: BookingOut}, summary="Request a booking")
+@router.post(
+    "/bookings",
+    response={201: BookingOut, **refusals(401, 403, 404, 409, 422)},
+    summary="Request a booking",
+)
 def create_booking(request: HttpRequest, payload: BookingIn):
     return Status(
         201, services.booking_request(**_booking_args(request, payload), note=payload.note)
     )
 
 
-@router.get("/bookings", response=list[BookingOut], summary="Bookings you may see")
+@router.get(
+    "/bookings",
+    response={200: list[BookingOut], **refusals(401, 422)},
+    summary="Bookings you may see",
+)
 @paginate(Paged)
 def list_bookings(request: HttpRequest, filters: Query[BookingFilter]):
     staff_centers = permissions.centers_for(request.user, Perm.VIEW_CENTER)
@@ -203,12 +212,20 @@ def list_bookings(request: HttpRequest, filters: Query[BookingFilter]):
     return bookings.filter(Q(center__in=staff_centers) | mine)
 
 
-@router.get("/bookings/{booking_id}", response=BookingOut, summary="One booking")
+@router.get(
+    "/bookings/{booking_id}",
+    response={200: BookingOut, **refusals(401, 404, 422)},
+    summary="One booking",
+)
 def get_booking(request: HttpRequest, booking_id: int):
     return visible_booking(request.user, booking_id)
 
 
-@router.post("/bookings/{booking_id}/approve", response=BookingOut, summary="Approve a request")
+@router.post(
+    "/bookings/{booking_id}/approve",
+    response={200: BookingOut, **refusals(401, 403, 404, 409, 422)},
+    summary="Approve a request",
+)
 def approve_booking(request: HttpRequest, booking_id: int):
     return services.booking_approve(
         booking=visible_booking(request.user, booking_id), by=request.user
@@ -216,7 +233,9 @@ def approve_booking(request: HttpRequest, booking_id: int):
 
 
 @router.post(
-    "/bookings/{booking_id}/reject", response=BookingOut, summary="Reject a request, with a reason"
+    "/bookings/{booking_id}/reject",
+    response={200: BookingOut, **refusals(401, 403, 404, 409, 422)},
+    summary="Reject a request, with a reason",
 )
 def reject_booking(request: HttpRequest, booking_id: int, payload: ReasonIn):
     return services.booking_reject(
@@ -224,7 +243,11 @@ def reject_booking(request: HttpRequest, booking_id: int, payload: ReasonIn):
     )
 
 
-@router.post("/bookings/{booking_id}/cancel", response=BookingOut, summary="Cancel a booking")
+@router.post(
+    "/bookings/{booking_id}/cancel",
+    response={200: BookingOut, **refusals(401, 403, 404, 409, 422)},
+    summary="Cancel a booking",
+)
 def cancel_booking(request: HttpRequest, booking_id: int, payload: ReasonIn | None = None):
     reason = payload.reason if payload else ""
     return services.booking_cancel(
@@ -232,7 +255,11 @@ def cancel_booking(request: HttpRequest, booking_id: int, payload: ReasonIn | No
     )
 
 
-@router.post("/bookings/{booking_id}/check-in", response=BookingOut, summary="Check in")
+@router.post(
+    "/bookings/{booking_id}/check-in",
+    response={200: BookingOut, **refusals(401, 403, 404, 409, 422)},
+    summary="Check in",
+)
 def check_in_booking(request: HttpRequest, booking_id: int):
     return services.booking_check_in(
         booking=visible_booking(request.user, booking_id), by=request.user
@@ -241,7 +268,7 @@ def check_in_booking(request: HttpRequest, booking_id: int):
 
 @router.post(
     "/booking-series/preview",
-    response=list[OccurrenceOut],
+    response={200: list[OccurrenceOut], **refusals(401, 403, 404, 422)},
     summary="The dates of a series and which cannot be booked",
 )
 def preview_series(request: HttpRequest, payload: SeriesIn):
@@ -259,7 +286,11 @@ def preview_series(request: HttpRequest, payload: SeriesIn):
     )
 
 
-@router.post("/booking-series", response={201: SeriesOut}, summary="Book a recurring series")
+@router.post(
+    "/booking-series",
+    response={201: SeriesOut, **refusals(401, 403, 404, 409, 422)},
+    summary="Book a recurring series",
+)
 def create_series(request: HttpRequest, payload: SeriesIn):
     series, created, skipped = services.booking_series_create(
         **_booking_args(request, payload),
@@ -271,7 +302,7 @@ def create_series(request: HttpRequest, payload: SeriesIn):
 
 @router.post(
     "/booking-series/{series_id}/cancel",
-    response=list[BookingOut],
+    response={200: list[BookingOut], **refusals(401, 403, 404, 409, 422)},
     summary="Cancel the rest of a series",
 )
 def cancel_series(request: HttpRequest, series_id: int, payload: ReasonIn | None = None):
@@ -302,7 +333,7 @@ def _visible_series(user: User, series_id: int) -> BookingSeries:
 
 @router.post(
     "/booking-series/{series_id}/reschedule",
-    response=list[BookingOut],
+    response={200: list[BookingOut], **refusals(401, 403, 404, 409, 422)},
     summary="Move the rest of a series to new times",
 )
 def reschedule_series(request: HttpRequest, series_id: int, payload: SeriesRescheduleIn):
@@ -323,7 +354,7 @@ class RescheduleIn(Schema):
 
 @router.post(
     "/bookings/{booking_id}/reschedule",
-    response=BookingOut,
+    response={200: BookingOut, **refusals(401, 403, 404, 409, 422)},
     summary="Move a booking to another time or space",
 )
 def reschedule_booking(request: HttpRequest, booking_id: int, payload: RescheduleIn):
