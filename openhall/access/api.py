@@ -90,8 +90,11 @@ def my_credentials(request: HttpRequest):
     return selectors.my_credentials(request.user)
 
 
-@router.post("/doors/{door_id}/unlock", response={200: EventOut, **refusals(401, 403, 404, 422)},
-             summary="Open a door (grantee in the window, or staff with a reason)")  # fmt: skip
+@router.post(
+    "/doors/{door_id}/unlock",
+    response={200: EventOut, **refusals(400, 401, 403, 404, 422)},
+    summary="Open a door (grantee in the window, or staff with a reason)",
+)
 def unlock(request: HttpRequest, door_id: int, payload: UnlockIn):
     door = get_object_or_404(Door, pk=door_id)
     if not permissions.has_center_perm(request.user, door.center, Perm.VIEW_CENTER) and not (
@@ -153,7 +156,7 @@ def list_grants(request: HttpRequest, center: int):
 
 @router.post(
     "/grants",
-    response={201: GrantOut, **refusals(401, 403, 404, 409, 422)},
+    response={201: GrantOut, **refusals(400, 401, 403, 404, 409, 422)},
     summary="Give someone access (staff)",
 )
 def create_grant(request: HttpRequest, payload: GrantIn):
@@ -177,8 +180,11 @@ def delete_grant(request: HttpRequest, grant_id: int):
     return Status(204, None)
 
 
-@router.post("/simulator/doors/{door_id}/keypad", response={200: KeypadOut, **refusals(401, 403, 404, 422)},
-             summary="Type a PIN on a simulated lock (simulator doors only)")  # fmt: skip
+@router.post(
+    "/simulator/doors/{door_id}/keypad",
+    response={200: KeypadOut, **refusals(400, 401, 403, 404, 422)},
+    summary="Type a PIN on a simulated lock (simulator doors only)",
+)
 def simulator_keypad(request: HttpRequest, door_id: int, payload: KeypadIn):
     from django.http import Http404
 

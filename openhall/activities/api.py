@@ -124,8 +124,13 @@ def _staff_activity(user, activity_id: int) -> Activity:
                                      Perm.VIEW_CENTER, pk=activity_id)  # fmt: skip
 
 
-@router.get("/activities", response={200: list[ActivityOut], **refusals(422)}, summary="Published activities",
-            auth=None, openapi_extra=PUBLIC)  # fmt: skip
+@router.get(
+    "/activities",
+    response={200: list[ActivityOut], **refusals(422)},
+    summary="Published activities",
+    auth=None,
+    openapi_extra=PUBLIC,
+)
 def list_activities(request: HttpRequest, filters: Query[ActivityFilter]):
     activities = Activity.objects.filter(status="published", center__is_active=True)
     if filters.center:
@@ -139,15 +144,20 @@ def list_activities(request: HttpRequest, filters: Query[ActivityFilter]):
     return activities.distinct().order_by("pk")[:200]
 
 
-@router.get("/activities/{activity_id}", response={200: ActivityOut, **refusals(404, 422)}, summary="A published activity",
-            auth=None, openapi_extra=PUBLIC)  # fmt: skip
+@router.get(
+    "/activities/{activity_id}",
+    response={200: ActivityOut, **refusals(404, 422)},
+    summary="A published activity",
+    auth=None,
+    openapi_extra=PUBLIC,
+)
 def get_activity(request: HttpRequest, activity_id: int):
     return get_object_or_404(Activity, pk=activity_id, status="published", center__is_active=True)
 
 
 @router.post(
     "/activities",
-    response={201: ActivityOut, **refusals(401, 403, 404, 409, 422)},
+    response={201: ActivityOut, **refusals(400, 401, 403, 404, 409, 422)},
     summary="Write a draft (staff)",
 )
 def create_activity(request: HttpRequest, payload: ActivityIn):
@@ -172,8 +182,11 @@ def submit_activity(request: HttpRequest, activity_id: int):
     return services.activity_submit(activity=activity, by=request.user)
 
 
-@router.post("/activities/{activity_id}/approve", response={200: ActivityOut, **refusals(401, 403, 404, 409, 422)},
-             summary="Approve (publishes, or passes to the street's review)")  # fmt: skip
+@router.post(
+    "/activities/{activity_id}/approve",
+    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 422)},
+    summary="Approve (publishes, or passes to the street's review)",
+)
 def approve_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
     activity = _staff_activity(request.user, activity_id)
     return services.activity_approve(
@@ -181,8 +194,11 @@ def approve_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
     )
 
 
-@router.post("/activities/{activity_id}/publish", response={200: ActivityOut, **refusals(401, 403, 404, 409, 422)},
-             summary="The last approval: publish (the street reviewer, where required)")  # fmt: skip
+@router.post(
+    "/activities/{activity_id}/publish",
+    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 422)},
+    summary="The last approval: publish (the street reviewer, where required)",
+)
 def publish_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
     activity = _staff_activity(request.user, activity_id)
     return services.activity_approve(
@@ -190,15 +206,22 @@ def publish_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
     )
 
 
-@router.post("/activities/{activity_id}/reject", response={200: ActivityOut, **refusals(401, 403, 404, 409, 422)},
-             summary="Return for changes, with the reason")  # fmt: skip
+@router.post(
+    "/activities/{activity_id}/reject",
+    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 422)},
+    summary="Return for changes, with the reason",
+)
 def reject_activity(request: HttpRequest, activity_id: int, payload: ReasonIn):
     activity = _staff_activity(request.user, activity_id)
     return services.activity_return(activity=activity, by=request.user, reason=payload.reason)
 
 
-@router.post("/activities/{activity_id}/registrations", response={201: RegistrationOut, **refusals(401, 403, 404, 409, 422)},
-             summary="Register (a place, or the waitlist)", openapi_extra=ANY_RESIDENT)  # fmt: skip
+@router.post(
+    "/activities/{activity_id}/registrations",
+    response={201: RegistrationOut, **refusals(400, 401, 403, 404, 409, 422)},
+    summary="Register (a place, or the waitlist)",
+    openapi_extra=ANY_RESIDENT,
+)
 def register(request: HttpRequest, activity_id: int, payload: RegistrationIn):
     activity = get_object_or_404(Activity, pk=activity_id, center__is_active=True,
                                  status="published")  # fmt: skip
@@ -222,16 +245,22 @@ def _registration(user, registration_id: int) -> Registration:
     return registration
 
 
-@router.delete("/registrations/{registration_id}", response={204: None, **refusals(401, 403, 404, 409, 422)},
-               summary="Cancel a registration")  # fmt: skip
+@router.delete(
+    "/registrations/{registration_id}",
+    response={204: None, **refusals(401, 403, 404, 409, 422)},
+    summary="Cancel a registration",
+)
 def cancel_registration(request: HttpRequest, registration_id: int):
     services.registration_cancel(registration=_registration(request.user, registration_id),
                                  by=request.user)  # fmt: skip
     return Status(204, None)
 
 
-@router.post("/registrations/{registration_id}/check-in", response={200: CheckInOut, **refusals(401, 403, 404, 409, 422)},
-             summary="Check a ticket in (staff)")  # fmt: skip
+@router.post(
+    "/registrations/{registration_id}/check-in",
+    response={200: CheckInOut, **refusals(400, 401, 403, 404, 409, 422)},
+    summary="Check a ticket in (staff)",
+)
 def check_in(request: HttpRequest, registration_id: int, payload: CheckInIn):
     registration = _registration(request.user, registration_id)
     if not permissions.has_center_perm(request.user, registration.activity.center, Perm.OPERATE):

@@ -3,8 +3,10 @@ from datetime import date, datetime, time
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import field_validator
 
 from openhall.accounts.models import Enterprise, Team, User
 from openhall.bookings import selectors, services
@@ -18,6 +20,10 @@ from openhall.venues.models import Space
 
 router = Router(tags=["bookings"])
 PUBLIC = {"x-openhall-public": True}  # public facts of a center: no personal data
+# The days a center's calendar can be asked about. Before 1901 Shanghai kept local mean time
+# (+08:05:43), an offset RFC 3339 cannot write, and no one books a room for the year 256.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+A_DAY = Query(..., ge=FIRST_DAY, le=LAST_DAY, description=f"{FIRST_DAY} … {LAST_DAY}")
 
 
 class IntervalOut(Schema):
@@ -150,7 +156,7 @@ def _booking_args(request: HttpRequest, payload: BookingIn) -> dict:
     summary="Free and taken times of a space on a day",
     openapi_extra=PUBLIC,
 )
-def space_availability(request: HttpRequest, space_id: int, date: date):
+def space_availability(request: HttpRequest, space_id: int, date: date = A_DAY):
     result = selectors.availability(space=_space(space_id), day=date)
     return {
         "space_id": space_id,
@@ -184,7 +190,7 @@ def center_free_spaces(
 
 @router.post(
     "/bookings",
-    response={201: BookingOut, **refusals(401, 403, 404, 409, 422)},
+    response={201: BookingOut, **refusals(400, 401, 403, 404, 409, 422)},
     summary="Request a booking",
 )
 def create_booking(request: HttpRequest, payload: BookingIn):
@@ -234,7 +240,7 @@ def approve_booking(request: HttpRequest, booking_id: int):
 
 @router.post(
     "/bookings/{booking_id}/reject",
-    response={200: BookingOut, **refusals(401, 403, 404, 409, 422)},
+    response={200: BookingOut, **refusals(400, 401, 403, 404, 409, 422)},
     summary="Reject a request, with a reason",
 )
 def reject_booking(request: HttpRequest, booking_id: int, payload: ReasonIn):
@@ -245,7 +251,7 @@ def reject_booking(request: HttpRequest, booking_id: int, payload: ReasonIn):
 
 @router.post(
     "/bookings/{booking_id}/cancel",
-    response={200: BookingOut, **refusals(401, 403, 404, 409, 422)},
+    response={200: BookingOut, **refusals(400, 401, 403, 404, 409, 422)},
     summary="Cancel a booking",
 )
 def cancel_booking(request: HttpRequest, booking_id: int, payload: ReasonIn | None = None):
@@ -268,7 +274,7 @@ def check_in_booking(request: HttpRequest, booking_id: int):
 
 @router.post(
     "/booking-series/preview",
-    response={200: list[OccurrenceOut], **refusals(401, 403, 404, 422)},
+    response={200: list[OccurrenceOut], **refusals(400, 401, 403, 404, 422)},
     summary="The dates of a series and which cannot be booked",
 )
 def preview_series(request: HttpRequest, payload: SeriesIn):
@@ -288,7 +294,7 @@ def preview_series(request: HttpRequest, payload: SeriesIn):
 
 @router.post(
     "/booking-series",
-    response={201: SeriesOut, **refusals(401, 403, 404, 409, 422)},
+    response={201: SeriesOut, **refusals(400, 401, 403, 404, 409, 422)},
     summary="Book a recurring series",
 )
 def create_series(request: HttpRequest, payload: SeriesIn):
@@ -302,7 +308,7 @@ def create_series(request: HttpRequest, payload: SeriesIn):
 
 @router.post(
     "/booking-series/{series_id}/cancel",
-    response={200: list[BookingOut], **refusals(401, 403, 404, 409, 422)},
+    response={200: list[BookingOut], **refusals(400, 401, 403, 404, 409, 422)},
     summary="Cancel the rest of a series",
 )
 def cancel_series(request: HttpRequest, series_id: int, payload: ReasonIn | None = None):
@@ -314,11 +320,21 @@ def cancel_series(request: HttpRequest, series_id: int, payload: ReasonIn | None
 
 
 class SeriesRescheduleIn(Schema):
-    start_time: time = Field(description="new local start time of every remaining date, HH:MM")
+    start_time: time = Field(
+        description="new local start time of every remaining date, HH:MM (no offset)"
+    )
     end_time: time
     from_: datetime | None = Field(
         None, alias="from", description="move the dates from this one on (default: from now)"
     )
+
+    @field_validator("start_time", "end_time")
+    @classmethod
+    def wall_clock_time(cls, value: time) -> time:
+        # 19:30 on each date of the series, in the center's time; 19:30Z names no wall clock.
+        if value.tzinfo is not None:
+            raise ValueError(gettext("Give a local time such as 19:30, without a time zone."))
+        return value
 
 
 def _visible_series(user: User, series_id: int) -> BookingSeries:
@@ -333,7 +349,7 @@ def _visible_series(user: User, series_id: int) -> BookingSeries:
 
 @router.post(
     "/booking-series/{series_id}/reschedule",
-    response={200: list[BookingOut], **refusals(401, 403, 404, 409, 422)},
+    response={200: list[BookingOut], **refusals(400, 401, 403, 404, 409, 422)},
     summary="Move the rest of a series to new times",
 )
 def reschedule_series(request: HttpRequest, series_id: int, payload: SeriesRescheduleIn):
@@ -354,7 +370,7 @@ class RescheduleIn(Schema):
 
 @router.post(
     "/bookings/{booking_id}/reschedule",
-    response={200: BookingOut, **refusals(401, 403, 404, 409, 422)},
+    response={200: BookingOut, **refusals(400, 401, 403, 404, 409, 422)},
     summary="Move a booking to another time or space",
 )
 def reschedule_booking(request: HttpRequest, booking_id: int, payload: RescheduleIn):

@@ -113,3 +113,36 @@ def test_every_operation_answers_as_documented_whatever_comes_in(case, data, cal
             if name in ids and data.draw(st.booleans(), label=f"real {name}"):
                 case.path_parameters[name] = ids[name]
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+
+
+# What the fuzz found, pinned down so that a smaller fuzz run cannot lose it.
+
+
+def test_a_series_moved_to_times_with_an_offset_is_refused_not_a_500(
+    api_client, time_machine, tom, center_a
+):
+    # "19:30" is a wall-clock time on each date of the series; "19:30Z" names no wall clock.
+    time_machine.move_to(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI), tick=False)
+    series_id = factories.BookingFactory(center=center_a, booker=tom, series=True).series_id
+    response = api_client(tom).post(
+        f"/api/v1/booking-series/{series_id}/reschedule",
+        {"start_time": "01:30:55Z", "end_time": "13:15:16+01:12"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    answer = response.json()
+    assert answer["code"] == "validation_error"
+    assert "当地时间" in answer["details"][0]["msg"]
+
+
+def test_the_availability_of_a_day_centuries_away_is_refused(api_client, alice, center_a):
+    # Before 1901 Shanghai kept local mean time (+08:05:43), an offset RFC 3339 cannot write; no
+    # one books a room for the year 256 either.
+    space = factories.SpaceFactory(center=center_a)
+    client = api_client(alice)
+    for day in ("0256-11-27", "9999-12-31"):
+        response = client.get(f"/api/v1/spaces/{space.pk}/availability", {"date": day})
+        assert response.status_code == 422, day
+        assert response.json()["code"] == "validation_error"
+    today = client.get(f"/api/v1/spaces/{space.pk}/availability", {"date": "2026-12-01"})
+    assert today.status_code == 200
