@@ -13,7 +13,7 @@ from openhall.access.models import AccessEvent, Door, Grant
 from openhall.accounts.models import User
 from openhall.bookings.selectors import local_day_bounds
 from openhall.core import permissions
-from openhall.core.api_errors import refusals
+from openhall.core.api_schemas import BodyIn, refusals
 from openhall.core.pagination import Paged
 from openhall.core.permissions import Perm
 
@@ -30,7 +30,7 @@ class CredentialOut(Schema):
     status: str
 
 
-class UnlockIn(Schema):
+class UnlockIn(BodyIn):
     reason: str = Field("", max_length=200)
 
 
@@ -51,7 +51,7 @@ class EventFilter(Schema):
     to: date | None = None
 
 
-class GrantIn(Schema):
+class GrantIn(BodyIn):
     center_id: int
     user_id: int
     door_ids: list[int] = Field(min_length=1, max_length=50)
@@ -74,7 +74,7 @@ class GrantOut(Schema):
         return [d.pk for d in obj.doors.all()]
 
 
-class KeypadIn(Schema):
+class KeypadIn(BodyIn):
     pin: str = Field(max_length=12)
 
 

@@ -6,7 +6,7 @@ from ninja import Router, Schema
 from openhall.accounts import services
 from openhall.accounts.models import Enterprise, Team
 from openhall.core import permissions
-from openhall.core.api_errors import refusals
+from openhall.core.api_schemas import refusals
 from openhall.core.permissions import Perm
 
 router = Router(tags=["people"])

@@ -12,7 +12,7 @@ from openhall.activities import services
 from openhall.activities.models import Activity, ActivityType, Registration
 from openhall.bookings.selectors import local_day_bounds
 from openhall.core import permissions
-from openhall.core.api_errors import refusals
+from openhall.core.api_schemas import BodyIn, refusals
 from openhall.core.permissions import Perm
 from openhall.venues.models import Space
 
@@ -23,13 +23,13 @@ PUBLIC = {"x-openhall-public": True}  # published activities: public, no persona
 ANY_RESIDENT = {"x-openhall-any-resident": True}
 
 
-class SessionIn(Schema):
+class SessionIn(BodyIn):
     space_id: int
     start: datetime
     end: datetime
 
 
-class ActivityIn(Schema):
+class ActivityIn(BodyIn):
     center_id: int
     title: str = Field(max_length=60)
     type: ActivityType
@@ -76,17 +76,17 @@ class ActivityOut(Schema):
         return list(obj.sessions.select_related("space"))
 
 
-class ReviewIn(Schema):
+class ReviewIn(BodyIn):
     checklist: dict[str, bool] = Field(
         default_factory=dict, description=f"every item ticked: {', '.join(services.CHECKLIST)}"
     )
 
 
-class ReasonIn(Schema):
+class ReturnReasonIn(BodyIn):
     reason: str = Field(max_length=300)
 
 
-class RegistrationIn(Schema):
+class RegistrationIn(BodyIn):
     answers: dict[str, str] = Field(default_factory=dict)
     attendee: str = Field(
         "", max_length=30, description="a child's name, for children's activities"
@@ -103,7 +103,7 @@ class RegistrationOut(Schema):
     code: str
 
 
-class CheckInIn(Schema):
+class CheckInIn(BodyIn):
     code: str = Field("", max_length=400, description="the scanned QR text or the typed code")
 
 
@@ -211,7 +211,7 @@ def publish_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
     response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 422)},
     summary="Return for changes, with the reason",
 )
-def reject_activity(request: HttpRequest, activity_id: int, payload: ReasonIn):
+def reject_activity(request: HttpRequest, activity_id: int, payload: ReturnReasonIn):
     activity = _staff_activity(request.user, activity_id)
     return services.activity_return(activity=activity, by=request.user, reason=payload.reason)
 

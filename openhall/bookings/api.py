@@ -12,7 +12,7 @@ from openhall.accounts.models import Enterprise, Team, User
 from openhall.bookings import selectors, services
 from openhall.bookings.models import Booking, BookingSeries
 from openhall.core import permissions
-from openhall.core.api_errors import refusals
+from openhall.core.api_schemas import BodyIn, refusals
 from openhall.core.models import Center
 from openhall.core.pagination import Paged
 from openhall.core.permissions import Perm
@@ -39,7 +39,7 @@ class AvailabilityOut(Schema):
     free: list[IntervalOut]
 
 
-class BookingIn(Schema):
+class BookingIn(BodyIn):
     space_id: int
     start: datetime = Field(description="ISO-8601 with offset, e.g. 2026-12-01T19:00:00+08:00")
     end: datetime
@@ -96,7 +96,7 @@ class SeriesOut(Schema):
     skipped: list[OccurrenceOut]
 
 
-class ReasonIn(Schema):
+class ReasonIn(BodyIn):
     reason: str = Field("", max_length=200)
 
 
@@ -319,7 +319,7 @@ def cancel_series(request: HttpRequest, series_id: int, payload: ReasonIn | None
     )
 
 
-class SeriesRescheduleIn(Schema):
+class SeriesRescheduleIn(BodyIn):
     start_time: time = Field(
         description="new local start time of every remaining date, HH:MM (no offset)"
     )
@@ -362,7 +362,7 @@ def reschedule_series(request: HttpRequest, series_id: int, payload: SeriesResch
     )
 
 
-class RescheduleIn(Schema):
+class RescheduleIn(BodyIn):
     start: datetime
     end: datetime
     space_id: int | None = None

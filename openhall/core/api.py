@@ -5,7 +5,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from openhall.core import permissions, selectors
-from openhall.core.api_errors import refusals
+from openhall.core.api_schemas import refusals
 from openhall.core.models import Center
 from openhall.core.pagination import Paged
 from openhall.core.permissions import Perm

@@ -6,7 +6,7 @@ from django.urls import reverse
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from openhall.core.api_errors import refusals
+from openhall.core.api_schemas import refusals
 from openhall.core.models import Center
 from openhall.core.pagination import Paged
 from openhall.news import selectors

@@ -2,7 +2,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
-from openhall.core.api_errors import refusals
+from openhall.core.api_schemas import refusals
 from openhall.core.models import Center
 from openhall.venues.selectors import space_tree
 

@@ -1,4 +1,4 @@
-"""The API's refusals as the OpenAPI document shows them.
+"""Shapes the API modules share: request bodies, and refusals as the OpenAPI document shows them.
 
 Every 4xx has one shape (written by `openhall.api.error_body`); each operation lists the refusal
 statuses it can answer next to its success, so a client generated from /api/v1/openapi.json
@@ -10,7 +10,22 @@ that list:
 
 from typing import Any
 
+from django.utils.translation import gettext
 from ninja import Field, Schema
+from pydantic import model_validator
+
+
+class BodyIn(Schema):
+    """The base of every request body. A ninja Schema reads its fields as attributes of whatever
+    it is given, so a body of `"不来了"` or `5` passed as a cancellation without a reason; a
+    body must be a JSON object."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def an_object(cls, data: Any, handler):
+        if not isinstance(data, dict | cls):
+            raise ValueError(gettext("The request body must be a JSON object."))
+        return handler(data)
 
 
 class ErrorOut(Schema):
