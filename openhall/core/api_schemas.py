@@ -29,8 +29,10 @@ class BodyIn(Schema):
 
 
 class ErrorOut(Schema):
-    code: str = Field(description="stable, for programs: `not_found`, `conflict`, `in_the_past` …")
-    message: str = Field(description="for people, in Chinese by default")
+    code: str = Field(
+        min_length=1, description="stable, for programs: `not_found`, `conflict`, `in_the_past` …"
+    )
+    message: str = Field(min_length=1, description="for people, in Chinese by default")
     details: Any = Field(None, description="`null` or structured data that depends on `code`")
 
 
