@@ -92,7 +92,7 @@ def my_credentials(request: HttpRequest):
 
 @router.post(
     "/doors/{door_id}/unlock",
-    response={200: EventOut, **refusals(400, 401, 403, 404, 422)},
+    response={200: EventOut, **refusals(400, 401, 403, 404, 413, 422)},
     summary="Open a door (grantee in the window, or staff with a reason)",
 )
 def unlock(request: HttpRequest, door_id: int, payload: UnlockIn):
@@ -156,7 +156,7 @@ def list_grants(request: HttpRequest, center: int):
 
 @router.post(
     "/grants",
-    response={201: GrantOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={201: GrantOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Give someone access (staff)",
 )
 def create_grant(request: HttpRequest, payload: GrantIn):
@@ -182,7 +182,7 @@ def delete_grant(request: HttpRequest, grant_id: int):
 
 @router.post(
     "/simulator/doors/{door_id}/keypad",
-    response={200: KeypadOut, **refusals(400, 401, 403, 404, 422)},
+    response={200: KeypadOut, **refusals(400, 401, 403, 404, 413, 422)},
     summary="Type a PIN on a simulated lock (simulator doors only)",
 )
 def simulator_keypad(request: HttpRequest, door_id: int, payload: KeypadIn):

@@ -157,7 +157,7 @@ def get_activity(request: HttpRequest, activity_id: int):
 
 @router.post(
     "/activities",
-    response={201: ActivityOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={201: ActivityOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Write a draft (staff)",
 )
 def create_activity(request: HttpRequest, payload: ActivityIn):
@@ -184,7 +184,7 @@ def submit_activity(request: HttpRequest, activity_id: int):
 
 @router.post(
     "/activities/{activity_id}/approve",
-    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Approve (publishes, or passes to the street's review)",
 )
 def approve_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
@@ -196,7 +196,7 @@ def approve_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
 
 @router.post(
     "/activities/{activity_id}/publish",
-    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="The last approval: publish (the street reviewer, where required)",
 )
 def publish_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
@@ -208,7 +208,7 @@ def publish_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
 
 @router.post(
     "/activities/{activity_id}/reject",
-    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Return for changes, with the reason",
 )
 def reject_activity(request: HttpRequest, activity_id: int, payload: ReturnReasonIn):
@@ -218,7 +218,7 @@ def reject_activity(request: HttpRequest, activity_id: int, payload: ReturnReaso
 
 @router.post(
     "/activities/{activity_id}/registrations",
-    response={201: RegistrationOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={201: RegistrationOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Register (a place, or the waitlist)",
     openapi_extra=ANY_RESIDENT,
 )
@@ -258,7 +258,7 @@ def cancel_registration(request: HttpRequest, registration_id: int):
 
 @router.post(
     "/registrations/{registration_id}/check-in",
-    response={200: CheckInOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={200: CheckInOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Check a ticket in (staff)",
 )
 def check_in(request: HttpRequest, registration_id: int, payload: CheckInIn):

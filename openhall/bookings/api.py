@@ -190,7 +190,7 @@ def center_free_spaces(
 
 @router.post(
     "/bookings",
-    response={201: BookingOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={201: BookingOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Request a booking",
 )
 def create_booking(request: HttpRequest, payload: BookingIn):
@@ -240,7 +240,7 @@ def approve_booking(request: HttpRequest, booking_id: int):
 
 @router.post(
     "/bookings/{booking_id}/reject",
-    response={200: BookingOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={200: BookingOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Reject a request, with a reason",
 )
 def reject_booking(request: HttpRequest, booking_id: int, payload: ReasonIn):
@@ -251,7 +251,7 @@ def reject_booking(request: HttpRequest, booking_id: int, payload: ReasonIn):
 
 @router.post(
     "/bookings/{booking_id}/cancel",
-    response={200: BookingOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={200: BookingOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Cancel a booking",
 )
 def cancel_booking(request: HttpRequest, booking_id: int, payload: ReasonIn | None = None):
@@ -274,7 +274,7 @@ def check_in_booking(request: HttpRequest, booking_id: int):
 
 @router.post(
     "/booking-series/preview",
-    response={200: list[OccurrenceOut], **refusals(400, 401, 403, 404, 422)},
+    response={200: list[OccurrenceOut], **refusals(400, 401, 403, 404, 413, 422)},
     summary="The dates of a series and which cannot be booked",
 )
 def preview_series(request: HttpRequest, payload: SeriesIn):
@@ -294,7 +294,7 @@ def preview_series(request: HttpRequest, payload: SeriesIn):
 
 @router.post(
     "/booking-series",
-    response={201: SeriesOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={201: SeriesOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Book a recurring series",
 )
 def create_series(request: HttpRequest, payload: SeriesIn):
@@ -308,7 +308,7 @@ def create_series(request: HttpRequest, payload: SeriesIn):
 
 @router.post(
     "/booking-series/{series_id}/cancel",
-    response={200: list[BookingOut], **refusals(400, 401, 403, 404, 409, 422)},
+    response={200: list[BookingOut], **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Cancel the rest of a series",
 )
 def cancel_series(request: HttpRequest, series_id: int, payload: ReasonIn | None = None):
@@ -349,7 +349,7 @@ def _visible_series(user: User, series_id: int) -> BookingSeries:
 
 @router.post(
     "/booking-series/{series_id}/reschedule",
-    response={200: list[BookingOut], **refusals(400, 401, 403, 404, 409, 422)},
+    response={200: list[BookingOut], **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Move the rest of a series to new times",
 )
 def reschedule_series(request: HttpRequest, series_id: int, payload: SeriesRescheduleIn):
@@ -370,7 +370,7 @@ class RescheduleIn(BodyIn):
 
 @router.post(
     "/bookings/{booking_id}/reschedule",
-    response={200: BookingOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={200: BookingOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Move a booking to another time or space",
 )
 def reschedule_booking(request: HttpRequest, booking_id: int, payload: RescheduleIn):

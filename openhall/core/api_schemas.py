@@ -34,10 +34,14 @@ class ErrorOut(Schema):
     )
     message: str = Field(min_length=1, description="for people, in Chinese by default")
     details: Any = Field(None, description="`null` or structured data that depends on `code`")
+    request_id: str | None = Field(
+        None, description="the id an operator finds the request by in the logs, when known"
+    )
 
 
 def refusals(*statuses: int) -> dict[int, type[ErrorOut]]:
     """401 no valid token or session; 403 may see but not do (and session writes without CSRF);
     404 no such object or one in a center you cannot see; 409 contradicts the present state;
-    422 input that does not fit the schema or a rule."""
+    413 a body over the size limit; 422 input that does not fit the schema or a rule. 400 (a body
+    that cannot be parsed) and 413 go with every operation that takes a body."""
     return dict.fromkeys(statuses, ErrorOut)
