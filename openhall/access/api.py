@@ -13,6 +13,7 @@ from openhall.access.models import AccessEvent, Door, Grant
 from openhall.accounts.models import User
 from openhall.bookings.selectors import local_day_bounds
 from openhall.core import permissions
+from openhall.core.api_schemas import BodyIn, refusals
 from openhall.core.dates import ApiDate, ApiDateTime
 from openhall.core.pagination import Paged
 from openhall.core.params import ApiId
@@ -31,7 +32,7 @@ class CredentialOut(Schema):
     status: str
 
 
-class UnlockIn(Schema):
+class UnlockIn(BodyIn):
     reason: str = Field("", max_length=200)
 
 
@@ -52,7 +53,7 @@ class EventFilter(Schema):
     to: ApiDate | None = None
 
 
-class GrantIn(Schema):
+class GrantIn(BodyIn):
     center_id: int
     user_id: int
     door_ids: list[int] = Field(min_length=1, max_length=50)
@@ -75,7 +76,7 @@ class GrantOut(Schema):
         return [d.pk for d in obj.doors.all()]
 
 
-class KeypadIn(Schema):
+class KeypadIn(BodyIn):
     pin: str = Field(max_length=12)
 
 
@@ -84,13 +85,18 @@ class KeypadOut(Schema):
     reason: str
 
 
-@router.get("/me/credentials", response=list[CredentialOut], summary="My door codes")
+@router.get(
+    "/me/credentials", response={200: list[CredentialOut], **refusals(401)}, summary="My door codes"
+)
 def my_credentials(request: HttpRequest):
     return selectors.my_credentials(request.user)
 
 
-@router.post("/doors/{door_id}/unlock", response=EventOut,
-             summary="Open a door (grantee in the window, or staff with a reason)")  # fmt: skip
+@router.post(
+    "/doors/{door_id}/unlock",
+    response={200: EventOut, **refusals(400, 401, 403, 404, 413, 422)},
+    summary="Open a door (grantee in the window, or staff with a reason)",
+)
 def unlock(request: HttpRequest, door_id: int, payload: UnlockIn):
     door = get_object_or_404(Door, pk=door_id)
     if not permissions.has_center_perm(request.user, door.center, Perm.VIEW_CENTER) and not (
@@ -105,7 +111,11 @@ class DoorStateOut(Schema):
     state: str = Field(description="locked | unlocked | unknown, as the lock reports it now")
 
 
-@router.get("/doors/{door_id}/state", response=DoorStateOut, summary="Ask the lock (staff)")
+@router.get(
+    "/doors/{door_id}/state",
+    response={200: DoorStateOut, **refusals(401, 403, 404, 422)},
+    summary="Ask the lock (staff)",
+)
 def door_state(request: HttpRequest, door_id: int):
     from openhall.access.drivers import LockError, driver_for
 
@@ -117,7 +127,11 @@ def door_state(request: HttpRequest, door_id: int):
     return {"door_id": door.pk, "state": state}
 
 
-@router.get("/access-events", response=list[EventOut], summary="The access log (staff)")
+@router.get(
+    "/access-events",
+    response={200: list[EventOut], **refusals(401, 403, 404, 422)},
+    summary="The access log (staff)",
+)
 @paginate(Paged)
 def access_events(request: HttpRequest, filters: Query[EventFilter]):
     center = permissions.center_or_404(request.user, filters.center, Perm.OPERATE)
@@ -131,14 +145,22 @@ def access_events(request: HttpRequest, filters: Query[EventFilter]):
     return events.order_by("-at", "-pk")
 
 
-@router.get("/grants", response=list[GrantOut], summary="Current and coming grants (staff)")
+@router.get(
+    "/grants",
+    response={200: list[GrantOut], **refusals(401, 403, 404, 422)},
+    summary="Current and coming grants (staff)",
+)
 @paginate(Paged)
 def list_grants(request: HttpRequest, center: int):
     place = permissions.center_or_404(request.user, center, Perm.OPERATE)
     return Grant.objects.filter(center=place, revoked_at__isnull=True).prefetch_related("doors")
 
 
-@router.post("/grants", response={201: GrantOut}, summary="Give someone access (staff)")
+@router.post(
+    "/grants",
+    response={201: GrantOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Give someone access (staff)",
+)
 def create_grant(request: HttpRequest, payload: GrantIn):
     center = permissions.center_or_404(request.user, payload.center_id, Perm.OPERATE)
     person = get_object_or_404(User, pk=payload.user_id, is_active=True)
@@ -149,15 +171,22 @@ def create_grant(request: HttpRequest, payload: GrantIn):
     return Status(201, grant)
 
 
-@router.delete("/grants/{grant_id}", response={204: None}, summary="Withdraw a grant (staff)")
+@router.delete(
+    "/grants/{grant_id}",
+    response={204: None, **refusals(401, 403, 404, 409, 422)},
+    summary="Withdraw a grant (staff)",
+)
 def delete_grant(request: HttpRequest, grant_id: int):
     grant = permissions.object_or_404(request.user, Grant.objects.all(), Perm.OPERATE, pk=grant_id)
     services.grant_revoke(grant=grant, by=request.user)
     return Status(204, None)
 
 
-@router.post("/simulator/doors/{door_id}/keypad", response=KeypadOut,
-             summary="Type a PIN on a simulated lock (simulator doors only)")  # fmt: skip
+@router.post(
+    "/simulator/doors/{door_id}/keypad",
+    response={200: KeypadOut, **refusals(400, 401, 403, 404, 413, 422)},
+    summary="Type a PIN on a simulated lock (simulator doors only)",
+)
 def simulator_keypad(request: HttpRequest, door_id: int, payload: KeypadIn):
     from django.http import Http404
 

@@ -6,6 +6,7 @@ from ninja import Router, Schema
 from openhall.accounts import services
 from openhall.accounts.models import Enterprise, Team
 from openhall.core import permissions
+from openhall.core.api_schemas import refusals
 from openhall.core.permissions import Perm
 
 router = Router(tags=["people"])
@@ -42,7 +43,9 @@ class EnterpriseOut(Schema):
     verified_at: datetime | None
 
 
-@router.get("/me", response=MeOut, summary="Who you are (personal data masked)")
+@router.get(
+    "/me", response={200: MeOut, **refusals(401)}, summary="Who you are (personal data masked)"
+)
 def me(request: HttpRequest):
     user = request.user
     roles = [
@@ -64,7 +67,9 @@ def me(request: HttpRequest):
 
 
 @router.get(
-    "/centers/{center_id}/teams", response=list[TeamOut], summary="Teams registered at a center"
+    "/centers/{center_id}/teams",
+    response={200: list[TeamOut], **refusals(401, 403, 404, 422)},
+    summary="Teams registered at a center",
 )
 def list_teams(request: HttpRequest, center_id: int):
     center = permissions.center_or_404(request.user, center_id, Perm.VIEW_CENTER)
@@ -83,7 +88,7 @@ def list_teams(request: HttpRequest, center_id: int):
 
 @router.get(
     "/centers/{center_id}/enterprises",
-    response=list[EnterpriseOut],
+    response={200: list[EnterpriseOut], **refusals(401, 403, 404, 422)},
     summary="Enterprises of a center",
 )
 def list_enterprises(request: HttpRequest, center_id: int):
@@ -91,7 +96,11 @@ def list_enterprises(request: HttpRequest, center_id: int):
     return Enterprise.objects.filter(center=center)
 
 
-@router.get("/enterprises/{enterprise_id}", response=EnterpriseOut, summary="One enterprise")
+@router.get(
+    "/enterprises/{enterprise_id}",
+    response={200: EnterpriseOut, **refusals(401, 403, 404, 422)},
+    summary="One enterprise",
+)
 def get_enterprise(request: HttpRequest, enterprise_id: int):
     return permissions.object_or_404(
         request.user, Enterprise.objects.all(), Perm.VIEW_CENTER, pk=enterprise_id
@@ -100,7 +109,7 @@ def get_enterprise(request: HttpRequest, enterprise_id: int):
 
 @router.post(
     "/enterprises/{enterprise_id}/verify",
-    response=EnterpriseOut,
+    response={200: EnterpriseOut, **refusals(401, 403, 404, 409, 422)},
     summary="Mark an enterprise verified",
 )
 def verify_enterprise(request: HttpRequest, enterprise_id: int):

@@ -12,6 +12,7 @@ from openhall.activities import services
 from openhall.activities.models import Activity, ActivityType, Registration
 from openhall.bookings.selectors import local_day_bounds
 from openhall.core import permissions
+from openhall.core.api_schemas import BodyIn, refusals
 from openhall.core.dates import ApiDate, ApiDateTime
 from openhall.core.params import ApiId
 from openhall.core.permissions import Perm
@@ -24,13 +25,13 @@ PUBLIC = {"x-openhall-public": True}  # published activities: public, no persona
 ANY_RESIDENT = {"x-openhall-any-resident": True}
 
 
-class SessionIn(Schema):
+class SessionIn(BodyIn):
     space_id: int
     start: ApiDateTime
     end: ApiDateTime
 
 
-class ActivityIn(Schema):
+class ActivityIn(BodyIn):
     center_id: int
     title: str = Field(max_length=60)
     type: ActivityType
@@ -77,17 +78,17 @@ class ActivityOut(Schema):
         return list(obj.sessions.select_related("space"))
 
 
-class ReviewIn(Schema):
+class ReviewIn(BodyIn):
     checklist: dict[str, bool] = Field(
         default_factory=dict, description=f"every item ticked: {', '.join(services.CHECKLIST)}"
     )
 
 
-class ReasonIn(Schema):
+class ReturnReasonIn(BodyIn):
     reason: str = Field(max_length=300)
 
 
-class RegistrationIn(Schema):
+class RegistrationIn(BodyIn):
     answers: dict[str, str] = Field(default_factory=dict)
     attendee: str = Field(
         "", max_length=30, description="a child's name, for children's activities"
@@ -104,7 +105,7 @@ class RegistrationOut(Schema):
     code: str
 
 
-class CheckInIn(Schema):
+class CheckInIn(BodyIn):
     code: str = Field("", max_length=400, description="the scanned QR text or the typed code")
 
 
@@ -125,8 +126,13 @@ def _staff_activity(user, activity_id: int) -> Activity:
                                      Perm.VIEW_CENTER, pk=activity_id)  # fmt: skip
 
 
-@router.get("/activities", response=list[ActivityOut], summary="Published activities",
-            auth=None, openapi_extra=PUBLIC)  # fmt: skip
+@router.get(
+    "/activities",
+    response={200: list[ActivityOut], **refusals(422)},
+    summary="Published activities",
+    auth=None,
+    openapi_extra=PUBLIC,
+)
 def list_activities(request: HttpRequest, filters: Query[ActivityFilter]):
     activities = Activity.objects.filter(status="published", center__is_active=True)
     if filters.center:
@@ -140,13 +146,22 @@ def list_activities(request: HttpRequest, filters: Query[ActivityFilter]):
     return activities.distinct().order_by("pk")[:200]
 
 
-@router.get("/activities/{activity_id}", response=ActivityOut, summary="A published activity",
-            auth=None, openapi_extra=PUBLIC)  # fmt: skip
+@router.get(
+    "/activities/{activity_id}",
+    response={200: ActivityOut, **refusals(404, 422)},
+    summary="A published activity",
+    auth=None,
+    openapi_extra=PUBLIC,
+)
 def get_activity(request: HttpRequest, activity_id: int):
     return get_object_or_404(Activity, pk=activity_id, status="published", center__is_active=True)
 
 
-@router.post("/activities", response={201: ActivityOut}, summary="Write a draft (staff)")
+@router.post(
+    "/activities",
+    response={201: ActivityOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Write a draft (staff)",
+)
 def create_activity(request: HttpRequest, payload: ActivityIn):
     center = permissions.center_or_404(request.user, payload.center_id, Perm.OPERATE)
     sessions = []
@@ -159,14 +174,21 @@ def create_activity(request: HttpRequest, payload: ActivityIn):
     return Status(201, activity)
 
 
-@router.post("/activities/{activity_id}/submit", response=ActivityOut, summary="Send for review")
+@router.post(
+    "/activities/{activity_id}/submit",
+    response={200: ActivityOut, **refusals(401, 403, 404, 409, 422)},
+    summary="Send for review",
+)
 def submit_activity(request: HttpRequest, activity_id: int):
     activity = _staff_activity(request.user, activity_id)
     return services.activity_submit(activity=activity, by=request.user)
 
 
-@router.post("/activities/{activity_id}/approve", response=ActivityOut,
-             summary="Approve (publishes, or passes to the street's review)")  # fmt: skip
+@router.post(
+    "/activities/{activity_id}/approve",
+    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Approve (publishes, or passes to the street's review)",
+)
 def approve_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
     activity = _staff_activity(request.user, activity_id)
     return services.activity_approve(
@@ -174,8 +196,11 @@ def approve_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
     )
 
 
-@router.post("/activities/{activity_id}/publish", response=ActivityOut,
-             summary="The last approval: publish (the street reviewer, where required)")  # fmt: skip
+@router.post(
+    "/activities/{activity_id}/publish",
+    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="The last approval: publish (the street reviewer, where required)",
+)
 def publish_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
     activity = _staff_activity(request.user, activity_id)
     return services.activity_approve(
@@ -183,15 +208,22 @@ def publish_activity(request: HttpRequest, activity_id: int, payload: ReviewIn):
     )
 
 
-@router.post("/activities/{activity_id}/reject", response=ActivityOut,
-             summary="Return for changes, with the reason")  # fmt: skip
-def reject_activity(request: HttpRequest, activity_id: int, payload: ReasonIn):
+@router.post(
+    "/activities/{activity_id}/reject",
+    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Return for changes, with the reason",
+)
+def reject_activity(request: HttpRequest, activity_id: int, payload: ReturnReasonIn):
     activity = _staff_activity(request.user, activity_id)
     return services.activity_return(activity=activity, by=request.user, reason=payload.reason)
 
 
-@router.post("/activities/{activity_id}/registrations", response={201: RegistrationOut},
-             summary="Register (a place, or the waitlist)", openapi_extra=ANY_RESIDENT)  # fmt: skip
+@router.post(
+    "/activities/{activity_id}/registrations",
+    response={201: RegistrationOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Register (a place, or the waitlist)",
+    openapi_extra=ANY_RESIDENT,
+)
 def register(request: HttpRequest, activity_id: int, payload: RegistrationIn):
     activity = get_object_or_404(Activity, pk=activity_id, center__is_active=True,
                                  status="published")  # fmt: skip
@@ -215,16 +247,22 @@ def _registration(user, registration_id: int) -> Registration:
     return registration
 
 
-@router.delete("/registrations/{registration_id}", response={204: None},
-               summary="Cancel a registration")  # fmt: skip
+@router.delete(
+    "/registrations/{registration_id}",
+    response={204: None, **refusals(401, 403, 404, 409, 422)},
+    summary="Cancel a registration",
+)
 def cancel_registration(request: HttpRequest, registration_id: int):
     services.registration_cancel(registration=_registration(request.user, registration_id),
                                  by=request.user)  # fmt: skip
     return Status(204, None)
 
 
-@router.post("/registrations/{registration_id}/check-in", response=CheckInOut,
-             summary="Check a ticket in (staff)")  # fmt: skip
+@router.post(
+    "/registrations/{registration_id}/check-in",
+    response={200: CheckInOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Check a ticket in (staff)",
+)
 def check_in(request: HttpRequest, registration_id: int, payload: CheckInIn):
     registration = _registration(request.user, registration_id)
     if not permissions.has_center_perm(request.user, registration.activity.center, Perm.OPERATE):

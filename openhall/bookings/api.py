@@ -3,13 +3,16 @@ from datetime import date, datetime, time
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import field_validator
 
 from openhall.accounts.models import Enterprise, Team, User
 from openhall.bookings import selectors, services
 from openhall.bookings.models import Booking, BookingSeries
 from openhall.core import permissions
+from openhall.core.api_schemas import BodyIn, refusals
 from openhall.core.dates import ApiDate, ApiDateTime
 from openhall.core.models import Center
 from openhall.core.pagination import Paged
@@ -19,6 +22,8 @@ from openhall.venues.models import Space
 
 router = Router(tags=["bookings"])
 PUBLIC = {"x-openhall-public": True}  # public facts of a center: no personal data
+# The days a center's calendar can be asked about. Before 1901 Shanghai kept local mean time
+# (+08:05:43), an offset RFC 3339 cannot write, and no one books a room for the year 256.
 
 
 class IntervalOut(Schema):
@@ -34,7 +39,7 @@ class AvailabilityOut(Schema):
     free: list[IntervalOut]
 
 
-class BookingIn(Schema):
+class BookingIn(BodyIn):
     space_id: int
     start: ApiDateTime = Field(description="ISO-8601 with offset, e.g. 2026-12-01T19:00:00+08:00")
     end: ApiDateTime
@@ -91,7 +96,7 @@ class SeriesOut(Schema):
     skipped: list[OccurrenceOut]
 
 
-class ReasonIn(Schema):
+class ReasonIn(BodyIn):
     reason: str = Field("", max_length=200)
 
 
@@ -147,7 +152,7 @@ def _booking_args(request: HttpRequest, payload: BookingIn) -> dict:
 
 @router.get(
     "/spaces/{space_id}/availability",
-    response=AvailabilityOut,
+    response={200: AvailabilityOut, **refusals(401, 404, 422)},
     summary="Free and taken times of a space on a day",
     openapi_extra=PUBLIC,
 )
@@ -164,7 +169,7 @@ def space_availability(request: HttpRequest, space_id: int, date: ApiDate):
 
 @router.get(
     "/centers/{center_id}/free-spaces",
-    response=list[dict],
+    response={200: list[dict], **refusals(401, 404, 422)},
     summary="Every space free over a time (time first)",
     openapi_extra=PUBLIC,
 )
@@ -183,14 +188,22 @@ def center_free_spaces(
     ]
 
 
-@router.post("/bookings", response={201: BookingOut}, summary="Request a booking")
+@router.post(
+    "/bookings",
+    response={201: BookingOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Request a booking",
+)
 def create_booking(request: HttpRequest, payload: BookingIn):
     return Status(
         201, services.booking_request(**_booking_args(request, payload), note=payload.note)
     )
 
 
-@router.get("/bookings", response=list[BookingOut], summary="Bookings you may see")
+@router.get(
+    "/bookings",
+    response={200: list[BookingOut], **refusals(401, 422)},
+    summary="Bookings you may see",
+)
 @paginate(Paged)
 def list_bookings(request: HttpRequest, filters: Query[BookingFilter]):
     staff_centers = permissions.centers_for(request.user, Perm.VIEW_CENTER)
@@ -205,12 +218,20 @@ def list_bookings(request: HttpRequest, filters: Query[BookingFilter]):
     return bookings.filter(Q(center__in=staff_centers) | mine)
 
 
-@router.get("/bookings/{booking_id}", response=BookingOut, summary="One booking")
+@router.get(
+    "/bookings/{booking_id}",
+    response={200: BookingOut, **refusals(401, 404, 422)},
+    summary="One booking",
+)
 def get_booking(request: HttpRequest, booking_id: int):
     return visible_booking(request.user, booking_id)
 
 
-@router.post("/bookings/{booking_id}/approve", response=BookingOut, summary="Approve a request")
+@router.post(
+    "/bookings/{booking_id}/approve",
+    response={200: BookingOut, **refusals(401, 403, 404, 409, 422)},
+    summary="Approve a request",
+)
 def approve_booking(request: HttpRequest, booking_id: int):
     return services.booking_approve(
         booking=visible_booking(request.user, booking_id), by=request.user
@@ -218,7 +239,9 @@ def approve_booking(request: HttpRequest, booking_id: int):
 
 
 @router.post(
-    "/bookings/{booking_id}/reject", response=BookingOut, summary="Reject a request, with a reason"
+    "/bookings/{booking_id}/reject",
+    response={200: BookingOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Reject a request, with a reason",
 )
 def reject_booking(request: HttpRequest, booking_id: int, payload: ReasonIn):
     return services.booking_reject(
@@ -226,7 +249,11 @@ def reject_booking(request: HttpRequest, booking_id: int, payload: ReasonIn):
     )
 
 
-@router.post("/bookings/{booking_id}/cancel", response=BookingOut, summary="Cancel a booking")
+@router.post(
+    "/bookings/{booking_id}/cancel",
+    response={200: BookingOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Cancel a booking",
+)
 def cancel_booking(request: HttpRequest, booking_id: int, payload: ReasonIn | None = None):
     reason = payload.reason if payload else ""
     return services.booking_cancel(
@@ -234,7 +261,11 @@ def cancel_booking(request: HttpRequest, booking_id: int, payload: ReasonIn | No
     )
 
 
-@router.post("/bookings/{booking_id}/check-in", response=BookingOut, summary="Check in")
+@router.post(
+    "/bookings/{booking_id}/check-in",
+    response={200: BookingOut, **refusals(401, 403, 404, 409, 422)},
+    summary="Check in",
+)
 def check_in_booking(request: HttpRequest, booking_id: int):
     return services.booking_check_in(
         booking=visible_booking(request.user, booking_id), by=request.user
@@ -243,7 +274,7 @@ def check_in_booking(request: HttpRequest, booking_id: int):
 
 @router.post(
     "/booking-series/preview",
-    response=list[OccurrenceOut],
+    response={200: list[OccurrenceOut], **refusals(400, 401, 403, 404, 413, 422)},
     summary="The dates of a series and which cannot be booked",
 )
 def preview_series(request: HttpRequest, payload: SeriesIn):
@@ -261,7 +292,11 @@ def preview_series(request: HttpRequest, payload: SeriesIn):
     )
 
 
-@router.post("/booking-series", response={201: SeriesOut}, summary="Book a recurring series")
+@router.post(
+    "/booking-series",
+    response={201: SeriesOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Book a recurring series",
+)
 def create_series(request: HttpRequest, payload: SeriesIn):
     series, created, skipped = services.booking_series_create(
         **_booking_args(request, payload),
@@ -273,7 +308,7 @@ def create_series(request: HttpRequest, payload: SeriesIn):
 
 @router.post(
     "/booking-series/{series_id}/cancel",
-    response=list[BookingOut],
+    response={200: list[BookingOut], **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Cancel the rest of a series",
 )
 def cancel_series(request: HttpRequest, series_id: int, payload: ReasonIn | None = None):
@@ -284,12 +319,22 @@ def cancel_series(request: HttpRequest, series_id: int, payload: ReasonIn | None
     )
 
 
-class SeriesRescheduleIn(Schema):
-    start_time: time = Field(description="new local start time of every remaining date, HH:MM")
+class SeriesRescheduleIn(BodyIn):
+    start_time: time = Field(
+        description="new local start time of every remaining date, HH:MM (no offset)"
+    )
     end_time: time
     from_: ApiDateTime | None = Field(
         None, alias="from", description="move the dates from this one on (default: from now)"
     )
+
+    @field_validator("start_time", "end_time")
+    @classmethod
+    def wall_clock_time(cls, value: time) -> time:
+        # 19:30 on each date of the series, in the center's time; 19:30Z names no wall clock.
+        if value.tzinfo is not None:
+            raise ValueError(gettext("Give a local time such as 19:30, without a time zone."))
+        return value
 
 
 def _visible_series(user: User, series_id: int) -> BookingSeries:
@@ -304,7 +349,7 @@ def _visible_series(user: User, series_id: int) -> BookingSeries:
 
 @router.post(
     "/booking-series/{series_id}/reschedule",
-    response=list[BookingOut],
+    response={200: list[BookingOut], **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Move the rest of a series to new times",
 )
 def reschedule_series(request: HttpRequest, series_id: int, payload: SeriesRescheduleIn):
@@ -317,7 +362,7 @@ def reschedule_series(request: HttpRequest, series_id: int, payload: SeriesResch
     )
 
 
-class RescheduleIn(Schema):
+class RescheduleIn(BodyIn):
     start: ApiDateTime
     end: ApiDateTime
     space_id: int | None = None
@@ -325,7 +370,7 @@ class RescheduleIn(Schema):
 
 @router.post(
     "/bookings/{booking_id}/reschedule",
-    response=BookingOut,
+    response={200: BookingOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Move a booking to another time or space",
 )
 def reschedule_booking(request: HttpRequest, booking_id: int, payload: RescheduleIn):

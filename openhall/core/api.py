@@ -5,6 +5,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from openhall.core import permissions, selectors
+from openhall.core.api_schemas import refusals
 from openhall.core.dates import ApiDate
 from openhall.core.models import Center
 from openhall.core.pagination import Paged
@@ -57,18 +58,26 @@ class AuditFilter(Schema):
     until: ApiDate | None = None
 
 
-@router.get("/centers", response=list[CenterOut], summary="Centers you work in")
+@router.get(
+    "/centers", response={200: list[CenterOut], **refusals(401)}, summary="Centers you work in"
+)
 def list_centers(request: HttpRequest):
     return permissions.centers_for(request.user, Perm.VIEW_STATS).select_related("street__district")
 
 
-@router.get("/centers/{center_id}", response=CenterOut, summary="One center")
+@router.get(
+    "/centers/{center_id}",
+    response={200: CenterOut, **refusals(401, 404, 422)},
+    summary="One center",
+)
 def get_center(request: HttpRequest, center_id: int):
     return permissions.center_or_404(request.user, center_id, Perm.VIEW_STATS)
 
 
 @router.get(
-    "/centers/{center_id}/audit", response=list[AuditEntryOut], summary="The center's audit log"
+    "/centers/{center_id}/audit",
+    response={200: list[AuditEntryOut], **refusals(401, 403, 404, 422)},
+    summary="The center's audit log",
 )
 @paginate(Paged)
 def list_audit(request: HttpRequest, center_id: int, filters: Query[AuditFilter]):

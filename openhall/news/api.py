@@ -6,6 +6,7 @@ from django.urls import reverse
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
+from openhall.core.api_schemas import refusals
 from openhall.core.models import Center
 from openhall.core.pagination import Paged
 from openhall.news import selectors
@@ -67,7 +68,7 @@ class ArticleOut(ArticleListOut):
 
 @router.get(
     "/centers/{center_id}/articles",
-    response=list[ArticleListOut],
+    response={200: list[ArticleListOut], **refusals(404, 422)},
     summary="Published articles of a center, newest first (pinned on top)",
     openapi_extra=PUBLIC,
     auth=None,
@@ -80,7 +81,7 @@ def list_articles(request: HttpRequest, center_id: int, column: Column | None = 
 
 @router.get(
     "/articles/{article_id}",
-    response=ArticleOut,
+    response={200: ArticleOut, **refusals(404, 422)},
     summary="A published article",
     openapi_extra=PUBLIC,
     auth=None,

@@ -2,6 +2,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
+from openhall.core.api_schemas import refusals
 from openhall.core.models import Center
 from openhall.venues.selectors import space_tree
 
@@ -29,7 +30,7 @@ class SpaceOut(ZoneOut):
 
 @router.get(
     "/centers/{center_id}/spaces",
-    response=list[SpaceOut],
+    response={200: list[SpaceOut], **refusals(401, 404, 422)},
     summary="Rooms and their zones (public facts of a center)",
     openapi_extra={"x-openhall-public": True},
 )
