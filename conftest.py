@@ -11,6 +11,7 @@ root    superuser
 
 import importlib
 import os
+import time
 
 import pytest
 
@@ -37,8 +38,13 @@ def pytest_configure(config):
 
     if chosen not in CLOCKS:
         raise pytest.UsageError(f"OPENHALL_TEST_CLOCK must be one of {', '.join(CLOCKS)}")
-    config._openhall_clock = time_machine.travel(pinned_instant(chosen), tick=True)
+    instant, since = pinned_instant(chosen), time.time()
+    config._openhall_clock = time_machine.travel(instant, tick=True)
     config._openhall_clock.start()
+    # Every OpenHall process a test starts (a worker, a server) reads the same pinned time
+    # (openhall/core/clock.py); tests of production settings (DEBUG=false) leave these out.
+    os.environ["OPENHALL_CLOCK"] = instant.isoformat()
+    os.environ["OPENHALL_CLOCK_SINCE"] = repr(since)
 
 
 def pytest_unconfigure(config):

@@ -19,7 +19,10 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def _import_settings(**env) -> subprocess.CompletedProcess:
     environment = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "OPENHALL_DATA_KEY", "DEBUG"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "OPENHALL_DATA_KEY", "DEBUG"}
+        and not k.startswith("OPENHALL_CLOCK")
     }
     environment.update(env)
     return subprocess.run(  # noqa: S603
@@ -62,6 +65,7 @@ def test_secrets_can_come_from_files(tmp_path):
         "SMS_BACKEND": "aliyun",
     }
     environment.pop("SECRET_KEY", None)
+    environment.pop("OPENHALL_CLOCK", None)  # a pinned test clock is refused with DEBUG=false
     result = subprocess.run(
         [sys.executable, "-c", code], env=environment, capture_output=True, text=True, cwd=ROOT
     )  # noqa: S603
