@@ -29,6 +29,7 @@ from django.db import connection
 from django.test import Client
 
 from conftest import _require_service, make_bucket
+from e2e.conftest import real_time
 from openhall import factories
 from openhall.console.tests.test_space_pages import jpeg_with_gps
 from openhall.display import services as display
@@ -97,7 +98,7 @@ def machines(request, django_db_setup, tmp_path_factory):
         "REDIS_URL": shared_redis(),
         "HUEY_NAME": f"openhall-two-machines-{secrets.token_hex(4)}",
         "OPENHALL_CLOCK": clock.isoformat(),
-        "OPENHALL_CLOCK_SINCE": repr(time.time()),
+        "OPENHALL_CLOCK_SINCE": repr(real_time()),  # the machine's, even on a pinned test clock
         "OPENHALL_SIGN_IN_FAILURE_LIMIT": str(FAILURE_LIMIT),
         "OPENHALL_WEB_THREADS": "2",
         "PYTHONWARNINGS": "ignore",
