@@ -20,13 +20,6 @@ from openhall.core.models import AuditEntry
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def no_faults():
-    simulator.FAULTS.clear()
-    yield
-    simulator.FAULTS.clear()
-
-
 @pytest.fixture
 def doors(center_a, dance_room, multimedia):
     entrance = Door.objects.create(center=center_a, name="大门", is_entrance=True)

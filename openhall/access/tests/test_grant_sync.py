@@ -18,13 +18,6 @@ from openhall.core import outbox
 from openhall.core.models import AuditEntry, OutboxMessage
 
 
-@pytest.fixture(autouse=True)
-def no_faults():
-    simulator.FAULTS.clear()
-    yield
-    simulator.FAULTS.clear()
-
-
 @pytest.fixture
 def doors(center_a, dance_room):
     entrance = Door.objects.create(center=center_a, name="大门", is_entrance=True)

@@ -25,13 +25,6 @@ NOON = timezone.make_aware(
 FROZEN_TEXT = "键盘已锁定，请于 12:03 后再试"
 
 
-@pytest.fixture(autouse=True)
-def no_faults():
-    simulator.FAULTS.clear()
-    yield
-    simulator.FAULTS.clear()
-
-
 @pytest.fixture
 def door(center_a):
     return Door.objects.create(center=center_a, name="舞蹈教室门")

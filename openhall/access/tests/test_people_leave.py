@@ -9,19 +9,11 @@ from django.utils import timezone
 
 from openhall import factories
 from openhall.access import services
-from openhall.access.drivers import simulator
 from openhall.access.models import Door, Grant, LockCredential
 from openhall.accounts import services as accounts
 from openhall.accounts.models import TeamMembership
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_faults():
-    simulator.FAULTS.clear()
-    yield
-    simulator.FAULTS.clear()
 
 
 @pytest.fixture
