@@ -311,9 +311,12 @@ def make_bucket(endpoint: str):
 
     name = f"openhall-{secrets.token_hex(4)}"
     client = boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="test-key", aws_secret_access_key="test-secret",
-    )  # fmt: skip
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test-key",
+        aws_secret_access_key="test-secret",
+    )
     client.create_bucket(Bucket=name)
     client.put_bucket_policy(Bucket=name, Policy=public_read_policy(name))
     env = {

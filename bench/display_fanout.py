@@ -133,10 +133,23 @@ def main() -> None:
             subprocess.run(cli + step, env=env, check=True, capture_output=True)  # noqa: S603
         port = free_port()
         server = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "uvicorn", "openhall.asgi:application", "--port", str(port),
-             "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "2"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "openhall.asgi:application",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--timeout-graceful-shutdown",
+                "2",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(3)
         os.environ.update(env, DB_POOL="false")  # this process: plain connections, closed below
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openhall.settings")

@@ -175,10 +175,22 @@ class Redis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(50):
             try:
                 import redis
@@ -203,8 +215,10 @@ class Worker:
     def start(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "openhall.cli", "run_huey"],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -253,8 +267,9 @@ def traffic(servers: Servers, fixture: dict, began: float) -> dict:
                 final = None
                 for _try in range(3):
                     try:
-                        response = http.post(path, json={},
-                                             headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+                        response = http.post(
+                            path, json={}, headers={"Authorization": f"Bearer {token}"}
+                        )
                         status = response.status_code
                     except httpx.HTTPError:
                         status = "no_answer"
@@ -300,10 +315,14 @@ def faults(db: str, worker: Worker, redis: Redis, began: float, done: threading.
             elif action == "start_redis":
                 redis.start()
             else:
-                terminated.append(int(psql(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    f"WHERE datname = '{db}' AND pid <> pg_backend_pid()"
-                )))  # fmt: skip
+                terminated.append(
+                    int(
+                        psql(
+                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            f"WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+                        )
+                    )
+                )
         if not worker.alive():
             worker.start()
         time.sleep(0.2)
@@ -339,12 +358,19 @@ def main() -> None:
     redis.start()
     psql(f"CREATE DATABASE {db}")
     env = {
-        **os.environ, "DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 50,
-        "OPENHALL_DATA_KEY": "bench-data-key", "ALLOWED_HOSTS": "127.0.0.1",
-        "OPENHALL_VAR_DIR": str(workdir), "LOG_LEVEL": "WARNING", "DATABASE_URL": f"{PG}/{db}",
-        "REDIS_URL": f"redis://127.0.0.1:{redis.port}/0", "OPENHALL_LOCK_SIMULATOR": "true",
-        "HUEY_WORKERS": "4", "PYTHONUNBUFFERED": "1",
-    }  # fmt: skip
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + "x" * 50,
+        "OPENHALL_DATA_KEY": "bench-data-key",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "OPENHALL_VAR_DIR": str(workdir),
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": f"{PG}/{db}",
+        "REDIS_URL": f"redis://127.0.0.1:{redis.port}/0",
+        "OPENHALL_LOCK_SIMULATOR": "true",
+        "HUEY_WORKERS": "4",
+        "PYTHONUNBUFFERED": "1",
+    }
     cli = [sys.executable, "-m", "openhall.cli"]
     worker = Worker(env, workdir / "worker.log")
     servers = None
@@ -352,10 +378,21 @@ def main() -> None:
         for step in (["migrate", "--noinput", "-v0"], ["demo_data", "--force"]):
             subprocess.run(cli + step, env=env, check=True, capture_output=True)  # noqa: S603
         out = subprocess.run(  # noqa: S603
-            [sys.executable, "-c", SETUP.format(bookings=BOOKINGS, people=max(BOOKINGS, REGISTRANTS),
-                                                registrants=REGISTRANTS, places=PLACES)],
-            env=env, check=True, capture_output=True, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                SETUP.format(
+                    bookings=BOOKINGS,
+                    people=max(BOOKINGS, REGISTRANTS),
+                    registrants=REGISTRANTS,
+                    places=PLACES,
+                ),
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         fixture = json.loads(out.stdout.strip().splitlines()[-1])
         servers = Servers(env)
         worker.start()
@@ -377,8 +414,11 @@ def main() -> None:
         servers = None
         counted = subprocess.run(  # noqa: S603
             [sys.executable, "-c", SETTLE_AND_COUNT.format(bookings=fixture["bookings"])],
-            env=env, check=True, capture_output=True, text=True,
-        )  # fmt: skip
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         found = json.loads(counted.stdout.strip().splitlines()[-1])
     finally:
         worker.stop()
@@ -386,8 +426,11 @@ def main() -> None:
             servers.stop()
         redis.kill()
         psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-    lost = {k: found.pop(k) for k in list(found) if k.endswith(("_missing", "_duplicated",
-                                                                 "_stray", "_not_on_every_lock"))}  # fmt: skip
+    lost = {
+        k: found.pop(k)
+        for k in list(found)
+        if k.endswith(("_missing", "_duplicated", "_stray", "_not_on_every_lock"))
+    }
     report = {
         "benchmark": "faults",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -96,20 +96,28 @@ def main() -> None:
     db = f"openhall_bench_locks_{os.getpid()}"
     psql(f"CREATE DATABASE {db}")
     env = {
-        **os.environ, "DEBUG": "false", "OPENHALL_DEMO_SITE": "true", "SECRET_KEY": "bench-" + "x" * 50,
-        "OPENHALL_DATA_KEY": "bench-data-key", "ALLOWED_HOSTS": "127.0.0.1",
+        **os.environ,
+        "DEBUG": "false",
+        "OPENHALL_DEMO_SITE": "true",
+        "SECRET_KEY": "bench-" + "x" * 50,
+        "OPENHALL_DATA_KEY": "bench-data-key",
+        "ALLOWED_HOSTS": "127.0.0.1",
         "OPENHALL_VAR_DIR": tempfile.mkdtemp(prefix="openhall-bench-locks-"),
-        "LOG_LEVEL": "WARNING", "DATABASE_URL": f"{PG}/{db}", "DB_POOL": "false",
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": f"{PG}/{db}",
+        "DB_POOL": "false",
         "OPENHALL_LOCK_SIMULATOR": "true",  # it measures the simulator, off by default here
-    }  # fmt: skip
+    }
     try:
         cli = [sys.executable, "-m", "openhall.cli"]
         for step in (["migrate", "--noinput", "-v0"], ["demo_data", "--force"]):
             subprocess.run(cli + step, env=env, check=True, capture_output=True)  # noqa: S603
         out = subprocess.run(  # noqa: S603
             [sys.executable, "-c", CODE.format(approvals=APPROVALS, grants=GRANTS)],
-            env=env, capture_output=True, text=True,
-        )  # fmt: skip
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if out.returncode:
             raise RuntimeError(out.stderr[-3000:])
         data = json.loads(out.stdout.strip().splitlines()[-1])

@@ -57,12 +57,25 @@ def run_wrk(servers: Servers, activity: int, tokens: list[str], workdir: Path, d
     for index, (base, mine) in enumerate(zip(servers.bases, halves, strict=True)):
         token_file = workdir / f"tokens-{index}.txt"
         token_file.write_text("\n".join(mine) + "\n")
-        runs.append(subprocess.Popen(  # noqa: S603
-            ["wrk", "-t1", f"-c{CLIENTS // len(servers.bases)}", "-d120s", "--timeout", "10s",
-             "-s", str(ROOT / "bench" / "rush.lua"), base],
-            env={**os.environ, "TOKEN_FILE": str(token_file), "ACTIVITY": str(activity)},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        ))  # fmt: skip
+        runs.append(
+            subprocess.Popen(  # noqa: S603
+                [
+                    "wrk",
+                    "-t1",
+                    f"-c{CLIENTS // len(servers.bases)}",
+                    "-d120s",
+                    "--timeout",
+                    "10s",
+                    "-s",
+                    str(ROOT / "bench" / "rush.lua"),
+                    base,
+                ],
+                env={**os.environ, "TOKEN_FILE": str(token_file), "ACTIVITY": str(activity)},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
     # wrk runs for its whole duration even when every token is used; the rush is over when
     # every attempt is in the database: then wrk is interrupted (it reports on SIGINT).
     began = time.perf_counter()
@@ -100,19 +113,28 @@ def main() -> None:
     psql(f"CREATE DATABASE {db}")
     workdir = Path(tempfile.mkdtemp(prefix="openhall-bench-rush-"))
     env = {
-        **os.environ, "DEBUG": "false", "OPENHALL_DEMO_SITE": "true", "SECRET_KEY": "bench-" + "x" * 50,
-        "OPENHALL_DATA_KEY": "bench-data-key", "ALLOWED_HOSTS": "127.0.0.1",
-        "OPENHALL_VAR_DIR": str(workdir), "LOG_LEVEL": "WARNING", "DATABASE_URL": f"{PG}/{db}",
+        **os.environ,
+        "DEBUG": "false",
+        "OPENHALL_DEMO_SITE": "true",
+        "SECRET_KEY": "bench-" + "x" * 50,
+        "OPENHALL_DATA_KEY": "bench-data-key",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "OPENHALL_VAR_DIR": str(workdir),
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": f"{PG}/{db}",
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
-    }  # fmt: skip
+    }
     try:
         cli = [sys.executable, "-m", "openhall.cli"]
         for step in (["migrate", "--noinput", "-v0"], ["demo_data", "--force"]):
             subprocess.run(cli + step, env=env, check=True, capture_output=True)  # noqa: S603
         out = subprocess.run(  # noqa: S603
             [sys.executable, "-c", SETUP.format(places=PLACES, attempts=ATTEMPTS)],
-            env=env, check=True, capture_output=True, text=True,
-        )  # fmt: skip
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         fixture = json.loads(out.stdout.strip().splitlines()[-1])
         servers = Servers(env)
         try:

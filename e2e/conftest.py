@@ -105,8 +105,10 @@ def start_serve(env: dict, port: int, *options: str, log_path=None) -> subproces
     log = log_path.open("w") if log_path else subprocess.DEVNULL
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "openhall.cli", "serve", "--port", str(port), *options],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     if log_path:
         log.close()  # the server writes through its own copy
     deadline = time.monotonic() + 60  # a busy 2-core CI machine starts it slowly
@@ -176,8 +178,10 @@ def new_resident(live_openhall, live_env):
         )
         subprocess.run(  # noqa: S603
             [sys.executable, "-m", "openhall.cli", "shell", "-c", code],
-            env=live_env, check=True, capture_output=True,
-        )  # fmt: skip
+            env=live_env,
+            check=True,
+            capture_output=True,
+        )
         made.append(mobile)
         return mobile
 

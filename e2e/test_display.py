@@ -64,9 +64,10 @@ def test_the_lobby_screen_updates_live_and_survives_a_server_restart(
     # A resident books the library for a weekday morning; the operator approves it; the
     # library's card on the screen shows that next use within 2 s, without a reload.
     day = next(
-        d for d in (server_now(live_env).date() + timedelta(days=n) for n in range(2, 14))
+        d
+        for d in (server_now(live_env).date() + timedelta(days=n) for n in range(2, 14))
         if d.weekday() < 5
-    )  # fmt: skip
+    )
     resident = browser.new_context(
         viewport={"width": 390, "height": 844}, locale="zh-CN"
     ).new_page()
@@ -128,8 +129,10 @@ Booking.objects.create(center=space.center, space=space, booker=leader, booked_b
 """
     subprocess.run(  # noqa: S603
         [sys.executable, "-m", "openhall.cli", "shell", "-c", code],
-        env=live_env, check=True, capture_output=True,
-    )  # fmt: skip
+        env=live_env,
+        check=True,
+        capture_output=True,
+    )
     # A kiosk PC left on UTC still shows the center's (Shanghai) time on the wall.
     screen = browser.new_context(
         viewport={"width": 1920, "height": 1080}, locale="zh-CN", timezone_id="UTC"

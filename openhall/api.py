@@ -25,6 +25,7 @@ from openhall.accounts.services import api_token_authenticate
 from openhall.activities.services import ActivityRefused
 from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition
 from openhall.core.api_errors import error_body
+from openhall.core.refusals import Refused
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,12 @@ def _respond(request, status: int, **body) -> HttpResponse:
 
 @api.exception_handler(ApiError)
 def on_api_error(request, exc: ApiError):
+    return _respond(request, exc.status, code=exc.code, message=exc.message, details=exc.details)
+
+
+@api.exception_handler(Refused)
+def on_refused(request, exc: Refused):
+    # The one handler for every service's refusal (core/refusals.py).
     return _respond(request, exc.status, code=exc.code, message=exc.message, details=exc.details)
 
 

@@ -229,12 +229,21 @@ def activity(center, **values):
 
     author = UserFactory()
     activity = Activity.objects.create(
-        center=center, type="lecture", title=values.pop("title", "健康讲座"), capacity=10,
-        status=values.pop("status", "published"), created_by=author, **values,
-    )  # fmt: skip
+        center=center,
+        type="lecture",
+        title=values.pop("title", "健康讲座"),
+        capacity=10,
+        status=values.pop("status", "published"),
+        created_by=author,
+        **values,
+    )
     start = timezone.now() + timedelta(days=7)
-    Session.objects.create(activity=activity, space=SpaceFactory(center=center), start=start,
-                           end=start + timedelta(hours=2))  # fmt: skip
+    Session.objects.create(
+        activity=activity,
+        space=SpaceFactory(center=center),
+        start=start,
+        end=start + timedelta(hours=2),
+    )
     return activity
 
 
@@ -244,9 +253,12 @@ def registration(center, **values):
     from openhall.activities.models import Registration
 
     return Registration.objects.create(
-        activity=activity(center), user=UserFactory(), status="confirmed",
-        code=secrets.token_hex(4).upper(), **values,
-    )  # fmt: skip
+        activity=activity(center),
+        user=UserFactory(),
+        status="confirmed",
+        code=secrets.token_hex(4).upper(),
+        **values,
+    )
 
 
 def door(center, name: str = "大门"):
@@ -262,7 +274,12 @@ def grant(center):
 
     from openhall.access.models import Grant
 
-    made = Grant.objects.create(center=center, user=UserFactory(), source="manual",
-                                starts_at=timezone.now(), ends_at=timezone.now() + timedelta(hours=1))  # fmt: skip
+    made = Grant.objects.create(
+        center=center,
+        user=UserFactory(),
+        source="manual",
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + timedelta(hours=1),
+    )
     made.doors.add(door(center, "侧门"))
     return made

@@ -135,7 +135,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "openhall.core.middleware.RequestContextMiddleware",
     "openhall.core.middleware.ApiErrorShapeMiddleware",
-    "openhall.core.middleware.RefusedInputMiddleware",
+    "openhall.core.middleware.RefusalMiddleware",
     # A view's exception from a database that does not answer is a 503, at once.
     "openhall.core.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its answer (accounts/throttle.py).

@@ -54,10 +54,16 @@ def seed() -> None:
             try:
                 with transaction.atomic():
                     booking = bookings.booking_request(
-                        space=room, booker=resident, by=resident, start=start,
-                        end=start + timedelta(hours=2), title=f"升级检查 {number}",
-                        purpose="meeting", attendees=5, note="upgrade check",
-                    )  # fmt: skip
+                        space=room,
+                        booker=resident,
+                        by=resident,
+                        start=start,
+                        end=start + timedelta(hours=2),
+                        title=f"升级检查 {number}",
+                        purpose="meeting",
+                        attendees=5,
+                        note="upgrade check",
+                    )
                     if booking.status == "pending":
                         bookings.booking_approve(booking=booking, by=operator)
             except Exception as exc:  # noqa: BLE001 — a rule of that commit said no; try another day
@@ -88,9 +94,14 @@ def _seed_grant(operator, resident) -> None:
         return
     start = timezone.now() + timedelta(days=1)
     access.grant_create(
-        center=doors[0].center, by=operator, user=resident, doors=doors, starts_at=start,
-        ends_at=start + timedelta(hours=2), reason="upgrade check",
-    )  # fmt: skip
+        center=doors[0].center,
+        by=operator,
+        user=resident,
+        doors=doors,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        reason="upgrade check",
+    )
     print("seeded a door grant")
 
 

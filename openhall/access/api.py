@@ -165,9 +165,15 @@ def create_grant(request: HttpRequest, payload: GrantIn):
     center = permissions.center_or_404(request.user, payload.center_id, Perm.OPERATE)
     person = get_object_or_404(User, pk=payload.user_id, is_active=True)
     doors = list(Door.objects.filter(center=center, pk__in=payload.door_ids))
-    grant = services.grant_create(center=center, by=request.user, user=person, doors=doors,
-                                  starts_at=payload.starts_at, ends_at=payload.ends_at,
-                                  reason=payload.reason)  # fmt: skip
+    grant = services.grant_create(
+        center=center,
+        by=request.user,
+        user=person,
+        doors=doors,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        reason=payload.reason,
+    )
     return Status(201, grant)
 
 

@@ -39,32 +39,52 @@ class DoorForm(forms.ModelForm):
 
 
 class GrantForm(forms.Form):
-    mobile = forms.CharField(label=gettext_lazy("Person's mobile number"), max_length=11,
-                             required=False)  # fmt: skip
-    team = forms.ModelChoiceField(label=gettext_lazy("…or every member of a team"),
-                                  queryset=None, required=False)  # fmt: skip
-    doors = forms.ModelMultipleChoiceField(label=gettext_lazy("Doors"), queryset=None,
-                                           widget=forms.CheckboxSelectMultiple)  # fmt: skip
-    starts_at = forms.DateTimeField(label=gettext_lazy("From"), widget=forms.DateTimeInput(
-        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))  # fmt: skip
-    ends_at = forms.DateTimeField(label=gettext_lazy("Until"), widget=forms.DateTimeInput(
-        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))  # fmt: skip
+    mobile = forms.CharField(
+        label=gettext_lazy("Person's mobile number"), max_length=11, required=False
+    )
+    team = forms.ModelChoiceField(
+        label=gettext_lazy("…or every member of a team"), queryset=None, required=False
+    )
+    doors = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Doors"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    starts_at = forms.DateTimeField(
+        label=gettext_lazy("From"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    ends_at = forms.DateTimeField(
+        label=gettext_lazy("Until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
     weekdays = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("Repeat on (optional): the same hours on these days"), coerce=int,
-        required=False, widget=forms.CheckboxSelectMultiple,
-        choices=[(0, gettext_lazy("Mon")), (1, gettext_lazy("Tue")), (2, gettext_lazy("Wed")),
-                 (3, gettext_lazy("Thu")), (4, gettext_lazy("Fri")), (5, gettext_lazy("Sat")),
-                 (6, gettext_lazy("Sun"))],
-    )  # fmt: skip
-    last_day = forms.DateField(label=gettext_lazy("Repeat until"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
-    card_number = forms.CharField(label=gettext_lazy("IC card number (optional)"), max_length=32,
-                                  required=False)  # fmt: skip
+        label=gettext_lazy("Repeat on (optional): the same hours on these days"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            (0, gettext_lazy("Mon")),
+            (1, gettext_lazy("Tue")),
+            (2, gettext_lazy("Wed")),
+            (3, gettext_lazy("Thu")),
+            (4, gettext_lazy("Fri")),
+            (5, gettext_lazy("Sat")),
+            (6, gettext_lazy("Sun")),
+        ],
+    )
+    last_day = forms.DateField(
+        label=gettext_lazy("Repeat until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    card_number = forms.CharField(
+        label=gettext_lazy("IC card number (optional)"), max_length=32, required=False
+    )
     fingerprint_id = forms.CharField(
         label=gettext_lazy("Fingerprint enrolled at the lock: its number (optional)"),
-        max_length=32, required=False,
-    )  # fmt: skip
+        max_length=32,
+        required=False,
+    )
 
     def __init__(self, *args, center, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,8 +95,9 @@ class GrantForm(forms.Form):
 
 
 def _door(request, door_id, perm=Perm.MANAGE_CENTER) -> Door:
-    return permissions.object_or_404(request.user, Door.objects.filter(center=request.center),
-                                     perm, pk=door_id)  # fmt: skip
+    return permissions.object_or_404(
+        request.user, Door.objects.filter(center=request.center), perm, pk=door_id
+    )
 
 
 @center_view(Perm.VIEW_CENTER)
@@ -89,26 +110,40 @@ def doors(request):
             door.center = request.center
             door.save()
             form.save_m2m()
-            audit_record(actor=request.user, action="door.create", center=request.center,
-                         obj=door, after={"name": door.name, "driver": door.driver})  # fmt: skip
+            audit_record(
+                actor=request.user,
+                action="door.create",
+                center=request.center,
+                obj=door,
+                after={"name": door.name, "driver": door.driver},
+            )
             messages.success(request, _("Door added."))
             return redirect("console:doors", request.center.pk)
-    return render(request, "access/console_doors.html", {
-        "nav": "doors", "doors": Door.objects.filter(center=request.center).prefetch_related("spaces"),
-        "form": form, "alerts": services.alerts(request.center),
-        "rules": services.settings_for(request.center),
-        "can_manage": Perm.MANAGE_CENTER in request.center_perms,
-        "simulator_on": simulator.enabled(),
-    })  # fmt: skip
+    return render(
+        request,
+        "access/console_doors.html",
+        {
+            "nav": "doors",
+            "doors": Door.objects.filter(center=request.center).prefetch_related("spaces"),
+            "form": form,
+            "alerts": services.alerts(request.center),
+            "rules": services.settings_for(request.center),
+            "can_manage": Perm.MANAGE_CENTER in request.center_perms,
+            "simulator_on": simulator.enabled(),
+        },
+    )
 
 
 @require_POST
 @center_view(Perm.MANAGE_CENTER)
 def access_settings(request):
     try:
-        services.settings_update(center=request.center, by=request.user,
-                                 early=int(request.POST.get("early", "")),
-                                 late=int(request.POST.get("late", "")))  # fmt: skip
+        services.settings_update(
+            center=request.center,
+            by=request.user,
+            early=int(request.POST.get("early", "")),
+            late=int(request.POST.get("late", "")),
+        )
         messages.success(request, _("Saved. New grants use these times."))
     except (ValueError, ValidationError) as exc:
         text = exc.messages[0] if isinstance(exc, ValidationError) else _("Give whole minutes.")
@@ -130,8 +165,11 @@ def door_unlock(request, door_id):
 
 @center_view(Perm.OPERATE)
 def grants(request):
-    form = GrantForm(request.POST or None, center=request.center,
-                     initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0)})  # fmt: skip
+    form = GrantForm(
+        request.POST or None,
+        center=request.center,
+        initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if data["team"] is not None:  # each member gets a grant (and a PIN) of their own
@@ -150,37 +188,58 @@ def grants(request):
             else:
                 messages.success(request, _("Access given. The person sees the code in 我的门禁."))
                 return redirect("console:grants", request.center.pk)
-    listed = (Grant.objects.filter(center=request.center, ends_at__gt=timezone.now(),
-                                   revoked_at__isnull=True)
-              .select_related("user", "booking").prefetch_related("doors")[:200])  # fmt: skip
+    listed = (
+        Grant.objects.filter(
+            center=request.center, ends_at__gt=timezone.now(), revoked_at__isnull=True
+        )
+        .select_related("user", "booking")
+        .prefetch_related("doors")[:200]
+    )
     for grant in listed:
         grant.who = grant.user.masked_name
-    return render(request, "access/console_grants.html", {"nav": "grants", "grants": listed,
-                                                          "form": form})  # fmt: skip
+    return render(
+        request, "access/console_grants.html", {"nav": "grants", "grants": listed, "form": form}
+    )
 
 
 def _give(request, person, data) -> None:
-    common = {"center": request.center, "by": request.user, "user": person,
-              "doors": list(data["doors"]), "reason": data["reason"],
-              "card_number": data["card_number"], "team": data["team"]}  # fmt: skip
+    common = {
+        "center": request.center,
+        "by": request.user,
+        "user": person,
+        "doors": list(data["doors"]),
+        "reason": data["reason"],
+        "card_number": data["card_number"],
+        "team": data["team"],
+    }
     if data["weekdays"]:
         starts, ends = timezone.localtime(data["starts_at"]), timezone.localtime(data["ends_at"])
         services.grant_create_recurring(
-            **common, first_day=starts.date(), last_day=data["last_day"] or starts.date(),
-            weekdays=data["weekdays"], daily_from=starts.time(), daily_until=ends.time(),
-        )  # fmt: skip
+            **common,
+            first_day=starts.date(),
+            last_day=data["last_day"] or starts.date(),
+            weekdays=data["weekdays"],
+            daily_from=starts.time(),
+            daily_until=ends.time(),
+        )
     else:
-        services.grant_create(**common, starts_at=data["starts_at"], ends_at=data["ends_at"],
-                              fingerprint_id=data["fingerprint_id"])  # fmt: skip
+        services.grant_create(
+            **common,
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            fingerprint_id=data["fingerprint_id"],
+        )
 
 
 @require_POST
 @center_view(Perm.OPERATE)
 def grant_revoke(request, grant_id):
-    grant = permissions.object_or_404(request.user, Grant.objects.filter(center=request.center),
-                                      Perm.OPERATE, pk=grant_id)  # fmt: skip
-    services.grant_revoke_series(grant=grant, by=request.user,
-                                 reason=request.POST.get("reason", ""))  # fmt: skip
+    grant = permissions.object_or_404(
+        request.user, Grant.objects.filter(center=request.center), Perm.OPERATE, pk=grant_id
+    )
+    services.grant_revoke_series(
+        grant=grant, by=request.user, reason=request.POST.get("reason", "")
+    )
     messages.success(request, _("Access withdrawn; the codes are being removed from the locks."))
     return redirect("console:grants", request.center.pk)
 
@@ -206,10 +265,18 @@ def access_log(request):
     rows = list(events[:300])
     for e in rows:
         e.who = e.user.masked_name if e.user else ""
-    return render(request, "access/console_log.html", {
-        "nav": "access_log", "events": rows, "doors": Door.objects.filter(center=request.center),
-        "day": day, "door": door, "query": request.GET.urlencode(),
-    })  # fmt: skip
+    return render(
+        request,
+        "access/console_log.html",
+        {
+            "nav": "access_log",
+            "events": rows,
+            "doors": Door.objects.filter(center=request.center),
+            "day": day,
+            "door": door,
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @center_view(Perm.OPERATE)
@@ -222,19 +289,31 @@ def access_log_export(request):
     sheet.title = "开门记录"
     sheet.append(["时间", "门", "方式", "结果", "人员", "手机号(掩码)", "预约", "说明"])
     for e in events[:20000]:
-        sheet.append([
-            timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.door.name,
-            e.get_method_display(), "开门" if e.opened else "拒绝",
-            e.user.real_name if e.user else "", e.user.masked_mobile if e.user else "",
-            e.booking_id or "", e.detail,
-        ])  # fmt: skip
+        sheet.append(
+            [
+                timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                e.door.name,
+                e.get_method_display(),
+                "开门" if e.opened else "拒绝",
+                e.user.real_name if e.user else "",
+                e.user.masked_mobile if e.user else "",
+                e.booking_id or "",
+                e.detail,
+            ]
+        )
     for column, width in zip("ABCDEFGH", (20, 14, 10, 8, 10, 14, 8, 30), strict=True):
         sheet.column_dimensions[column].width = width
-    audit_record(actor=request.user, action="access_log.export", center=request.center,
-                 after={"query": request.GET.urlencode()})  # fmt: skip
+    audit_record(
+        actor=request.user,
+        action="access_log.export",
+        center=request.center,
+        after={"query": request.GET.urlencode()},
+    )
     buffer = BytesIO()
     book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))  # fmt: skip
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )
     response["Content-Disposition"] = 'attachment; filename="access-log.xlsx"'
     return response

@@ -3,8 +3,11 @@ the dance room and the multimedia room — the rooms that may be booked for even
 
 from openhall.access.models import Door
 
-DEMO_DOORS = [("大门", True, []), ("舞蹈教室门", False, ["舞蹈教室"]),
-              ("多媒体活动室门", False, ["多媒体活动室"])]  # fmt: skip
+DEMO_DOORS = [
+    ("大门", True, []),
+    ("舞蹈教室门", False, ["舞蹈教室"]),
+    ("多媒体活动室门", False, ["多媒体活动室"]),
+]
 
 
 def load_demo_doors(center) -> int:

@@ -36,13 +36,17 @@ class Door(models.Model):
         Center, models.CASCADE, related_name="doors", verbose_name=_("center")
     )
     name = models.CharField(_("name"), max_length=50)
-    driver = models.CharField(_("lock type"), max_length=20, choices=Driver.choices,
-                              default=Driver.SIMULATOR)  # fmt: skip
+    driver = models.CharField(
+        _("lock type"), max_length=20, choices=Driver.choices, default=Driver.SIMULATOR
+    )
     device_id = models.CharField(_("lock id"), max_length=64, blank=True)
     spaces = models.ManyToManyField(
-        "venues.Space", blank=True, related_name="doors", verbose_name=_("rooms behind it"),
+        "venues.Space",
+        blank=True,
+        related_name="doors",
+        verbose_name=_("rooms behind it"),
         help_text=_("Booking one of these rooms (or a zone of it) opens this door."),
-    )  # fmt: skip
+    )
     is_entrance = models.BooleanField(
         _("entrance"), default=False, help_text=_("Every booking's grant opens it on the way in.")
     )
@@ -65,23 +69,32 @@ class Grant(models.Model):
         BOOKING = "booking", _("From a booking")
 
     center = models.ForeignKey(Center, models.CASCADE, related_name="grants")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="grants",
-                             verbose_name=_("person"))  # fmt: skip
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="grants", verbose_name=_("person")
+    )
     doors = models.ManyToManyField(Door, related_name="grants", verbose_name=_("doors"))
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     # Grants made together (every weekday 07:00–08:00 for a term) share it, and one PIN.
     series = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
-    booking = models.OneToOneField("bookings.Booking", models.SET_NULL, null=True, blank=True,
-                                   related_name="grant")  # fmt: skip
+    booking = models.OneToOneField(
+        "bookings.Booking", models.SET_NULL, null=True, blank=True, related_name="grant"
+    )
     # Given because the person is in this team (a team grant, a team's booking): leaving the
     # team withdraws it.
-    team = models.ForeignKey("accounts.Team", models.SET_NULL, null=True, blank=True,
-                             related_name="+", verbose_name=_("team"))  # fmt: skip
+    team = models.ForeignKey(
+        "accounts.Team",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+    )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
-                                   blank=True, related_name="+")  # fmt: skip
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
@@ -159,11 +172,18 @@ class AccessEvent(models.Model):
     at = models.DateTimeField(_("time"))
     method = models.CharField(_("method"), max_length=12, choices=Method.choices)
     opened = models.BooleanField(_("opened"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-                             related_name="+", verbose_name=_("person"))  # fmt: skip
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
     grant = models.ForeignKey(Grant, models.SET_NULL, null=True, blank=True, related_name="events")
-    booking = models.ForeignKey("bookings.Booking", models.SET_NULL, null=True, blank=True,
-                                related_name="access_events")  # fmt: skip
+    booking = models.ForeignKey(
+        "bookings.Booking", models.SET_NULL, null=True, blank=True, related_name="access_events"
+    )
     external_id = models.CharField(max_length=80, null=True, blank=True, unique=True)  # de-dup
     detail = models.CharField(_("detail"), max_length=200, blank=True)
 

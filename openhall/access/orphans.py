@@ -57,7 +57,12 @@ def lock_orphans(*, remove: bool = False, center_id: int | None = None) -> list[
                     report.removed += 1
                 except LockError as exc:
                     report.error = str(exc)
-            audit_record(actor=None, action="lock.orphans_removed", center=door.center, obj=door,
-                         after={"removed": report.removed, "found": len(report.orphans)})  # fmt: skip
+            audit_record(
+                actor=None,
+                action="lock.orphans_removed",
+                center=door.center,
+                obj=door,
+                after={"removed": report.removed, "found": len(report.orphans)},
+            )
         found.append(report)
     return found

@@ -13,21 +13,30 @@ def my_credentials(user, *, now=None) -> list[dict]:
     now = now or timezone.now()
     grants = (
         Grant.objects.filter(user=user, revoked_at__isnull=True, ends_at__gt=now)
-        .prefetch_related("doors", "credentials").select_related("booking__space")
+        .prefetch_related("doors", "credentials")
+        .select_related("booking__space")
         .order_by("starts_at")
-    )  # fmt: skip
+    )
     rows = []
     for grant in grants:
         for credential in grant.credentials.all():
             for door in grant.doors.all():
-                rows.append({
-                    "grant": grant, "door": door, "door_id": door.pk, "door_name": door.name,
-                    "kind": credential.kind,
-                    "secret": credential.secret if credential.kind == Credential.Kind.PIN else "",
-                    "raw": credential.secret,
-                    "valid_from": grant.starts_at, "valid_until": grant.ends_at,
-                    "status": "active" if grant.starts_at <= now else "upcoming",
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "grant": grant,
+                        "door": door,
+                        "door_id": door.pk,
+                        "door_name": door.name,
+                        "kind": credential.kind,
+                        "secret": credential.secret
+                        if credential.kind == Credential.Kind.PIN
+                        else "",
+                        "raw": credential.secret,
+                        "valid_from": grant.starts_at,
+                        "valid_until": grant.ends_at,
+                        "status": "active" if grant.starts_at <= now else "upcoming",
+                    }
+                )
     return rows
 
 
@@ -43,8 +52,9 @@ def booking_door_access(booking, *, now=None) -> dict | None:
     now = now or timezone.now()
     grant = (
         Grant.objects.filter(booking=booking, revoked_at__isnull=True, ends_at__gt=now)
-        .prefetch_related("doors", "credentials").first()
-    )  # fmt: skip
+        .prefetch_related("doors", "credentials")
+        .first()
+    )
     if grant is None:
         return None
     kinds = {c.kind: c for c in grant.credentials.all()}

@@ -59,14 +59,21 @@ def settings_update(*, center: Center, by: User, early: int, late: int) -> Acces
     """How early a booking's doors open and how long after they stay open (new grants)."""
     permissions.require_center_perm(by, center, Perm.MANAGE_CENTER)
     if not (0 <= early <= MAX_MARGIN_MINUTES and 0 <= late <= MAX_MARGIN_MINUTES):
-        raise AccessRefused(f"提前和延后都应在 0 到 {MAX_MARGIN_MINUTES} 分钟之间。",
-                            code="invalid_margin")  # fmt: skip
+        raise AccessRefused(
+            f"提前和延后都应在 0 到 {MAX_MARGIN_MINUTES} 分钟之间。", code="invalid_margin"
+        )
     rules = settings_for(center)
     before = {"early": rules.early_minutes, "late": rules.late_minutes}
     rules.early_minutes, rules.late_minutes = early, late
     rules.save()
-    audit_record(actor=by, action="access.settings", center=center, obj=rules, before=before,
-                 after={"early": early, "late": late})  # fmt: skip
+    audit_record(
+        actor=by,
+        action="access.settings",
+        center=center,
+        obj=rules,
+        before=before,
+        after={"early": early, "late": late},
+    )
     return rules
 
 
@@ -74,9 +81,12 @@ def settings_update(*, center: Center, by: User, early: int, late: int) -> Acces
 def _pin_taken(pin: str, doors: list[Door], starts_at: datetime, ends_at: datetime) -> bool:
     """Some live grant on one of these locks already uses this PIN in an overlapping window."""
     return Credential.objects.filter(
-        secret_index=blind_index(pin), grant__doors__in=doors, grant__revoked_at__isnull=True,
-        grant__starts_at__lt=ends_at, grant__ends_at__gt=starts_at,
-    ).exists()  # fmt: skip
+        secret_index=blind_index(pin),
+        grant__doors__in=doors,
+        grant__revoked_at__isnull=True,
+        grant__starts_at__lt=ends_at,
+        grant__ends_at__gt=starts_at,
+    ).exists()
 
 
 def _new_pin(doors: list[Door], windows: list[tuple[datetime, datetime]]) -> str:
@@ -102,8 +112,9 @@ def _issue(grant: Grant, doors: list[Door], kinds: list[str], secrets_: dict) ->
         )
         if not secret:
             raise AccessRefused("请填写卡号或指纹编号。", code="secret_required")
-        credential = Credential.objects.create(grant=grant, kind=kind, secret=secret,
-                                               secret_index=blind_index(secret))  # fmt: skip
+        credential = Credential.objects.create(
+            grant=grant, kind=kind, secret=secret, secret_index=blind_index(secret)
+        )
         LockCredential.objects.bulk_create(
             LockCredential(credential=credential, door=door) for door in doors
         )
@@ -119,11 +130,22 @@ def _schedule(grant_id: int) -> None:
 # --- grants --------------------------------------------------------------------------------------
 @transaction.atomic
 def grant_create(
-    *, center: Center, by: User | None, user: User, doors: list[Door], starts_at: datetime,
-    ends_at: datetime, kinds: list[str] = ("pin", "remote"), reason: str = "",
-    booking=None, card_number: str = "", fingerprint_id: str = "", pin: str = "", series=None,
+    *,
+    center: Center,
+    by: User | None,
+    user: User,
+    doors: list[Door],
+    starts_at: datetime,
+    ends_at: datetime,
+    kinds: list[str] = ("pin", "remote"),
+    reason: str = "",
+    booking=None,
+    card_number: str = "",
+    fingerprint_id: str = "",
+    pin: str = "",
+    series=None,
     team=None,
-) -> Grant:  # fmt: skip
+) -> Grant:
     if by is not None:
         permissions.require_center_perm(by, center, Perm.OPERATE)
     if ends_at <= starts_at:
@@ -131,18 +153,41 @@ def grant_create(
     if not doors or any(d.center_id != center.pk for d in doors):
         raise AccessRefused("请选择本中心的门。", code="invalid_doors")
     grant = Grant.objects.create(
-        center=center, user=user, starts_at=starts_at, ends_at=ends_at,
-        source=Grant.Source.BOOKING if booking else Grant.Source.MANUAL, booking=booking,
-        reason=reason.strip()[:200], created_by=by, series=series, team=team,
-    )  # fmt: skip
+        center=center,
+        user=user,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        source=Grant.Source.BOOKING if booking else Grant.Source.MANUAL,
+        booking=booking,
+        reason=reason.strip()[:200],
+        created_by=by,
+        series=series,
+        team=team,
+    )
     grant.doors.set(doors)
-    kinds = list(kinds) + [k for k, v in (("card", card_number), ("fingerprint", fingerprint_id))
-                           if v and k not in kinds]  # fmt: skip
-    _issue(grant, doors, kinds, {"pin": pin, "card": card_number.strip(),
-                                 "fingerprint": fingerprint_id.strip()})  # fmt: skip
-    audit_record(actor=by, action="grant.create", center=center, obj=grant,
-                 after={"user": user.pk, "doors": [d.pk for d in doors],
-                        "from": starts_at.isoformat(), "until": ends_at.isoformat()})  # fmt: skip
+    kinds = list(kinds) + [
+        k
+        for k, v in (("card", card_number), ("fingerprint", fingerprint_id))
+        if v and k not in kinds
+    ]
+    _issue(
+        grant,
+        doors,
+        kinds,
+        {"pin": pin, "card": card_number.strip(), "fingerprint": fingerprint_id.strip()},
+    )
+    audit_record(
+        actor=by,
+        action="grant.create",
+        center=center,
+        obj=grant,
+        after={
+            "user": user.pk,
+            "doors": [d.pk for d in doors],
+            "from": starts_at.isoformat(),
+            "until": ends_at.isoformat(),
+        },
+    )
     _schedule(grant.pk)
     return grant
 
@@ -152,10 +197,21 @@ MAX_OCCURRENCES = 200
 
 @transaction.atomic
 def grant_create_recurring(
-    *, center: Center, by: User, user: User, doors: list[Door], first_day, last_day,
-    weekdays: list[int], daily_from, daily_until, reason: str, kinds=("pin",),
-    card_number: str = "", team=None,
-) -> list[Grant]:  # fmt: skip
+    *,
+    center: Center,
+    by: User,
+    user: User,
+    doors: list[Door],
+    first_day,
+    last_day,
+    weekdays: list[int],
+    daily_from,
+    daily_until,
+    reason: str,
+    kinds=("pin",),
+    card_number: str = "",
+    team=None,
+) -> list[Grant]:
     """The same hours on chosen weekdays over a period (a cleaner, every weekday 07:00–08:00,
     for a term): one grant a day, one PIN for all of them, withdrawn together."""
     import uuid
@@ -169,14 +225,32 @@ def grant_create_recurring(
         raise AccessRefused("这段时间里没有所选的星期几。", code="no_days")
     if len(days) > MAX_OCCURRENCES:
         raise AccessRefused(f"一次最多授权 {MAX_OCCURRENCES} 天。", code="too_many_days")
-    windows = [(timezone.make_aware(dt.combine(d, daily_from)),
-                timezone.make_aware(dt.combine(d, daily_until))) for d in days]  # fmt: skip
+    windows = [
+        (
+            timezone.make_aware(dt.combine(d, daily_from)),
+            timezone.make_aware(dt.combine(d, daily_until)),
+        )
+        for d in days
+    ]
     pin = _new_pin(doors, windows)  # one PIN for the whole series
     series = uuid.uuid4()
-    return [grant_create(center=center, by=by, user=user, doors=doors, starts_at=s, ends_at=e,
-                         kinds=kinds, reason=reason, pin=pin, series=series,
-                         card_number=card_number, team=team)
-            for s, e in windows]  # fmt: skip
+    return [
+        grant_create(
+            center=center,
+            by=by,
+            user=user,
+            doors=doors,
+            starts_at=s,
+            ends_at=e,
+            kinds=kinds,
+            reason=reason,
+            pin=pin,
+            series=series,
+            card_number=card_number,
+            team=team,
+        )
+        for s, e in windows
+    ]
 
 
 @transaction.atomic
@@ -185,8 +259,9 @@ def grant_revoke_series(*, grant: Grant, by: User, reason: str = "") -> int:
     if grant.series is None:
         grant_revoke(grant=grant, by=by, reason=reason)
         return 1
-    rest = Grant.objects.filter(series=grant.series, ends_at__gt=timezone.now(),
-                                revoked_at__isnull=True)  # fmt: skip
+    rest = Grant.objects.filter(
+        series=grant.series, ends_at__gt=timezone.now(), revoked_at__isnull=True
+    )
     count = 0
     for each in rest:
         grant_revoke(grant=each, by=by, reason=reason)
@@ -206,8 +281,13 @@ def grant_revoke(*, grant: Grant, by: User | None, reason: str = "") -> None:
     LockCredential.objects.filter(credential__grant=grant).exclude(
         status=LockCredential.Status.REMOVED
     ).update(status=LockCredential.Status.REMOVING, attempts=0, next_attempt_at=None)
-    audit_record(actor=by, action="grant.revoke", center=grant.center, obj=grant,
-                 after={"reason": reason[:200]})  # fmt: skip
+    audit_record(
+        actor=by,
+        action="grant.revoke",
+        center=grant.center,
+        obj=grant,
+        after={"reason": reason[:200]},
+    )
     _schedule(grant.pk)
 
 
@@ -216,8 +296,9 @@ def grants_withdraw_for_person(*, user_id: int, team_id: int | None = None, reas
     """Someone closed their account (every grant), or left a team (the grants they had as a
     member of it): withdrawn together, the reconciler then takes the codes off the locks.
     Idempotent — a withdrawn grant is skipped — so an event delivered twice changes nothing."""
-    grants = Grant.objects.filter(user_id=user_id, revoked_at__isnull=True,
-                                  ends_at__gt=timezone.now())  # fmt: skip
+    grants = Grant.objects.filter(
+        user_id=user_id, revoked_at__isnull=True, ends_at__gt=timezone.now()
+    )
     if team_id is not None:
         grants = grants.filter(Q(team_id=team_id) | Q(booking__team_id=team_id))
     count = 0
@@ -253,8 +334,9 @@ def doors_for_space(space) -> list[Door]:
     family = [s.pk for s in space_ancestry(space)]
     return list(
         Door.objects.filter(Q(spaces__in=family) | Q(is_entrance=True), center=space.center_id)
-        .distinct().order_by("-is_entrance", "pk")
-    )  # fmt: skip
+        .distinct()
+        .order_by("-is_entrance", "pk")
+    )
 
 
 def booking_wants_doors(booking) -> bool:
@@ -275,8 +357,10 @@ def booking_wants_doors(booking) -> bool:
 def booking_window(booking) -> tuple[datetime, datetime]:
     """From `early` minutes before the booking to `late` minutes after (the center's rules)."""
     rules = settings_for(booking.center)
-    return (booking.start - timedelta(minutes=rules.early_minutes),
-            booking.end + timedelta(minutes=rules.late_minutes))  # fmt: skip
+    return (
+        booking.start - timedelta(minutes=rules.early_minutes),
+        booking.end + timedelta(minutes=rules.late_minutes),
+    )
 
 
 @transaction.atomic
@@ -292,8 +376,9 @@ def grant_sync(booking_id: int) -> str:
     # finds the first one's grant (tests/test_faults.py).
     booking = (
         Booking.objects.select_for_update(of=("self",))
-        .select_related("space", "center", "booker").get(pk=booking_id)
-    )  # fmt: skip
+        .select_related("space", "center", "booker")
+        .get(pk=booking_id)
+    )
     grant = Grant.objects.select_for_update().filter(booking=booking).first()
     if not booking_wants_doors(booking):
         if grant is None or grant.revoked_at:
@@ -309,9 +394,17 @@ def grant_sync(booking_id: int) -> str:
         doors = doors_for_space(booking.space)
         if not doors:
             return "no_doors"
-        grant_create(center=booking.center, by=None, user=booking.booker, doors=doors,
-                     starts_at=starts_at, ends_at=ends_at, reason=f"预约 #{booking.pk}",
-                     booking=booking, team=booking.team)  # fmt: skip
+        grant_create(
+            center=booking.center,
+            by=None,
+            user=booking.booker,
+            doors=doors,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            reason=f"预约 #{booking.pk}",
+            booking=booking,
+            team=booking.team,
+        )
         return "created"
     if grant.revoked_at:
         _grant_restore(grant, starts_at, ends_at)
@@ -334,8 +427,13 @@ def _grant_restore(grant: Grant, starts_at: datetime, ends_at: datetime) -> None
     grant.revoked_at, grant.starts_at, grant.ends_at = None, starts_at, ends_at
     grant.save(update_fields=["revoked_at", "starts_at", "ends_at"])
     _rewrite(grant)
-    audit_record(actor=None, action="grant.restore", center=grant.center, obj=grant,
-                 after={"from": starts_at.isoformat(), "until": ends_at.isoformat()})  # fmt: skip
+    audit_record(
+        actor=None,
+        action="grant.restore",
+        center=grant.center,
+        obj=grant,
+        after={"from": starts_at.isoformat(), "until": ends_at.isoformat()},
+    )
     _schedule(grant.pk)
 
 
@@ -347,11 +445,12 @@ def grant_repair_sweep(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     with_doors = Door.objects.values("center_id")
     live = Grant.objects.filter(revoked_at__isnull=True)
-    wanting = (
-        Booking.objects.filter(status__in=[Booking.Status.APPROVED, Booking.Status.CHECKED_IN],
-                               end__gt=now, center__in=with_doors, booker__is_active=True)
-        .exclude(pk__in=live.filter(booking__isnull=False).values("booking_id"))
-    )  # fmt: skip
+    wanting = Booking.objects.filter(
+        status__in=[Booking.Status.APPROVED, Booking.Status.CHECKED_IN],
+        end__gt=now,
+        center__in=with_doors,
+        booker__is_active=True,
+    ).exclude(pk__in=live.filter(booking__isnull=False).values("booking_id"))
     unwanted = live.filter(booking__isnull=False, ends_at__gt=now).exclude(
         booking__status__in=[Booking.Status.APPROVED, Booking.Status.CHECKED_IN]
     )
@@ -368,9 +467,10 @@ def grant_repair_sweep(*, now: datetime | None = None) -> int:
             booking__status__in=[Booking.Status.APPROVED, Booking.Status.CHECKED_IN],
         )
         candidates |= set(
-            moved.exclude(starts_at=F("booking__start") - early, ends_at=F("booking__end") + late)
-            .values_list("booking_id", flat=True)[:1000]
-        )  # fmt: skip
+            moved.exclude(
+                starts_at=F("booking__start") - early, ends_at=F("booking__end") + late
+            ).values_list("booking_id", flat=True)[:1000]
+        )
     repaired = 0
     for booking_id in sorted(candidates):
         done = grant_sync(booking_id)
@@ -378,20 +478,31 @@ def grant_repair_sweep(*, now: datetime | None = None) -> int:
             repaired += 1
             booking = Booking.objects.get(pk=booking_id)
             logger.warning("grant of booking %s repaired: %s", booking_id, done)
-            audit_record(actor=None, action="grant.repaired", center=booking.center,
-                         obj=booking, after={"done": done})  # fmt: skip
+            audit_record(
+                actor=None,
+                action="grant.repaired",
+                center=booking.center,
+                obj=booking,
+                after={"done": done},
+            )
     return repaired
 
 
 # --- reconciling ---------------------------------------------------------------------------------
 def _writer(driver, kind: str):
-    return {"pin": driver.add_passcode, "card": driver.add_card,
-            "fingerprint": driver.set_fingerprint}[kind]  # fmt: skip
+    return {
+        "pin": driver.add_passcode,
+        "card": driver.add_card,
+        "fingerprint": driver.set_fingerprint,
+    }[kind]
 
 
 def _remover(driver, kind: str):
-    return {"pin": driver.delete_passcode, "card": driver.delete_card,
-            "fingerprint": driver.delete_fingerprint}[kind]  # fmt: skip
+    return {
+        "pin": driver.delete_passcode,
+        "card": driver.delete_card,
+        "fingerprint": driver.delete_fingerprint,
+    }[kind]
 
 
 # A claimed row is held this long: longer than any driver call (TTLock: 10 s, retried once).
@@ -422,8 +533,10 @@ def _claim(row_id: int, now: datetime) -> _Plan | str | None:
     with transaction.atomic():
         row = (
             LockCredential.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("door", "credential__grant").filter(pk=row_id).first()
-        )  # fmt: skip
+            .select_related("door", "credential__grant")
+            .filter(pk=row_id)
+            .first()
+        )
         if row is None or row.status == LockCredential.Status.REMOVED:
             return None
         if (row.next_attempt_at and row.next_attempt_at > now) or (
@@ -431,8 +544,14 @@ def _claim(row_id: int, now: datetime) -> _Plan | str | None:
         ):
             return row.status  # not due, or in another worker's hands
         grant, kind = row.credential.grant, row.credential.kind
-        plan = _Plan(row_id=row.pk, grant_id=grant.pk, door=row.door, kind=kind,
-                     remove_only=False, old_external_id=row.external_id)  # fmt: skip
+        plan = _Plan(
+            row_id=row.pk,
+            grant_id=grant.pk,
+            door=row.door,
+            kind=kind,
+            remove_only=False,
+            old_external_id=row.external_id,
+        )
         if row.status == LockCredential.Status.REMOVING or grant.revoked_at or grant.ends_at <= now:
             # A claim that ran out unrecorded: its worker died calling the lock, which may hold
             # the code under an id we never learned. Written again, the lock hands back the
@@ -449,8 +568,10 @@ def _claim(row_id: int, now: datetime) -> _Plan | str | None:
             plan.remove_only, plan.recover = True, lost
             if lost:
                 plan.secret, plan.starts_at, plan.ends_at = (
-                    row.credential.secret, grant.starts_at, grant.ends_at
-                )  # fmt: skip
+                    row.credential.secret,
+                    grant.starts_at,
+                    grant.ends_at,
+                )
         elif row.status in (LockCredential.Status.PENDING, LockCredential.Status.FAILED):
             if not driver_for(row.door).native_windows and grant.starts_at > now:
                 # Written when the window opens; an old code is taken off now.
@@ -514,8 +635,9 @@ def reconcile(row_id: int, *, now: datetime | None = None) -> str | None:
     with transaction.atomic():
         row = (
             LockCredential.objects.select_for_update()
-            .select_related("door", "credential__grant").get(pk=plan.row_id)
-        )  # fmt: skip
+            .select_related("door", "credential__grant")
+            .get(pk=plan.row_id)
+        )
         # A recovery that failed keeps its mark (a claim already run out): still to be found.
         row.claimed_until = now if plan.recover and error is not None else None
         if error is None:
@@ -523,8 +645,10 @@ def reconcile(row_id: int, *, now: datetime | None = None) -> str | None:
         else:
             _record_failure(row, plan, error, now)
         row.save()
-        if row.status in (LockCredential.Status.PENDING, LockCredential.Status.REMOVING) and \
-                row.next_attempt_at is None:  # fmt: skip
+        if (
+            row.status in (LockCredential.Status.PENDING, LockCredential.Status.REMOVING)
+            and row.next_attempt_at is None
+        ):
             _schedule(plan.grant_id)  # changed during the call: once more, right away
         return row.status
 
@@ -581,9 +705,12 @@ def sweep(*, now: datetime | None = None) -> int:
     due = LockCredential.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
         Q(claimed_until__isnull=True) | Q(claimed_until__lte=now),
-        status__in=[LockCredential.Status.PENDING, LockCredential.Status.REMOVING,
-                    LockCredential.Status.FAILED],
-    ).exclude(status=LockCredential.Status.FAILED, attempts__gte=MAX_ATTEMPTS)  # fmt: skip
+        status__in=[
+            LockCredential.Status.PENDING,
+            LockCredential.Status.REMOVING,
+            LockCredential.Status.FAILED,
+        ],
+    ).exclude(status=LockCredential.Status.FAILED, attempts__gte=MAX_ATTEMPTS)
     done = 0
     for row_id in due.values_list("pk", flat=True)[:2000]:
         reconcile(row_id, now=now)
@@ -593,8 +720,9 @@ def sweep(*, now: datetime | None = None) -> int:
 
 # --- unlocking and the log -----------------------------------------------------------------------
 def _attribute(door: Door, *, user: User | None, at: datetime, credential_index: str = ""):
-    grants = Grant.objects.filter(doors=door, revoked_at__isnull=True, starts_at__lte=at,
-                                  ends_at__gt=at)  # fmt: skip
+    grants = Grant.objects.filter(
+        doors=door, revoked_at__isnull=True, starts_at__lte=at, ends_at__gt=at
+    )
     if credential_index:
         grants = grants.filter(credentials__secret_index=credential_index)
     elif user is not None:
@@ -603,23 +731,39 @@ def _attribute(door: Door, *, user: User | None, at: datetime, credential_index:
 
 
 def record_event(
-    *, door: Door, method: str, opened: bool, at: datetime | None = None, user: User | None = None,
-    external_id: str | None = None, credential_index: str = "", detail: str = "",
-) -> AccessEvent | None:  # fmt: skip
+    *,
+    door: Door,
+    method: str,
+    opened: bool,
+    at: datetime | None = None,
+    user: User | None = None,
+    external_id: str | None = None,
+    credential_index: str = "",
+    detail: str = "",
+) -> AccessEvent | None:
     """One unlock or refusal, attributed to its grant (and booking); the same event delivered
     twice (a webhook retried, a record polled again) is stored once. The first unlock of a
     booking checks it in."""
     at = at or timezone.now()
-    grant = _attribute(door, user=user, at=at, credential_index=credential_index) if opened or \
-        credential_index else None  # fmt: skip
+    grant = (
+        _attribute(door, user=user, at=at, credential_index=credential_index)
+        if opened or credential_index
+        else None
+    )
     try:
         with transaction.atomic():
             event = AccessEvent.objects.create(
-                center_id=door.center_id, door=door, at=at, method=method, opened=opened,
-                user=user or (grant.user if grant else None), grant=grant,
-                booking=grant.booking if grant else None, external_id=external_id,
+                center_id=door.center_id,
+                door=door,
+                at=at,
+                method=method,
+                opened=opened,
+                user=user or (grant.user if grant else None),
+                grant=grant,
+                booking=grant.booking if grant else None,
+                external_id=external_id,
                 detail=detail[:200],
-            )  # fmt: skip
+            )
     except IntegrityError:
         return None  # seen before
     Door.objects.filter(pk=door.pk).update(last_seen_at=at, online=True)
@@ -644,9 +788,13 @@ def remote_unlock(*, door: Door, by: User, reason: str = "") -> AccessEvent:
     now = timezone.now()
     staff = permissions.has_center_perm(by, door.center, Perm.OPERATE)
     grant = Grant.objects.filter(
-        doors=door, user=by, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now,
+        doors=door,
+        user=by,
+        revoked_at__isnull=True,
+        starts_at__lte=now,
+        ends_at__gt=now,
         credentials__kind=Credential.Kind.REMOTE,
-    ).first()  # fmt: skip
+    ).first()
     if grant is None and not staff:
         raise PermissionDenied
     if grant is None and not reason.strip():
@@ -656,10 +804,20 @@ def remote_unlock(*, door: Door, by: User, reason: str = "") -> AccessEvent:
     except LockError as exc:
         raise AccessRefused(f"开门失败：{exc}", code="lock_unavailable") from exc
     if grant is None:
-        audit_record(actor=by, action="door.remote_unlock", center=door.center, obj=door,
-                     after={"reason": reason.strip()[:200]})  # fmt: skip
-    return record_event(door=door, method=AccessEvent.Method.REMOTE, opened=True, user=by,
-                        detail=reason.strip() or "远程开门")  # fmt: skip
+        audit_record(
+            actor=by,
+            action="door.remote_unlock",
+            center=door.center,
+            obj=door,
+            after={"reason": reason.strip()[:200]},
+        )
+    return record_event(
+        door=door,
+        method=AccessEvent.Method.REMOTE,
+        opened=True,
+        user=by,
+        detail=reason.strip() or "远程开门",
+    )
 
 
 class KeypadResult(NamedTuple):
@@ -692,8 +850,14 @@ def keypad(*, door: Door, code: str, kind: str = "pin") -> KeypadResult:
         reason = "；".join(part for part in (wrong, frozen) if part) or "门锁无响应"
     # A frozen keypad never read the code: nothing to attribute it to.
     index = blind_index(code.strip()) if answer.checked else ""
-    record_event(door=door, method=kind, opened=answer.opened, external_id=new_event_id(),
-                 credential_index=index, detail="" if answer.opened else reason)  # fmt: skip
+    record_event(
+        door=door,
+        method=kind,
+        opened=answer.opened,
+        external_id=new_event_id(),
+        credential_index=index,
+        detail="" if answer.opened else reason,
+    )
     return KeypadResult(answer.opened, reason, answer.frozen_until)
 
 
@@ -709,9 +873,16 @@ def alerts(center: Center, *, now: datetime | None = None) -> list[dict]:
     frozen = SimulatedKeypad.objects.filter(door__center=center, frozen_until__gt=now)
     for pad in frozen.select_related("door"):
         until = timezone.localtime(pad.frozen_until, SHANGHAI).strftime("%H:%M")
-        found.append({"door": pad.door, "kind": "keypad", "text": _(
-            "%(door)s: keypad locked until %(time)s after %(count)s wrong codes in a row"
-        ) % {"door": pad.door, "time": until, "count": WRONG_CODES_BEFORE_FREEZE}})  # fmt: skip
+        found.append(
+            {
+                "door": pad.door,
+                "kind": "keypad",
+                "text": _(
+                    "%(door)s: keypad locked until %(time)s after %(count)s wrong codes in a row"
+                )
+                % {"door": pad.door, "time": until, "count": WRONG_CODES_BEFORE_FREEZE},
+            }
+        )
     for door in Door.objects.filter(center=center):
         if not door.online:
             found.append({"door": door, "kind": "offline", "text": f"{door}：锁离线"})
@@ -724,20 +895,40 @@ def alerts(center: Center, *, now: datetime | None = None) -> list[dict]:
             )
     stuck = LockCredential.objects.filter(door__center=center, status=LockCredential.Status.FAILED)
     for row in stuck.select_related("door")[:20]:
-        found.append({"door": row.door, "kind": "failed",
-                      "text": f"{row.door}：有密码未能写入（{row.last_error}）"})  # fmt: skip
-    repaired = AuditEntry.objects.filter(center=center, action="grant.repaired",
-                                         at__gte=now - timedelta(days=1))  # fmt: skip
+        found.append(
+            {
+                "door": row.door,
+                "kind": "failed",
+                "text": f"{row.door}：有密码未能写入（{row.last_error}）",
+            }
+        )
+    repaired = AuditEntry.objects.filter(
+        center=center, action="grant.repaired", at__gte=now - timedelta(days=1)
+    )
     for entry in repaired[:20]:
-        found.append({"door": None, "kind": "repaired",
-                      "text": f"{entry.object_repr}：门禁授权与预约不一致，已自动修复"
-                              f"（{timezone.localtime(entry.at):%m-%d %H:%M}）"})  # fmt: skip
-    outside = AccessEvent.objects.filter(center=center, opened=True, grant__isnull=True,
-                                         method__in=["pin", "card", "fingerprint"],
-                                         at__gte=now - timedelta(days=1))  # fmt: skip
+        found.append(
+            {
+                "door": None,
+                "kind": "repaired",
+                "text": f"{entry.object_repr}：门禁授权与预约不一致，已自动修复"
+                f"（{timezone.localtime(entry.at):%m-%d %H:%M}）",
+            }
+        )
+    outside = AccessEvent.objects.filter(
+        center=center,
+        opened=True,
+        grant__isnull=True,
+        method__in=["pin", "card", "fingerprint"],
+        at__gte=now - timedelta(days=1),
+    )
     for event in outside.select_related("door")[:20]:
-        found.append({"door": event.door, "kind": "outside",
-                      "text": f"{event.door}：{event.at:%H:%M} 在授权之外被打开"})  # fmt: skip
+        found.append(
+            {
+                "door": event.door,
+                "kind": "outside",
+                "text": f"{event.door}：{event.at:%H:%M} 在授权之外被打开",
+            }
+        )
     return found
 
 
@@ -782,10 +973,13 @@ def ttlock_webhook(form) -> int:
             Door.objects.filter(pk=door.pk).update(battery=int(record["battery"]))
         at = dt.fromtimestamp(record["at_ms"] / 1000, tz=UTC) if record["at_ms"] else None
         event = record_event(
-            door=door, method=record["method"], opened=record["opened"], at=at,
+            door=door,
+            method=record["method"],
+            opened=record["opened"],
+            at=at,
             external_id=record["key"],
             credential_index=blind_index(record["pin"]) if record["pin"] else "",
-        )  # fmt: skip
+        )
         logged += event is not None
     return logged
 
@@ -809,12 +1003,20 @@ def z2m_event(*, name: str, payload: dict, at: datetime | None = None) -> Access
     slot = payload.get("action_user")
     index = ""
     if slot is not None:
-        row = (LockCredential.objects.filter(door=door, external_id=str(slot))
-               .exclude(status=LockCredential.Status.REMOVED).select_related("credential").first())  # fmt: skip
+        row = (
+            LockCredential.objects.filter(door=door, external_id=str(slot))
+            .exclude(status=LockCredential.Status.REMOVED)
+            .select_related("credential")
+            .first()
+        )
         index = row.credential.secret_index if row else ""
     method = Z2M_METHODS.get(str(payload.get("action_source_name") or "keypad"), "pin")
     return record_event(
-        door=door, method=method, opened=action in Z2M_OPENED, at=at, credential_index=index,
+        door=door,
+        method=method,
+        opened=action in Z2M_OPENED,
+        at=at,
+        credential_index=index,
         external_id=f"z2m:{name}:{action}:{slot}:{int(at.timestamp())}",
         detail="" if action in Z2M_OPENED else "门锁拒绝：密码或卡无效",
-    )  # fmt: skip
+    )

@@ -18,13 +18,23 @@ def code_add(*, door_id: int, kind: str, code: str, starts_at: datetime, ends_at
     # A real lock refuses a code it already holds (TTLock -3007, which its driver adopts): the
     # same write repeated — its worker killed between the lock's answer and the record of it —
     # must not leave a second copy that nothing tracks (core/tests/test_faults.py).
-    same = SimulatedCode.objects.filter(door_id=door_id, kind=kind, code_index=blind_index(code),
-                                        starts_at=starts_at, ends_at=ends_at).first()  # fmt: skip
+    same = SimulatedCode.objects.filter(
+        door_id=door_id,
+        kind=kind,
+        code_index=blind_index(code),
+        starts_at=starts_at,
+        ends_at=ends_at,
+    ).first()
     if same is not None:
         return same.pk
-    row = SimulatedCode.objects.create(door_id=door_id, kind=kind, code=code,
-                                       code_index=blind_index(code),
-                                       starts_at=starts_at, ends_at=ends_at)  # fmt: skip
+    row = SimulatedCode.objects.create(
+        door_id=door_id,
+        kind=kind,
+        code=code,
+        code_index=blind_index(code),
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
     return row.pk
 
 
@@ -50,8 +60,13 @@ def keypad_try(
         pad, _ = SimulatedKeypad.objects.select_for_update().get_or_create(door_id=door_id)
         if pad.frozen_until and pad.frozen_until > now:
             return None, pad.frozen_until, False
-        row = SimulatedCode.objects.filter(door_id=door_id, kind=kind, code_index=blind_index(code.strip()),
-                                           starts_at__lte=now, ends_at__gt=now).first()  # fmt: skip
+        row = SimulatedCode.objects.filter(
+            door_id=door_id,
+            kind=kind,
+            code_index=blind_index(code.strip()),
+            starts_at__lte=now,
+            ends_at__gt=now,
+        ).first()
         if row is not None:
             pad.wrong_in_a_row, pad.frozen_until = 0, None
         else:

@@ -8,9 +8,14 @@ and the minute sweep repairs whatever still disagrees.
 from openhall.core.events import subscribe
 
 BOOKING_EVENTS = (
-    "booking.approved", "booking.rescheduled", "booking.cancelled", "booking.rejected",
-    "booking.no_show", "booking.expired", "booking.checked_in",
-)  # fmt: skip
+    "booking.approved",
+    "booking.rescheduled",
+    "booking.cancelled",
+    "booking.rejected",
+    "booking.no_show",
+    "booking.expired",
+    "booking.checked_in",
+)
 
 
 def booking_changed(*, booking_id: int, **_) -> None:

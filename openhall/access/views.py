@@ -21,8 +21,13 @@ def my_access(request):
     pins, remotes, cards = [], [], []
     for row in rows:
         if row["kind"] in ("card", "fingerprint"):
-            cards.append({**row, "kind_label": _("Card") if row["kind"] == "card" else _("Fingerprint"),
-                          "masked": "****" + row["raw"][-4:]})  # fmt: skip
+            cards.append(
+                {
+                    **row,
+                    "kind_label": _("Card") if row["kind"] == "card" else _("Fingerprint"),
+                    "masked": "****" + row["raw"][-4:],
+                }
+            )
         else:
             (pins if row["kind"] == "pin" else remotes).append(row)
     # One PIN a grant opens all its doors: show it once with the doors listed.
@@ -30,8 +35,11 @@ def my_access(request):
     for row in pins:
         entry = by_grant.setdefault(row["grant"].pk, {**row, "doors": []})
         entry["doors"].append(row["door_name"])
-    return render(request, "access/mine.html", {"tab": "me", "pins": list(by_grant.values()),
-                                                "remotes": remotes, "cards": cards})  # fmt: skip
+    return render(
+        request,
+        "access/mine.html",
+        {"tab": "me", "pins": list(by_grant.values()), "remotes": remotes, "cards": cards},
+    )
 
 
 @require_POST
@@ -58,8 +66,11 @@ def keypad(request, door_id: int):
         kind = request.POST.get("kind", "pin")
         try:
             answer = services.keypad(door=door, code=request.POST.get("code", ""), kind=kind)
-            result = {"opened": answer.opened, "text": answer.reason,
-                      "frozen": answer.frozen_until is not None}  # fmt: skip
+            result = {
+                "opened": answer.opened,
+                "text": answer.reason,
+                "frozen": answer.frozen_until is not None,
+            }
         except services.AccessRefused as exc:
             result = {"opened": False, "text": exc.messages[0], "frozen": False}
     return render(request, "access/keypad.html", {"door": door, "result": result})

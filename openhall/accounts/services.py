@@ -108,9 +108,12 @@ def team_member_remove(*, team: Team, user: User, by: User) -> None:
     if not deleted:
         return
     audit_record(
-        actor=by, action="team.member_remove", center=team.center, obj=team,
+        actor=by,
+        action="team.member_remove",
+        center=team.center,
+        obj=team,
         after={"user": user.pk},
-    )  # fmt: skip
+    )
     publish_on_commit("team.member_left", team_id=team.pk, user_id=user.pk)
 
 

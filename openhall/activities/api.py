@@ -122,8 +122,9 @@ class ActivityFilter(Schema):
 
 
 def _staff_activity(user, activity_id: int) -> Activity:
-    return permissions.object_or_404(user, Activity.objects.select_related("center"),
-                                     Perm.VIEW_CENTER, pk=activity_id)  # fmt: skip
+    return permissions.object_or_404(
+        user, Activity.objects.select_related("center"), Perm.VIEW_CENTER, pk=activity_id
+    )
 
 
 @router.get(
@@ -169,8 +170,9 @@ def create_activity(request: HttpRequest, payload: ActivityIn):
         space = get_object_or_404(Space, pk=s.space_id, center=center)
         sessions.append((space, s.start, s.end))
     values = payload.dict(exclude={"center_id", "sessions"})
-    activity = services.activity_create(center=center, by=request.user, values=values,
-                                        sessions=sessions)  # fmt: skip
+    activity = services.activity_create(
+        center=center, by=request.user, values=values, sessions=sessions
+    )
     return Status(201, activity)
 
 
@@ -225,14 +227,28 @@ def reject_activity(request: HttpRequest, activity_id: int, payload: ReturnReaso
     openapi_extra=ANY_RESIDENT,
 )
 def register(request: HttpRequest, activity_id: int, payload: RegistrationIn):
-    activity = get_object_or_404(Activity, pk=activity_id, center__is_active=True,
-                                 status="published")  # fmt: skip
-    ticket = services.register(activity=activity, user=request.user, answers=payload.answers,
-                               attendee=payload.attendee, attendee_age=payload.attendee_age,
-                               lives_here=payload.lives_here)  # fmt: skip
+    activity = get_object_or_404(
+        Activity, pk=activity_id, center__is_active=True, status="published"
+    )
+    ticket = services.register(
+        activity=activity,
+        user=request.user,
+        answers=payload.answers,
+        attendee=payload.attendee,
+        attendee_age=payload.attendee_age,
+        lives_here=payload.lives_here,
+    )
     r = ticket.registration
-    return Status(201, {"id": r.pk, "activity_id": r.activity_id, "status": r.status,
-                        "position": ticket.position, "code": r.code})  # fmt: skip
+    return Status(
+        201,
+        {
+            "id": r.pk,
+            "activity_id": r.activity_id,
+            "status": r.status,
+            "position": ticket.position,
+            "code": r.code,
+        },
+    )
 
 
 def _registration(user, registration_id: int) -> Registration:
@@ -253,8 +269,9 @@ def _registration(user, registration_id: int) -> Registration:
     summary="Cancel a registration",
 )
 def cancel_registration(request: HttpRequest, registration_id: int):
-    services.registration_cancel(registration=_registration(request.user, registration_id),
-                                 by=request.user)  # fmt: skip
+    services.registration_cancel(
+        registration=_registration(request.user, registration_id), by=request.user
+    )
     return Status(204, None)
 
 
@@ -267,7 +284,10 @@ def check_in(request: HttpRequest, registration_id: int, payload: CheckInIn):
     registration = _registration(request.user, registration_id)
     if not permissions.has_center_perm(request.user, registration.activity.center, Perm.OPERATE):
         raise PermissionDenied
-    result = services.check_in(activity=registration.activity, by=request.user,
-                               scanned=payload.code or registration.code)  # fmt: skip
-    return {"outcome": result.outcome,
-            "registration_id": result.registration.pk if result.registration else None}  # fmt: skip
+    result = services.check_in(
+        activity=registration.activity, by=request.user, scanned=payload.code or registration.code
+    )
+    return {
+        "outcome": result.outcome,
+        "registration_id": result.registration.pk if result.registration else None,
+    }

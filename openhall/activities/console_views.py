@@ -25,31 +25,47 @@ from openhall.venues.models import Space
 
 class ActivityForm(forms.ModelForm):
     space = forms.ModelChoiceField(label=gettext_lazy("Room"), queryset=Space.objects.none())
-    day = forms.DateField(label=gettext_lazy("Date"),
-                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
+    day = forms.DateField(
+        label=gettext_lazy("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     start_time = forms.TimeField(
         label=gettext_lazy("From"), widget=forms.TimeInput(attrs={"type": "time"})
     )
     end_time = forms.TimeField(
         label=gettext_lazy("Until"), widget=forms.TimeInput(attrs={"type": "time"})
     )
-    weeks = forms.IntegerField(label=gettext_lazy("Every week, this many times"), min_value=1,
-                               max_value=52, initial=1)  # fmt: skip
+    weeks = forms.IntegerField(
+        label=gettext_lazy("Every week, this many times"), min_value=1, max_value=52, initial=1
+    )
     cover_upload = PhotoField(label=gettext_lazy("Cover picture (optional)"), required=False)
     question_lines = forms.CharField(
-        label=gettext_lazy("Registration questions (one a line, optional)"), required=False,
+        label=gettext_lazy("Registration questions (one a line, optional)"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )  # fmt: skip
+    )
 
     class Meta:
         model = Activity
-        fields = ["type", "title", "description", "speaker", "capacity", "audience", "min_age",
-                  "max_age", "fee", "price", "registration_opens_at", "cancel_hours"]  # fmt: skip
+        fields = [
+            "type",
+            "title",
+            "description",
+            "speaker",
+            "capacity",
+            "audience",
+            "min_age",
+            "max_age",
+            "fee",
+            "price",
+            "registration_opens_at",
+            "cancel_hours",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 6}),
             "registration_opens_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-            ),  # fmt: skip
+            ),
         }
 
     def __init__(self, *args, center, **kwargs):
@@ -60,16 +76,21 @@ class ActivityForm(forms.ModelForm):
         data = self.cleaned_data
         first = timezone.make_aware(datetime.combine(data["day"], data["start_time"]))
         length = datetime.combine(data["day"], data["end_time"]) - datetime.combine(
-            data["day"], data["start_time"])  # fmt: skip
-        return [(data["space"], first + timedelta(weeks=n), first + timedelta(weeks=n) + length)
-                for n in range(data["weeks"])]  # fmt: skip
+            data["day"], data["start_time"]
+        )
+        return [
+            (data["space"], first + timedelta(weeks=n), first + timedelta(weeks=n) + length)
+            for n in range(data["weeks"])
+        ]
 
 
 def _activity(request, activity_id) -> Activity:
     return permissions.object_or_404(
-        request.user, Activity.objects.filter(center=request.center).select_related("center"),
-        Perm.VIEW_CENTER, pk=activity_id,
-    )  # fmt: skip
+        request.user,
+        Activity.objects.filter(center=request.center).select_related("center"),
+        Perm.VIEW_CENTER,
+        pk=activity_id,
+    )
 
 
 @center_view(Perm.VIEW_CENTER)
@@ -78,27 +99,42 @@ def activity_list(request):
     status = request.GET.get("status", "")
     if status in Activity.Status.values:
         activities = activities.filter(status=status)
-    waiting = Activity.objects.filter(center=request.center,
-                                      status__in=["submitted", "center_approved"]).count()  # fmt: skip
-    return render(request, "activities/console_list.html", {
-        "nav": "activities", "activities": activities[:100], "status": status,
-        "statuses": Activity.Status.choices, "waiting": waiting,
-        "can_write": Perm.OPERATE in request.center_perms,
-    })  # fmt: skip
+    waiting = Activity.objects.filter(
+        center=request.center, status__in=["submitted", "center_approved"]
+    ).count()
+    return render(
+        request,
+        "activities/console_list.html",
+        {
+            "nav": "activities",
+            "activities": activities[:100],
+            "status": status,
+            "statuses": Activity.Status.choices,
+            "waiting": waiting,
+            "can_write": Perm.OPERATE in request.center_perms,
+        },
+    )
 
 
 @center_view(Perm.OPERATE)
 def activity_new(request):
-    form = ActivityForm(request.POST or None, request.FILES or None, center=request.center,
-                        initial={"weeks": 1, "capacity": 30, "cancel_hours": 2})  # fmt: skip
+    form = ActivityForm(
+        request.POST or None,
+        request.FILES or None,
+        center=request.center,
+        initial={"weeks": 1, "capacity": 30, "cancel_hours": 2},
+    )
     if request.method == "POST" and form.is_valid():
         values = {f: form.cleaned_data[f] for f in ActivityForm.Meta.fields}
         values["questions"] = form.cleaned_data["question_lines"].splitlines()
         try:
             activity = services.activity_create(
-                center=request.center, by=request.user, values=values, sessions=form.sessions(),
+                center=request.center,
+                by=request.user,
+                values=values,
+                sessions=form.sessions(),
                 cover=form.cleaned_data.get("cover_upload"),
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:
@@ -116,30 +152,40 @@ def activity_detail(request, activity_id):
         r.position = services.waitlist_position(r)
     user, center = request.user, request.center
     street_step = activity.status == Activity.Status.CENTER_APPROVED
-    return render(request, "activities/console_detail.html", {
-        "nav": "activities", "activity": activity, "registrations": registrations,
-        "sessions": activity.sessions.select_related("space", "booking"),
-        "checklist": services.CHECKLIST.items(),
-        "can_write": Perm.OPERATE in request.center_perms,
-        "can_review": activity.status in ("submitted", "center_approved")
-        and services._may_review(user, center, street=street_step),
-        "checked_in": services.attendance(activity),
-        "payments": Registration.Payment.choices[1:],
-        "rooms": Space.objects.filter(center=center, is_bookable=True),
-    })  # fmt: skip
+    return render(
+        request,
+        "activities/console_detail.html",
+        {
+            "nav": "activities",
+            "activity": activity,
+            "registrations": registrations,
+            "sessions": activity.sessions.select_related("space", "booking"),
+            "checklist": services.CHECKLIST.items(),
+            "can_write": Perm.OPERATE in request.center_perms,
+            "can_review": activity.status in ("submitted", "center_approved")
+            and services._may_review(user, center, street=street_step),
+            "checked_in": services.attendance(activity),
+            "payments": Registration.Payment.choices[1:],
+            "rooms": Space.objects.filter(center=center, is_bookable=True),
+        },
+    )
 
 
 ACTIONS = {
     "submit": lambda a, r: services.activity_submit(activity=a, by=r.user),
     "approve": lambda a, r: services.activity_approve(
-        activity=a, by=r.user, checklist={k: k in r.POST for k in services.CHECKLIST}),
-    "return": lambda a, r: services.activity_return(activity=a, by=r.user,
-                                                    reason=r.POST.get("reason", "")),
-    "cancel": lambda a, r: services.activity_cancel(activity=a, by=r.user,
-                                                    reason=r.POST.get("reason", "")),
-    "complete": lambda a, r: services.activity_complete(activity=a, by=r.user,
-                                                        summary=r.POST.get("summary", "")),
-}  # fmt: skip
+        activity=a, by=r.user, checklist={k: k in r.POST for k in services.CHECKLIST}
+    ),
+    "return": lambda a, r: services.activity_return(
+        activity=a, by=r.user, reason=r.POST.get("reason", "")
+    ),
+    "cancel": lambda a, r: services.activity_cancel(
+        activity=a, by=r.user, reason=r.POST.get("reason", "")
+    ),
+    "complete": lambda a, r: services.activity_complete(
+        activity=a, by=r.user, summary=r.POST.get("summary", "")
+    ),
+}
 
 
 @require_POST
@@ -166,21 +212,30 @@ def activity_action(request, activity_id, action):
 @center_view(Perm.OPERATE)
 def registration_action(request, registration_id, action):
     registration = permissions.object_or_404(
-        request.user, Registration.objects.filter(activity__center=request.center),
-        Perm.OPERATE, center_field="activity__center", pk=registration_id,
-    )  # fmt: skip
+        request.user,
+        Registration.objects.filter(activity__center=request.center),
+        Perm.OPERATE,
+        center_field="activity__center",
+        pk=registration_id,
+    )
     try:
         if action == "payment":
-            services.payment_record(registration=registration, by=request.user,
-                                    status=request.POST.get("payment", ""),
-                                    method=request.POST.get("method", ""),
-                                    reference=request.POST.get("reference", ""))  # fmt: skip
+            services.payment_record(
+                registration=registration,
+                by=request.user,
+                status=request.POST.get("payment", ""),
+                method=request.POST.get("method", ""),
+                reference=request.POST.get("reference", ""),
+            )
         elif action == "cancel":
             services.registration_cancel(registration=registration, by=request.user)
         elif action in ("confirm", "waitlist"):
-            services.registration_move(registration=registration, by=request.user,
-                                       to="confirmed" if action == "confirm" else "waitlisted",
-                                       reason=request.POST.get("reason", ""))  # fmt: skip
+            services.registration_move(
+                registration=registration,
+                by=request.user,
+                to="confirmed" if action == "confirm" else "waitlisted",
+                reason=request.POST.get("reason", ""),
+            )
         else:
             raise PermissionDenied
         messages.success(request, _("Done."))
@@ -203,19 +258,33 @@ def check_in_page(request, activity_id):
     activity = _activity(request, activity_id)
     result = None
     if request.method == "POST":
-        outcome = services.check_in(activity=activity, scanned=request.POST.get("code", ""),
-                                    by=request.user)  # fmt: skip
+        outcome = services.check_in(
+            activity=activity, scanned=request.POST.get("code", ""), by=request.user
+        )
         who = outcome.registration
-        result = {"outcome": outcome.outcome, "text": RESULT_TEXT[outcome.outcome],
-                  "who": (who.attendee or who.user.masked_name)
-                  if who and outcome.outcome in ("ok", "again") else ""}  # fmt: skip
+        result = {
+            "outcome": outcome.outcome,
+            "text": RESULT_TEXT[outcome.outcome],
+            "who": (who.attendee or who.user.masked_name)
+            if who and outcome.outcome in ("ok", "again")
+            else "",
+        }
     count = services.attendance(activity)
     confirmed = activity.registrations.filter(status="confirmed").count()
     template = (
         "activities/_check_in_result.html" if request.htmx else "activities/console_check_in.html"
     )
-    return render(request, template, {"nav": "activities", "activity": activity, "result": result,
-                                      "count": count, "confirmed": confirmed})  # fmt: skip
+    return render(
+        request,
+        template,
+        {
+            "nav": "activities",
+            "activity": activity,
+            "result": result,
+            "count": count,
+            "confirmed": confirmed,
+        },
+    )
 
 
 @require_POST
@@ -239,9 +308,12 @@ def session_move(request, session_id):
     from openhall.activities.models import Session
 
     session = permissions.object_or_404(
-        request.user, Session.objects.filter(activity__center=request.center).select_related("activity"),
-        Perm.OPERATE, center_field="activity__center", pk=session_id,
-    )  # fmt: skip
+        request.user,
+        Session.objects.filter(activity__center=request.center).select_related("activity"),
+        Perm.OPERATE,
+        center_field="activity__center",
+        pk=session_id,
+    )
     try:
         from datetime import date, time
 

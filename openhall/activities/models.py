@@ -58,13 +58,21 @@ class Activity(models.Model):
     speaker = models.CharField(_("speaker or teacher"), max_length=100, blank=True)
     cover = models.ImageField(_("cover picture"), upload_to=cover_path, blank=True)
     organizer_team = models.ForeignKey(
-        "accounts.Team", models.SET_NULL, null=True, blank=True, related_name="activities",
+        "accounts.Team",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
         verbose_name=_("organised by team"),
-    )  # fmt: skip
+    )
     organizer_enterprise = models.ForeignKey(
-        "accounts.Enterprise", models.SET_NULL, null=True, blank=True,
-        related_name="activities", verbose_name=_("organised by enterprise"),
-    )  # fmt: skip
+        "accounts.Enterprise",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("organised by enterprise"),
+    )
     capacity = models.PositiveIntegerField(_("places"))
     places_taken = models.PositiveIntegerField(default=0, editable=False)
     audience = models.CharField(
@@ -155,9 +163,11 @@ class Registration(models.Model):
         Activity, models.CASCADE, related_name="registrations", verbose_name=_("activity")
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="registrations",
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="registrations",
         verbose_name=_("registered by"),
-    )  # fmt: skip
+    )
     attendee = models.CharField(_("child's name"), max_length=30, blank=True)
     attendee_age = models.PositiveSmallIntegerField(_("child's age"), null=True, blank=True)
     answers = models.JSONField(_("answers"), default=dict, blank=True)

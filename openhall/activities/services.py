@@ -30,10 +30,35 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at
 # Words that make a reviewer look twice (flags, never silent blocks): financial products,
 # health-product selling, pyramid schemes — what residents are warned about.
 SCREEN_WORDS = [
-    "理财", "投资", "收益", "回报率", "保本", "高息", "P2P", "借贷", "贷款", "信用卡", "办卡",
-    "股票", "基金", "期货", "虚拟货币", "比特币", "养老项目", "保健品", "包治", "根治", "神药",
-    "特效", "偏方", "免费体检", "返利", "拉人头", "会员卡", "预存",
-]  # fmt: skip
+    "理财",
+    "投资",
+    "收益",
+    "回报率",
+    "保本",
+    "高息",
+    "P2P",
+    "借贷",
+    "贷款",
+    "信用卡",
+    "办卡",
+    "股票",
+    "基金",
+    "期货",
+    "虚拟货币",
+    "比特币",
+    "养老项目",
+    "保健品",
+    "包治",
+    "根治",
+    "神药",
+    "特效",
+    "偏方",
+    "免费体检",
+    "返利",
+    "拉人头",
+    "会员卡",
+    "预存",
+]
 CHECKLIST = {
     "speaker_checked": "主讲人身份和资质已核实",
     "no_product_sales": "不推销任何商品（含保健品、医疗器械）",
@@ -65,8 +90,9 @@ def _require(user: User, center: Center, perm: Perm) -> None:
 
 def _record(activity: Activity, *, by: User | None, action: str, before=None, **extra) -> None:
     after = {**snapshot(activity, AUDITED), **extra}
-    audit_record(actor=by, action=action, center=activity.center, obj=activity, before=before,
-                 after=after)  # fmt: skip
+    audit_record(
+        actor=by, action=action, center=activity.center, obj=activity, before=before, after=after
+    )
 
 
 def _locked(activity: Activity) -> Activity:
@@ -74,9 +100,24 @@ def _locked(activity: Activity) -> Activity:
 
 
 # --- writing -----------------------------------------------------------------------------------
-EDITABLE = ["type", "title", "description", "speaker", "capacity", "audience", "min_age",
-            "max_age", "registration_opens_at", "registration_closes_at", "cancel_hours", "fee",
-            "price", "questions", "organizer_team", "organizer_enterprise"]  # fmt: skip
+EDITABLE = [
+    "type",
+    "title",
+    "description",
+    "speaker",
+    "capacity",
+    "audience",
+    "min_age",
+    "max_age",
+    "registration_opens_at",
+    "registration_closes_at",
+    "cancel_hours",
+    "fee",
+    "price",
+    "questions",
+    "organizer_team",
+    "organizer_enterprise",
+]
 
 
 def _clean_values(values: dict) -> dict:
@@ -125,10 +166,12 @@ def organizer_choices(user: User, center: Center) -> dict:
     the organisers they may propose activities for."""
     from openhall.accounts.models import Enterprise, Team
 
-    teams = Team.objects.filter(center=center, is_active=True, memberships__user=user,
-                                memberships__role="leader")  # fmt: skip
-    enterprises = [e for e in Enterprise.objects.filter(center=center, memberships__user=user)
-                   if e.is_verified]  # fmt: skip
+    teams = Team.objects.filter(
+        center=center, is_active=True, memberships__user=user, memberships__role="leader"
+    )
+    enterprises = [
+        e for e in Enterprise.objects.filter(center=center, memberships__user=user) if e.is_verified
+    ]
     return {"teams": list(teams), "enterprises": enterprises}
 
 
@@ -210,9 +253,14 @@ def activity_submit(*, activity: Activity, by: User) -> Activity:
     _require(by, activity.center, Perm.OPERATE)
     if not activity.sessions.exists():
         raise _refuse("no_sessions", "请至少安排一个场次（时间和场地）。")
-    return _transition(activity, by=by, action="activity.submit", to=Activity.Status.SUBMITTED,
-                       allowed=(Activity.Status.DRAFT, Activity.Status.RETURNED),
-                       flags=screen_text(activity))  # fmt: skip
+    return _transition(
+        activity,
+        by=by,
+        action="activity.submit",
+        to=Activity.Status.SUBMITTED,
+        allowed=(Activity.Status.DRAFT, Activity.Status.RETURNED),
+        flags=screen_text(activity),
+    )
 
 
 def _may_review(user: User, center: Center, *, street: bool) -> bool:
@@ -235,18 +283,27 @@ def activity_approve(*, activity: Activity, by: User, checklist: dict) -> Activi
         raise _refuse("checklist_incomplete", "请逐项确认审核要点：" + "；".join(missing))
     if street_step or not _street_review():
         activity = _transition(
-            activity, by=by, action="activity.approve", to=Activity.Status.PUBLISHED,
+            activity,
+            by=by,
+            action="activity.approve",
+            to=Activity.Status.PUBLISHED,
             allowed=(Activity.Status.SUBMITTED, Activity.Status.CENTER_APPROVED),
             checklist={k: True for k in CHECKLIST},
-        )  # fmt: skip
+        )
         _hold_rooms(activity, reviewer=by)
         _tell_organizer(activity, "活动已发布", f"您发起的“{activity.title}”已通过审核并发布。")
-        publish_on_commit("activity.published", center_id=activity.center_id,
-                          activity_id=activity.pk)  # fmt: skip
+        publish_on_commit(
+            "activity.published", center_id=activity.center_id, activity_id=activity.pk
+        )
         return activity
-    return _transition(activity, by=by, action="activity.approve_center",
-                       to=Activity.Status.CENTER_APPROVED, allowed=(Activity.Status.SUBMITTED,),
-                       checklist={k: True for k in CHECKLIST})  # fmt: skip
+    return _transition(
+        activity,
+        by=by,
+        action="activity.approve_center",
+        to=Activity.Status.CENTER_APPROVED,
+        allowed=(Activity.Status.SUBMITTED,),
+        checklist={k: True for k in CHECKLIST},
+    )
 
 
 def _tell_organizer(activity: Activity, title: str, body: str) -> None:
@@ -257,9 +314,14 @@ def _tell_organizer(activity: Activity, title: str, body: str) -> None:
         return
     pk = activity.pk
     notify.defer(
-        user_id=activity.created_by_id, key=f"activity:review:{pk}:{title}", kind="notice",
-        title=title, body=body, url=f"/activities/{pk}/", center_id=activity.center_id,
-    )  # fmt: skip
+        user_id=activity.created_by_id,
+        key=f"activity:review:{pk}:{title}",
+        kind="notice",
+        title=title,
+        body=body,
+        url=f"/activities/{pk}/",
+        center_id=activity.center_id,
+    )
 
 
 @transaction.atomic
@@ -270,10 +332,14 @@ def activity_return(*, activity: Activity, by: User, reason: str) -> Activity:
     reason = (reason or "").strip()
     if not reason:
         raise _refuse("reason_required", "请写明退回的理由。")
-    activity = _transition(activity, by=by, action="activity.return",
-                           to=Activity.Status.RETURNED,
-                           allowed=(Activity.Status.SUBMITTED, Activity.Status.CENTER_APPROVED),
-                           review_note=reason[:300])  # fmt: skip
+    activity = _transition(
+        activity,
+        by=by,
+        action="activity.return",
+        to=Activity.Status.RETURNED,
+        allowed=(Activity.Status.SUBMITTED, Activity.Status.CENTER_APPROVED),
+        review_note=reason[:300],
+    )
     _tell_organizer(activity, "活动被退回", f"您发起的“{activity.title}”需要修改：{reason[:200]}")
     return activity
 
@@ -286,8 +352,9 @@ def _room_holder(activity: Activity, reviewer: User) -> User:
     for person in (activity.created_by, reviewer):
         if permissions.has_center_perm(person, activity.center, Perm.OPERATE):
             return person
-    staff = StaffMembership.objects.filter(center=activity.center,
-                                           role__in=permissions.roles_with(Perm.OPERATE)).first()  # fmt: skip
+    staff = StaffMembership.objects.filter(
+        center=activity.center, role__in=permissions.roles_with(Perm.OPERATE)
+    ).first()
     if staff is None:
         raise _refuse("no_staff", "该中心没有工作人员，无法占用场地。")
     return staff.user
@@ -308,12 +375,18 @@ def _hold_rooms(activity: Activity, *, reviewer: User) -> None:
         if session.booking_id:
             continue
         session.booking = booking_request(
-            space=session.space, booker=activity.created_by, by=holder,
-            start=session.start, end=session.end, team=activity.organizer_team,
+            space=session.space,
+            booker=activity.created_by,
+            by=holder,
+            start=session.start,
+            end=session.end,
+            team=activity.organizer_team,
             enterprise=activity.organizer_enterprise,
-            title=activity.title, purpose=purpose, attendees=activity.capacity,
+            title=activity.title,
+            purpose=purpose,
+            attendees=activity.capacity,
             for_activity=True,
-        )  # fmt: skip
+        )
         session.save(update_fields=["booking"])
 
 
@@ -339,12 +412,21 @@ def session_move(
     if space is not None:
         session.space = space
     session.save()
-    audit_record(actor=by, action="activity.session_move", center=activity.center, obj=activity,
-                 before=before, after={"start": start.isoformat(), "space": session.space_id})  # fmt: skip
+    audit_record(
+        actor=by,
+        action="activity.session_move",
+        center=activity.center,
+        obj=activity,
+        before=before,
+        after={"start": start.isoformat(), "space": session.space_id},
+    )
     publish_on_commit("activity.changed", center_id=activity.center_id, activity_id=activity.pk)
     for registration in activity.registrations.filter(status__in=Registration.ACTIVE):
-        _tell(registration, "changed", key=f"activity:changed:{session.pk}:{start.isoformat()}:"
-                                           f"{registration.pk}")  # fmt: skip
+        _tell(
+            registration,
+            "changed",
+            key=f"activity:changed:{session.pk}:{start.isoformat()}:{registration.pk}",
+        )
     return session
 
 
@@ -358,11 +440,19 @@ def activity_cancel(*, activity: Activity, by: User, reason: str) -> Activity:
     if not reason:
         raise _refuse("reason_required", "请写明取消的理由。")
     activity = _transition(
-        activity, by=by, action="activity.cancel", to=Activity.Status.CANCELLED,
-        allowed=(Activity.Status.DRAFT, Activity.Status.SUBMITTED, Activity.Status.RETURNED,
-                 Activity.Status.CENTER_APPROVED, Activity.Status.PUBLISHED),
+        activity,
+        by=by,
+        action="activity.cancel",
+        to=Activity.Status.CANCELLED,
+        allowed=(
+            Activity.Status.DRAFT,
+            Activity.Status.SUBMITTED,
+            Activity.Status.RETURNED,
+            Activity.Status.CENTER_APPROVED,
+            Activity.Status.PUBLISHED,
+        ),
         review_note=reason[:300],
-    )  # fmt: skip
+    )
     for session in activity.sessions.filter(booking__status__in=["requested", "approved"]):
         booking_cancel(booking=session.booking, by=by, reason=f"活动取消：{reason}")
     people = list(activity.registrations.filter(status__in=Registration.ACTIVE))
@@ -382,14 +472,24 @@ def activity_complete(*, activity: Activity, by: User, summary: str = "") -> Act
     last_end = max((s.end for s in activity.sessions.all()), default=None)
     if last_end is None or last_end > timezone.now():
         raise _refuse("not_over", "活动结束后才能登记总结。")
-    activity = _transition(activity, by=by, action="activity.complete",
-                           to=Activity.Status.COMPLETED, allowed=(Activity.Status.PUBLISHED,),
-                           summary=(summary or "").strip()[:2000])  # fmt: skip
+    activity = _transition(
+        activity,
+        by=by,
+        action="activity.complete",
+        to=Activity.Status.COMPLETED,
+        allowed=(Activity.Status.PUBLISHED,),
+        summary=(summary or "").strip()[:2000],
+    )
     publish_on_commit(
-        "service.delivered", center_id=activity.center_id, source="activity",
-        source_id=activity.pk, kind=activity.type, date=timezone.localtime(last_end).date(),
-        people=attendance(activity), note=activity.title,
-    )  # fmt: skip
+        "service.delivered",
+        center_id=activity.center_id,
+        source="activity",
+        source_id=activity.pk,
+        kind=activity.type,
+        date=timezone.localtime(last_end).date(),
+        people=attendance(activity),
+        note=activity.title,
+    )
     return activity
 
 
@@ -411,8 +511,13 @@ def photo_add(*, activity: Activity, by: User, upload):
     photo = ActivityPhoto(activity=activity)
     photo.image.save(image.name, image, save=False)
     photo.save()
-    audit_record(actor=by, action="activity.photo_add", center=activity.center, obj=activity,
-                 after={"photo": photo.pk})  # fmt: skip
+    audit_record(
+        actor=by,
+        action="activity.photo_add",
+        center=activity.center,
+        obj=activity,
+        after={"photo": photo.pk},
+    )
     return photo
 
 
@@ -438,9 +543,10 @@ def waitlist_position(registration: Registration) -> int | None:
     if registration.status != Registration.Status.WAITLISTED:
         return None
     return Registration.objects.filter(
-        activity_id=registration.activity_id, status=Registration.Status.WAITLISTED,
+        activity_id=registration.activity_id,
+        status=Registration.Status.WAITLISTED,
         pk__lte=registration.pk,
-    ).count()  # fmt: skip
+    ).count()
 
 
 def _check_open(activity: Activity, now: datetime) -> None:
@@ -457,8 +563,10 @@ def _check_open(activity: Activity, now: datetime) -> None:
 
 def _check_attendee(activity: Activity, attendee: str, age: int | None, lives_here: bool) -> None:
     if activity.audience == Activity.Audience.STREET and not lives_here:
-        raise _refuse("street_residents_only",
-                      f"本活动面向{activity.center.street.name}居民，请确认您居住在本街道。")  # fmt: skip
+        raise _refuse(
+            "street_residents_only",
+            f"本活动面向{activity.center.street.name}居民，请确认您居住在本街道。",
+        )
     if activity.audience != Activity.Audience.CHILDREN:
         return
     if not attendee:
@@ -468,14 +576,22 @@ def _check_attendee(activity: Activity, attendee: str, age: int | None, lives_he
     if (activity.min_age and age < activity.min_age) or (
         activity.max_age and age > activity.max_age
     ):
-        raise _refuse("age_not_allowed",
-                      f"本活动适合 {activity.min_age or 0}–{activity.max_age or 99} 岁的孩子。")  # fmt: skip
+        raise _refuse(
+            "age_not_allowed",
+            f"本活动适合 {activity.min_age or 0}–{activity.max_age or 99} 岁的孩子。",
+        )
 
 
 def register(
-    *, activity: Activity, user: User, answers: dict | None = None, attendee: str = "",
-    attendee_age: int | None = None, now: datetime | None = None, lives_here: bool = False,
-) -> Ticket:  # fmt: skip
+    *,
+    activity: Activity,
+    user: User,
+    answers: dict | None = None,
+    attendee: str = "",
+    attendee_age: int | None = None,
+    now: datetime | None = None,
+    lives_here: bool = False,
+) -> Ticket:
     """A place if one is left — taken by one conditional UPDATE, so the rush is first come,
     first served by commit order and never oversold — else the waitlist."""
     now = now or timezone.now()
@@ -489,19 +605,25 @@ def register(
     try:
         with transaction.atomic():
             took = Activity.objects.filter(
-                pk=activity.pk, status=Activity.Status.PUBLISHED,
+                pk=activity.pk,
+                status=Activity.Status.PUBLISHED,
                 places_taken__lt=F("capacity"),
-            ).update(places_taken=F("places_taken") + 1)  # fmt: skip
+            ).update(places_taken=F("places_taken") + 1)
             registration = Registration.objects.create(
-                activity=activity, user=user, attendee=attendee, attendee_age=attendee_age,
-                answers=answers, code=_new_code(),
+                activity=activity,
+                user=user,
+                attendee=attendee,
+                attendee_age=attendee_age,
+                answers=answers,
+                code=_new_code(),
                 status=Registration.Status.CONFIRMED if took else Registration.Status.WAITLISTED,
                 payment=Registration.Payment.UNPAID if activity.fee != Activity.Fee.FREE else "",
-            )  # fmt: skip
+            )
             # In the registration's own transaction: after it, a lost connection (bench/faults.py)
             # left a registration whose notice was never recorded.
-            publish_on_commit("activity.registered", center_id=activity.center_id,
-                              activity_id=activity.pk)  # fmt: skip
+            publish_on_commit(
+                "activity.registered", center_id=activity.center_id, activity_id=activity.pk
+            )
             _tell(registration, "confirmed" if took else "waitlisted")
     except IntegrityError:
         raise _refuse("already_registered", "您（或这位孩子）已经报名了这个活动。") from None
@@ -514,8 +636,11 @@ def registration_cancel(
 ) -> None:
     """The resident, before the deadline (staff any time): the place goes to the next in line."""
     now = now or timezone.now()
-    registration = Registration.objects.select_for_update().select_related(
-        "activity", "activity__center").get(pk=registration.pk)  # fmt: skip
+    registration = (
+        Registration.objects.select_for_update()
+        .select_related("activity", "activity__center")
+        .get(pk=registration.pk)
+    )
     activity = registration.activity
     staff = permissions.has_center_perm(by, activity.center, Perm.OPERATE)
     if registration.user_id != by.pk and not staff:
@@ -531,8 +656,13 @@ def registration_cancel(
     registration.status = Registration.Status.CANCELLED
     registration.save(update_fields=["status", "updated_at"])
     if staff and registration.user_id != by.pk:
-        audit_record(actor=by, action="registration.cancel", center=activity.center,
-                     obj=registration, after={"code": registration.code})  # fmt: skip
+        audit_record(
+            actor=by,
+            action="registration.cancel",
+            center=activity.center,
+            obj=registration,
+            after={"code": registration.code},
+        )
     if held:
         _pass_place_on(activity, now=now)
 
@@ -581,8 +711,9 @@ def offers_expire(*, now: datetime | None = None) -> int:
         status=Registration.Status.OFFERED, offer_expires_at__lte=now
     ).values_list("pk", flat=True)[:500]:
         with transaction.atomic():
-            registration = Registration.objects.select_for_update().select_related(
-                "activity").get(pk=pk)  # fmt: skip
+            registration = (
+                Registration.objects.select_for_update().select_related("activity").get(pk=pk)
+            )
             if registration.status != Registration.Status.OFFERED:
                 continue
             registration.status = Registration.Status.EXPIRED
@@ -596,8 +727,11 @@ def offers_expire(*, now: datetime | None = None) -> int:
 def registration_move(*, registration: Registration, by: User, to: str, reason: str) -> None:
     """Staff move someone onto or off the confirmed list, with a recorded reason (a place
     promised by phone, a duplicate). Capacity still holds."""
-    registration = Registration.objects.select_for_update().select_related(
-        "activity", "activity__center").get(pk=registration.pk)  # fmt: skip
+    registration = (
+        Registration.objects.select_for_update()
+        .select_related("activity", "activity__center")
+        .get(pk=registration.pk)
+    )
     activity = registration.activity
     _require(by, activity.center, Perm.OPERATE)
     if not (reason or "").strip():
@@ -617,17 +751,27 @@ def registration_move(*, registration: Registration, by: User, to: str, reason: 
         raise _refuse("invalid_move", "不能这样调整。")
     registration.status = to
     registration.save(update_fields=["status", "updated_at"])
-    audit_record(actor=by, action="registration.move", center=activity.center, obj=registration,
-                 before={"status": before}, after={"status": to, "reason": reason.strip()})  # fmt: skip
+    audit_record(
+        actor=by,
+        action="registration.move",
+        center=activity.center,
+        obj=registration,
+        before={"status": before},
+        after={"status": to, "reason": reason.strip()},
+    )
     _tell(registration, "confirmed" if to == Registration.Status.CONFIRMED else "waitlisted_moved")
 
 
 @transaction.atomic
-def payment_record(*, registration: Registration, by: User, status: str, method: str = "",
-                   reference: str = "") -> Registration:  # fmt: skip
+def payment_record(
+    *, registration: Registration, by: User, status: str, method: str = "", reference: str = ""
+) -> Registration:
     """Staff record a fee as paid (cash, transfer, WeChat Pay reference), waived or refunded."""
-    registration = Registration.objects.select_for_update().select_related(
-        "activity__center").get(pk=registration.pk)  # fmt: skip
+    registration = (
+        Registration.objects.select_for_update()
+        .select_related("activity__center")
+        .get(pk=registration.pk)
+    )
     _require(by, registration.activity.center, Perm.OPERATE)
     if status not in Registration.Payment.values or not status:
         raise _refuse("invalid_payment", "请选择付款状态。")
@@ -637,9 +781,14 @@ def payment_record(*, registration: Registration, by: User, status: str, method:
     registration.save(
         update_fields=["payment", "payment_method", "payment_reference", "updated_at"]
     )
-    audit_record(actor=by, action="registration.payment", center=registration.activity.center,
-                 obj=registration, before=before,
-                 after={"payment": status, "method": registration.payment_method})  # fmt: skip
+    audit_record(
+        actor=by,
+        action="registration.payment",
+        center=registration.activity.center,
+        obj=registration,
+        before=before,
+        after={"payment": status, "method": registration.payment_method},
+    )
     return registration
 
 
@@ -682,11 +831,13 @@ def check_in(
     session = min(sessions, key=lambda s: abs((s.start - now).total_seconds()), default=None)
     if session is None:
         return CheckInResult("unknown")
-    _row, created = CheckIn.objects.get_or_create(registration=registration, session=session,
-                                                  defaults={"by": by})  # fmt: skip
+    _row, created = CheckIn.objects.get_or_create(
+        registration=registration, session=session, defaults={"by": by}
+    )
     if created:
-        publish_on_commit("activity.checked_in", center_id=activity.center_id,
-                          activity_id=activity.pk)  # fmt: skip
+        publish_on_commit(
+            "activity.checked_in", center_id=activity.center_id, activity_id=activity.pk
+        )
     return CheckInResult("ok" if created else "again", registration)
 
 
@@ -720,17 +871,27 @@ def tell(*, registration_id: int, what: str, reason: str = "", key: str = "") ->
     place = first.space.name if first else ""
     until = (
         f"{timezone.localtime(registration.offer_expires_at):%m月%d日 %H:%M}"
-        if registration.offer_expires_at else ""
-    )  # fmt: skip
+        if registration.offer_expires_at
+        else ""
+    )
     title, body = TEXTS[what]
     notify(
-        user_id=registration.user_id, key=key or f"activity:{what}:{registration.pk}",
-        kind="activity", title=title,
-        body=body.format(title=activity.title, when=when, code=registration.code, until=until,
-                         reason=reason, place=place),
-        url="/activities/mine/", center_id=activity.center_id,
+        user_id=registration.user_id,
+        key=key or f"activity:{what}:{registration.pk}",
+        kind="activity",
+        title=title,
+        body=body.format(
+            title=activity.title,
+            when=when,
+            code=registration.code,
+            until=until,
+            reason=reason,
+            place=place,
+        ),
+        url="/activities/mine/",
+        center_id=activity.center_id,
         fields={"thing1": activity.title, "time2": when, "phrase3": title[:5]},
-    )  # fmt: skip
+    )
 
 
 def send_reminders(*, now: datetime | None = None) -> int:
@@ -742,9 +903,10 @@ def send_reminders(*, now: datetime | None = None) -> int:
         ("reminder_hour", timedelta(hours=1)),
     ):
         window = Session.objects.filter(
-            activity__status=Activity.Status.PUBLISHED, start__gt=now + ahead - timedelta(minutes=10),
+            activity__status=Activity.Status.PUBLISHED,
+            start__gt=now + ahead - timedelta(minutes=10),
             start__lte=now + ahead,
-        ).select_related("activity")  # fmt: skip
+        ).select_related("activity")
         for session in window:
             for registration in session.activity.registrations.filter(
                 status=Registration.Status.CONFIRMED

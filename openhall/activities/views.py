@@ -21,26 +21,35 @@ def activity_list(request):
         raise Http404
     kind = request.GET.get("type", "")
     activities = (
-        Activity.objects.filter(center=center, status="published",
-                                sessions__end__gte=timezone.now())
-        .distinct().prefetch_related("sessions__space").order_by("pk")
-    )  # fmt: skip
+        Activity.objects.filter(
+            center=center, status="published", sessions__end__gte=timezone.now()
+        )
+        .distinct()
+        .prefetch_related("sessions__space")
+        .order_by("pk")
+    )
     if kind in ActivityType.values:
         activities = activities.filter(type=kind)
     listed = sorted(activities, key=lambda a: min(s.start for s in a.sessions.all()))
-    return render(request, "activities/list.html", {"tab": "home", "activities": listed,
-                                                    "types": ActivityType.choices, "kind": kind})  # fmt: skip
+    return render(
+        request,
+        "activities/list.html",
+        {"tab": "home", "activities": listed, "types": ActivityType.choices, "kind": kind},
+    )
 
 
 def activity_detail(request, activity_id: int):
     activity = get_object_or_404(
-        Activity.objects.prefetch_related("sessions__space"), pk=activity_id,
-        status__in=["published", "completed"], center__is_active=True,
-    )  # fmt: skip
+        Activity.objects.prefetch_related("sessions__space"),
+        pk=activity_id,
+        status__in=["published", "completed"],
+        center__is_active=True,
+    )
     mine = []
     if request.user.is_authenticated:
-        mine = list(activity.registrations.filter(user=request.user,
-                                                  status__in=Registration.ACTIVE))  # fmt: skip
+        mine = list(
+            activity.registrations.filter(user=request.user, status__in=Registration.ACTIVE)
+        )
     form = {"attendee": "", "attendee_age": "", "answers": {}}
     if request.method == "POST":
         if not request.user.is_authenticated:
@@ -53,21 +62,33 @@ def activity_detail(request, activity_id: int):
             "answers": answers,
         }
         try:
-            ticket = services.register(activity=activity, user=request.user, answers=answers,
-                                       attendee=form["attendee"],
-                                       attendee_age=int(age) if age.isdigit() else None,
-                                       lives_here=request.POST.get("lives_here") == "1")  # fmt: skip
+            ticket = services.register(
+                activity=activity,
+                user=request.user,
+                answers=answers,
+                attendee=form["attendee"],
+                attendee_age=int(age) if age.isdigit() else None,
+                lives_here=request.POST.get("lives_here") == "1",
+            )
         except services.ActivityRefused as exc:
             messages.error(request, exc.messages[0])
         else:
             if ticket.position:
-                messages.info(request, _("The places are taken; you are number %(n)s on the "
-                                         "waitlist.") % {"n": ticket.position})  # fmt: skip
+                messages.info(
+                    request,
+                    _("The places are taken; you are number %(n)s on the waitlist.")
+                    % {"n": ticket.position},
+                )
             else:
                 messages.success(request, _("You are registered. Your ticket is below."))
             return redirect("activities:mine")
-    context = {"tab": "home", "activity": activity, "mine": mine, "form": form,
-               "questions": list(enumerate(activity.questions))}  # fmt: skip
+    context = {
+        "tab": "home",
+        "activity": activity,
+        "mine": mine,
+        "form": form,
+        "questions": list(enumerate(activity.questions)),
+    }
     return render(request, "activities/detail.html", context)
 
 
@@ -75,9 +96,10 @@ def activity_detail(request, activity_id: int):
 def my_activities(request):
     registrations = list(
         Registration.objects.filter(user=request.user)
-        .select_related("activity").prefetch_related("activity__sessions__space")
+        .select_related("activity")
+        .prefetch_related("activity__sessions__space")
         .order_by("-pk")[:50]
-    )  # fmt: skip
+    )
     for r in registrations:
         r.position = services.waitlist_position(r)
         if r.status == Registration.Status.CONFIRMED:
@@ -121,9 +143,11 @@ def propose(request):
         raise Http404
     allowed = services.organizer_choices(request.user, center)
     organizers = [(f"t{t.pk}", t.name) for t in allowed["teams"]] + [
-        (f"e{e.pk}", e.name) for e in allowed["enterprises"]]  # fmt: skip
-    form = ActivityForm(request.POST or None, center=center,
-                        initial={"weeks": 1, "capacity": 20, "cancel_hours": 2})  # fmt: skip
+        (f"e{e.pk}", e.name) for e in allowed["enterprises"]
+    ]
+    form = ActivityForm(
+        request.POST or None, center=center, initial={"weeks": 1, "capacity": 20, "cancel_hours": 2}
+    )
     chosen = request.POST.get("organizer", "")
     if request.method == "POST" and organizers and form.is_valid():
         team = next((t for t in allowed["teams"] if f"t{t.pk}" == chosen), None)
@@ -131,15 +155,29 @@ def propose(request):
         values = {f: form.cleaned_data[f] for f in ActivityForm.Meta.fields}
         values["questions"] = form.cleaned_data["question_lines"].splitlines()
         try:
-            services.activity_propose(center=center, by=request.user, values=values,
-                                      sessions=form.sessions(), team=team, enterprise=enterprise)  # fmt: skip
+            services.activity_propose(
+                center=center,
+                by=request.user,
+                values=values,
+                sessions=form.sessions(),
+                team=team,
+                enterprise=enterprise,
+            )
         except services.ActivityRefused as exc:
             messages.error(request, exc.messages[0])
         except PermissionDenied:
             messages.error(request, _("Choose a team you lead or your enterprise."))
         else:
-            messages.success(request, _("Sent to the center for review. You will get a message "
-                                        "when it is published or returned."))  # fmt: skip
+            messages.success(
+                request,
+                _(
+                    "Sent to the center for review. You will get a message "
+                    "when it is published or returned."
+                ),
+            )
             return redirect("activities:list")
-    return render(request, "activities/propose.html", {"tab": "home", "form": form,
-                                                       "organizers": organizers, "chosen": chosen})  # fmt: skip
+    return render(
+        request,
+        "activities/propose.html",
+        {"tab": "home", "form": form, "organizers": organizers, "chosen": chosen},
+    )

@@ -25,9 +25,11 @@ class RecordForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     people = forms.IntegerField(
-        label=gettext_lazy("People served"), min_value=1, max_value=services.MAX_PEOPLE,
+        label=gettext_lazy("People served"),
+        min_value=1,
+        max_value=services.MAX_PEOPLE,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )  # fmt: skip
+    )
     note = forms.CharField(label=gettext_lazy("Note (optional)"), max_length=200, required=False)
     delivered_by = forms.CharField(
         label=gettext_lazy("Delivered by (empty: you)"), max_length=50, required=False
@@ -76,16 +78,22 @@ def record_new(request):
     chosen = request.GET.get("kind", "")
     if chosen.isdigit():
         initial["kind"] = int(chosen)
-    form = RecordForm(request.POST or None, request.FILES or None, initial=initial,
-                      center=request.center)  # fmt: skip
+    form = RecordForm(
+        request.POST or None, request.FILES or None, initial=initial, center=request.center
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             record = services.record_add(
-                center=request.center, by=request.user, kind=data["kind"], day=data["day"],
-                people=data["people"], note=data["note"], delivered_by=data["delivered_by"],
+                center=request.center,
+                by=request.user,
+                kind=data["kind"],
+                day=data["day"],
+                people=data["people"],
+                note=data["note"],
+                delivered_by=data["delivered_by"],
                 evidence=data["evidence"],
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:
@@ -101,8 +109,13 @@ def record_new(request):
 @center_view(Perm.OPERATE)
 def record_edit(request, record_id):
     record = _record(request, record_id)
-    initial = {"kind": record.kind, "day": record.date, "people": record.people,
-               "note": record.note, "delivered_by": record.delivered_by}  # fmt: skip
+    initial = {
+        "kind": record.kind,
+        "day": record.date,
+        "people": record.people,
+        "note": record.note,
+        "delivered_by": record.delivered_by,
+    }
     form = RecordForm(request.POST or None, initial=initial, center=request.center)
     if request.method == "POST" and form.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if k != "evidence"}

@@ -37,7 +37,7 @@ def load_demo_ledger(center, by) -> int:
             note=note,
             delivered_by=str(by),
             created_by=by,
-        )  # fmt: skip
+        )
         for ago, code, people, note in DEMO_RECORDS
     )
     return len(DEMO_RECORDS)

@@ -72,17 +72,25 @@ def record_add(
     permissions.require_center_perm(by, center, Perm.OPERATE)
     _validate(center=center, kind=kind, day=day, people=people)
     record = ServiceRecord(
-        center=center, kind=kind, date=day, people=people, note=note.strip()[:200],
-        delivered_by=(delivered_by.strip() or str(by))[:50], created_by=by,
-    )  # fmt: skip
+        center=center,
+        kind=kind,
+        date=day,
+        people=people,
+        note=note.strip()[:200],
+        delivered_by=(delivered_by.strip() or str(by))[:50],
+        created_by=by,
+    )
     if evidence is not None:
         image = reencoded_jpeg(evidence, max_side=1600)
         record.evidence.save(image.name, image, save=False)
     record.save()
     audit_record(
-        actor=by, action="ledger.add", center=center, obj=record,
+        actor=by,
+        action="ledger.add",
+        center=center,
+        obj=record,
         after=snapshot(record, AUDITED),
-    )  # fmt: skip
+    )
     _changed(center.pk)
     return record
 
@@ -107,9 +115,13 @@ def record_update(*, record: ServiceRecord, by: User, values: dict) -> ServiceRe
     _validate(center=record.center, kind=record.kind, day=record.date, people=record.people)
     record.save()
     audit_record(
-        actor=by, action="ledger.update", center=record.center, obj=record,
-        before=before, after=snapshot(record, AUDITED),
-    )  # fmt: skip
+        actor=by,
+        action="ledger.update",
+        center=record.center,
+        obj=record,
+        before=before,
+        after=snapshot(record, AUDITED),
+    )
     _changed(record.center_id)
     return record
 
@@ -118,9 +130,12 @@ def record_update(*, record: ServiceRecord, by: User, values: dict) -> ServiceRe
 def record_delete(*, record: ServiceRecord, by: User) -> None:
     record = _staff_record(record, by)
     audit_record(
-        actor=by, action="ledger.delete", center=record.center, obj=record,
+        actor=by,
+        action="ledger.delete",
+        center=record.center,
+        obj=record,
         before=snapshot(record, AUDITED),
-    )  # fmt: skip
+    )
     record.delete()
     _changed(record.center_id)
 
@@ -143,8 +158,13 @@ def record_from_source(
         service = service_type(center, kind)
     except ValidationError:
         service = service_types(center, active_only=False)[0]
-    values = {"center": center, "kind": service, "date": day, "people": max(0, int(people)),
-              "note": str(note)[:200]}  # fmt: skip
+    values = {
+        "center": center,
+        "kind": service,
+        "date": day,
+        "people": max(0, int(people)),
+        "note": str(note)[:200],
+    }
     with transaction.atomic():
         try:
             with transaction.atomic():

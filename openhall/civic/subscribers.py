@@ -12,9 +12,14 @@ def service_delivered(*, center_id, source, source_id, kind, date, people, note=
     from openhall.civic.services import record_from_source
 
     record_from_source(
-        center_id=center_id, source=source, source_id=source_id, kind=kind, date=date,
-        people=people, note=note,
-    )  # fmt: skip
+        center_id=center_id,
+        source=source,
+        source_id=source_id,
+        kind=kind,
+        date=date,
+        people=people,
+        note=note,
+    )
 
 
 def service_withdrawn(*, source, source_id, **_):

@@ -18,8 +18,9 @@ class BroadcastForm(forms.Form):
     url = forms.CharField(label=gettext_lazy("Link (optional)"), max_length=200, required=False)
     audience = forms.ChoiceField(label=gettext_lazy("Send to"), choices=[])
     team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=None, required=False)
-    segment_id = forms.TypedChoiceField(label=gettext_lazy("Activity"), coerce=int,
-                                        required=False, empty_value=None)  # fmt: skip
+    segment_id = forms.TypedChoiceField(
+        label=gettext_lazy("Activity"), coerce=int, required=False, empty_value=None
+    )
 
     def __init__(self, *args, center, **kwargs):
         from openhall.accounts.models import Team
@@ -69,7 +70,7 @@ def broadcasts(request):
                         audience=data["audience"],
                         team=data["team"],
                         segment_id=data["segment_id"],
-                    )  # fmt: skip
+                    )
                 ),
             }
     sent = list(Broadcast.objects.filter(center=request.center).select_related("team")[:50])

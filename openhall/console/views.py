@@ -81,7 +81,7 @@ def _dashboard(request) -> dict:
             message__center=center,
             status=Delivery.Status.FAILED,
             created_at__gte=timezone.now() - timedelta(days=7),
-        ).count(),  # fmt: skip
+        ).count(),
         "screens_dark": [s for s in screens if not is_online(s)],
         "month": month_against_last(center, today),
         "door_alerts": access_alerts(center),

@@ -183,7 +183,9 @@ def _extract_checked(tar: tarfile.TarFile, manifest: dict, into: Path) -> None:
     for name, sha in listed.items():
         member = members[name]
         if not _safe_name(name) or not member.isfile():
-            raise BackupError(f"Refusing {name!r}: only the database and media files belong in a backup.")  # fmt: skip
+            raise BackupError(
+                f"Refusing {name!r}: only the database and media files belong in a backup."
+            )
         destination = into / name
         destination.parent.mkdir(parents=True, exist_ok=True)
         with tar.extractfile(member) as source, destination.open("wb") as out:

@@ -16,29 +16,37 @@ from django.core.checks import Tags, Warning, register
 def production_settings(app_configs, **kwargs) -> list[Warning]:
     found = []
     if settings.SMS_BACKEND == "console":
-        found.append(Warning(
-            "SMS_BACKEND is 'console': sign-in codes are printed to the log, not sent.",
-            hint="Set SMS_BACKEND=aliyun or tencent with its keys (docs/configuration.md).",
-            id="openhall.W001",
-        ))  # fmt: skip
+        found.append(
+            Warning(
+                "SMS_BACKEND is 'console': sign-in codes are printed to the log, not sent.",
+                hint="Set SMS_BACKEND=aliyun or tencent with its keys (docs/configuration.md).",
+                id="openhall.W001",
+            )
+        )
     if settings.IDENTITY_VERIFIER == "fake":
-        found.append(Warning(
-            "IDENTITY_VERIFIER is 'fake': every well-formed ID number passes the real-name check.",
-            hint="Set IDENTITY_VERIFIER to a provider adapter.",
-            id="openhall.W002",
-        ))  # fmt: skip
+        found.append(
+            Warning(
+                "IDENTITY_VERIFIER is 'fake': every well-formed ID number passes the real-name check.",
+                hint="Set IDENTITY_VERIFIER to a provider adapter.",
+                id="openhall.W002",
+            )
+        )
     if settings.WECHAT_TOKEN and not settings.WECHAT_ENCODING_AES_KEY:
-        found.append(Warning(
-            "The WeChat callback is on without WECHAT_ENCODING_AES_KEY: messages travel in "
-            "plaintext and only the query string is signed.",
-            hint="Switch the Official Account to safe mode (安全模式) and set its EncodingAESKey.",
-            id="openhall.W003",
-        ))  # fmt: skip
+        found.append(
+            Warning(
+                "The WeChat callback is on without WECHAT_ENCODING_AES_KEY: messages travel in "
+                "plaintext and only the query string is signed.",
+                hint="Switch the Official Account to safe mode (安全模式) and set its EncodingAESKey.",
+                id="openhall.W003",
+            )
+        )
     if not settings.SECURE_HSTS_SECONDS:
-        found.append(Warning(
-            "SECURE_HSTS_SECONDS is 0: browsers may be talked into plain http.",
-            hint="Set SECURE_HSTS_SECONDS=31536000 once https works (or send the header from "
-            "nginx, docs/deployment.md).",
-            id="openhall.W004",
-        ))  # fmt: skip
+        found.append(
+            Warning(
+                "SECURE_HSTS_SECONDS is 0: browsers may be talked into plain http.",
+                hint="Set SECURE_HSTS_SECONDS=31536000 once https works (or send the header from "
+                "nginx, docs/deployment.md).",
+                id="openhall.W004",
+            )
+        )
     return found

@@ -145,8 +145,12 @@ def mask(value: str, *, keep_start: int, keep_end: int) -> str:
 def encrypted_fields() -> list[tuple[type[models.Model], "EncryptedTextField"]]:
     from django.apps import apps
 
-    return [(model, field) for model in apps.get_models() for field in model._meta.concrete_fields
-            if isinstance(field, EncryptedTextField)]  # fmt: skip
+    return [
+        (model, field)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedTextField)
+    ]
 
 
 def reencrypt(model: type[models.Model], field: "EncryptedTextField", *, batch: int = 500):

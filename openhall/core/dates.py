@@ -11,10 +11,11 @@ edge checks a date where it parses it — pages with `parse_day`/`check_day`, th
 from datetime import date, datetime
 from typing import Annotated, TypeVar
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator
+
+from openhall.core.refusals import Refused
 
 D = TypeVar("D", date, datetime)
 
@@ -22,9 +23,9 @@ EARLIEST = date(2000, 1, 1)
 YEARS_AHEAD = 5
 
 
-class DateRefused(ValidationError):
-    """A date outside what the site handles, or not a date at all. Pages answer 422 with its
-    message (core.middleware.RefusedInputMiddleware); the API answers 422 in its error shape."""
+class DateRefused(Refused):
+    """A date outside what the site handles, or not a date at all: 422 on pages and in the API
+    (core/refusals.py)."""
 
 
 def latest_day() -> date:

@@ -69,8 +69,9 @@ def durable_task(func: Callable[..., None]) -> Callable[..., None]:
         from openhall.core import outbox
 
         data = DjangoJSONEncoder().encode(payload)
-        ids = outbox.record(event=DEFERRED, handlers=[name], payload_json=data,
-                            not_before=not_before)  # fmt: skip
+        ids = outbox.record(
+            event=DEFERRED, handlers=[name], payload_json=data, not_before=not_before
+        )
         if not_before is None:
             transaction.on_commit(lambda: outbox.kick(ids))
 

@@ -156,10 +156,12 @@ class DatabaseUnavailableMiddleware:
         return None
 
 
-class RefusedInputMiddleware:
-    """A page given input nobody means (core.dates.DateRefused: year 1, year 9999, "abc" for a
-    date) answers 422 with the reason, instead of a 500 from deep in the code. The API answers
-    such input itself, in its error shape."""
+class RefusalMiddleware:
+    """The one page handler for a service's refusal (core/refusals.py): its message on a page
+    with the refusal's status (422, 409, 404, 403), instead of a 500 from deep in the code. The
+    API answers refusals itself, in its error shape (openhall/api.py)."""
+
+    TEMPLATES = {404: "404.html", 403: "403.html"}
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -168,10 +170,12 @@ class RefusedInputMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from openhall.core.dates import DateRefused
+        from openhall.core.refusals import Refused
 
-        if not isinstance(exception, DateRefused):
+        if not isinstance(exception, Refused):
             return None
         from django.shortcuts import render
 
-        return render(request, "422.html", {"message": exception.messages[0]}, status=422)
+        template = self.TEMPLATES.get(exception.status, "422.html")
+        context = {"message": exception.message, "code": exception.code}
+        return render(request, template, context, status=exception.status)

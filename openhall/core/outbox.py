@@ -105,9 +105,13 @@ def deliver(message_id: int) -> bool:
     except Exception as exc:
         give_up = message.attempts >= MAX_ATTEMPTS
         logger.exception(
-            "follow-up %s of %s %s failed (attempt %s%s)", message.handler, message.event,
-            _ids(message.payload), message.attempts, ", giving up" if give_up else "",
-        )  # fmt: skip
+            "follow-up %s of %s %s failed (attempt %s%s)",
+            message.handler,
+            message.event,
+            _ids(message.payload),
+            message.attempts,
+            ", giving up" if give_up else "",
+        )
         now = timezone.now()
         OutboxMessage.objects.filter(pk=message.pk).update(
             claimed_until=None,
@@ -156,5 +160,6 @@ def retry_failed(*, event: str = "", ids: list[int] | None = None) -> int:
         failed = failed.filter(event=event)
     if ids:
         failed = failed.filter(pk__in=ids)
-    return failed.update(failed_at=None, attempts=0, claimed_until=None,
-                         next_attempt_at=timezone.now())  # fmt: skip
+    return failed.update(
+        failed_at=None, attempts=0, claimed_until=None, next_attempt_at=timezone.now()
+    )

@@ -95,10 +95,15 @@ def unavailable_response(request: HttpRequest):
         from openhall.core.api_errors import error_body
 
         response = JsonResponse(
-            error_body(503, code="database_unavailable", message=UNAVAILABLE_MESSAGE,
-                       details={"retry_after": RETRY_AFTER_SECONDS}),
-            status=503, json_dumps_params={"ensure_ascii": False},
-        )  # fmt: skip
+            error_body(
+                503,
+                code="database_unavailable",
+                message=UNAVAILABLE_MESSAGE,
+                details={"retry_after": RETRY_AFTER_SECONDS},
+            ),
+            status=503,
+            json_dumps_params={"ensure_ascii": False},
+        )
     else:  # no request context: its processors would ask the database again
         from django.template.loader import render_to_string
 

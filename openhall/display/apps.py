@@ -16,7 +16,9 @@ class DisplayConfig(AppConfig):
         subscribers.connect()
         sources.register_schedule(activities.today_sessions)
         sources.register_counter("door_entries", _("Door entries"), access.door_entries)
-        sources.register_counter("registrations", _("Registrations today"),
-                                 activities.registrations_today)  # fmt: skip
-        sources.register_counter("activity_check_ins", _("Activity check-ins"),
-                                 activities.check_ins_today)  # fmt: skip
+        sources.register_counter(
+            "registrations", _("Registrations today"), activities.registrations_today
+        )
+        sources.register_counter(
+            "activity_check_ins", _("Activity check-ins"), activities.check_ins_today
+        )

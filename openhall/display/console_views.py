@@ -20,17 +20,22 @@ class ScreenForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=50)
     layout = forms.ChoiceField(label=gettext_lazy("Layout"), choices=Screen.Layout.choices)
     counters = forms.MultipleChoiceField(
-        label=gettext_lazy("Shows"), choices=list(COUNTERS.items()), required=False,
-        widget=forms.CheckboxSelectMultiple, initial=list(COUNTERS),
-    )  # fmt: skip
+        label=gettext_lazy("Shows"),
+        choices=list(COUNTERS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(COUNTERS),
+    )
     is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 
 
 def _screen(request, screen_id) -> Screen:
     return permissions.object_or_404(
-        request.user, Screen.objects.filter(center=request.center).select_related("center"),
-        Perm.MANAGE_CENTER, pk=screen_id,
-    )  # fmt: skip
+        request.user,
+        Screen.objects.filter(center=request.center).select_related("center"),
+        Perm.MANAGE_CENTER,
+        pk=screen_id,
+    )
 
 
 def _show_url_once(request, token: str) -> None:
@@ -44,9 +49,12 @@ def screen_list(request):
         data = form.cleaned_data
         try:
             _screen_obj, token = services.screen_create(
-                center=request.center, by=request.user, name=data["name"],
-                layout=data["layout"], counters=data["counters"],
-            )  # fmt: skip
+                center=request.center,
+                by=request.user,
+                name=data["name"],
+                layout=data["layout"],
+                counters=data["counters"],
+            )
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:
@@ -55,16 +63,24 @@ def screen_list(request):
     screens = list(Screen.objects.filter(center=request.center))
     for screen in screens:
         screen.online = services.is_online(screen)
-    context = {"nav": "screens", "screens": screens, "form": form,
-               "new_url": request.session.pop("screen_url", "")}  # fmt: skip
+    context = {
+        "nav": "screens",
+        "screens": screens,
+        "form": form,
+        "new_url": request.session.pop("screen_url", ""),
+    }
     return render(request, "display/console_screens.html", context)
 
 
 @center_view(Perm.MANAGE_CENTER)
 def screen_edit(request, screen_id):
     screen = _screen(request, screen_id)
-    initial = {"name": screen.name, "layout": screen.layout, "counters": screen.counters,
-               "is_active": screen.is_active}  # fmt: skip
+    initial = {
+        "name": screen.name,
+        "layout": screen.layout,
+        "counters": screen.counters,
+        "is_active": screen.is_active,
+    }
     form = ScreenForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -74,8 +90,9 @@ def screen_edit(request, screen_id):
         else:
             messages.success(request, _("Saved."))
             return redirect("console:screens", request.center.pk)
-    return render(request, "display/console_screen.html", {"nav": "screens", "screen": screen,
-                                                             "form": form})  # fmt: skip
+    return render(
+        request, "display/console_screen.html", {"nav": "screens", "screen": screen, "form": form}
+    )
 
 
 @require_POST

@@ -42,7 +42,7 @@ def bookings_today(center: Center, day: date) -> list[Booking]:
             "enterprise_id",
             "booker_id",
             "status",
-        )  # fmt: skip
+        )
         .order_by("start", "pk")
     )
 
@@ -53,12 +53,22 @@ NEXT_DAYS = 7  # a room free today still shows its next use this week
 def _coming(center: Center, now: datetime) -> list[Booking]:
     """Held bookings starting within NEXT_DAYS, earliest first (one query, on (center, start))."""
     return list(
-        Booking.objects.filter(center=center, status__in=HELD, start__gt=now,
-                               start__lt=now + timedelta(days=NEXT_DAYS))
-        .only("pk", "space_id", "start", "end", "title", "purpose", "team_id", "enterprise_id",
-              "booker_id")
+        Booking.objects.filter(
+            center=center, status__in=HELD, start__gt=now, start__lt=now + timedelta(days=NEXT_DAYS)
+        )
+        .only(
+            "pk",
+            "space_id",
+            "start",
+            "end",
+            "title",
+            "purpose",
+            "team_id",
+            "enterprise_id",
+            "booker_id",
+        )
         .order_by("start", "pk")
-    )  # fmt: skip
+    )
 
 
 def _next(booking: Booking | None, today: date) -> dict | None:
@@ -114,7 +124,7 @@ def _schedule(center: Center, day: date, bookings: list[Booking]) -> list[dict]:
             "title": public_title(b),
             "place": b.space.name,
             "kind": "booking",
-        }  # fmt: skip
+        }
         for b in bookings
     ]
     for source in sources.schedule_sources():
@@ -127,11 +137,14 @@ def _chart(center: Center, today: date) -> dict:
     since = today - timedelta(days=CHART_DAYS - 1)
     start, _end = local_day_bounds(since)
     booked = dict(
-        Booking.objects.filter(center=center, status__in=HELD, start__gte=start,
-                               start__lt=local_day_bounds(today)[1])
+        Booking.objects.filter(
+            center=center, status__in=HELD, start__gte=start, start__lt=local_day_bounds(today)[1]
+        )
         .annotate(day=TruncDate("start", tzinfo=timezone.get_current_timezone()))
-        .values("day").annotate(n=Count("pk")).values_list("day", "n")
-    )  # fmt: skip
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
     services = ledger.by_day([center.pk], since, today)
     return {
         "days": [f"{d:%-m/%-d}" for d, _n in services],
@@ -156,7 +169,7 @@ def snapshot(center_id: int, now: datetime | None = None) -> dict:
             "key": "services",
             "label": _("Services today"),
             "value": ledger.totals([center.pk], today, today)["services"],
-        },  # fmt: skip
+        },
     ]
     figures += [
         {"key": c.key, "label": str(c.label), "value": c.count(center, today)}

@@ -32,9 +32,13 @@ def _clean(name: str, layout: str, counters: list[str]) -> tuple[str, str, list[
 
 @transaction.atomic
 def screen_create(
-    *, center: Center, by: User | None, name: str, layout: str = "landscape",
+    *,
+    center: Center,
+    by: User | None,
+    name: str,
+    layout: str = "landscape",
     counters: list[str] | None = None,
-) -> tuple[Screen, str]:  # fmt: skip
+) -> tuple[Screen, str]:
     """The screen and its token; the token is not stored, only shown now."""
     if by is not None:
         permissions.require_center_perm(by, center, Perm.MANAGE_CENTER)
@@ -43,8 +47,9 @@ def screen_create(
     screen = Screen.objects.create(
         center=center, name=name, layout=layout, counters=counters, token_hash=token_hash(token)
     )
-    audit_record(actor=by, action="screen.create", center=center, obj=screen,
-                 after=snapshot(screen, AUDITED))  # fmt: skip
+    audit_record(
+        actor=by, action="screen.create", center=center, obj=screen, after=snapshot(screen, AUDITED)
+    )
     return screen, token
 
 
@@ -59,15 +64,22 @@ def screen_rotate(*, screen: Screen, by: User) -> str:
 
 
 @transaction.atomic
-def screen_update(*, screen: Screen, by: User, name: str, layout: str, counters: list[str],
-                  is_active: bool) -> Screen:  # fmt: skip
+def screen_update(
+    *, screen: Screen, by: User, name: str, layout: str, counters: list[str], is_active: bool
+) -> Screen:
     permissions.require_center_perm(by, screen.center, Perm.MANAGE_CENTER)
     before = snapshot(screen, AUDITED)
     screen.name, screen.layout, screen.counters = _clean(name, layout, counters)
     screen.is_active = is_active
     screen.save()
-    audit_record(actor=by, action="screen.update", center=screen.center, obj=screen,
-                 before=before, after=snapshot(screen, AUDITED))  # fmt: skip
+    audit_record(
+        actor=by,
+        action="screen.update",
+        center=screen.center,
+        obj=screen,
+        before=before,
+        after=snapshot(screen, AUDITED),
+    )
     return screen
 
 

@@ -4,14 +4,24 @@ from openhall.core.events import subscribe
 from openhall.display.live import changed
 
 BOOKING_EVENTS = [
-    "booking.requested", "booking.approved", "booking.rejected", "booking.cancelled",
-    "booking.checked_in", "booking.completed", "booking.no_show", "booking.rescheduled",
+    "booking.requested",
+    "booking.approved",
+    "booking.rejected",
+    "booking.cancelled",
+    "booking.checked_in",
+    "booking.completed",
+    "booking.no_show",
+    "booking.rescheduled",
     "booking.expired",
-]  # fmt: skip
+]
 CENTER_EVENTS = [
-    "ledger.changed", "access.door_opened", "activity.registered", "activity.checked_in",
-    "activity.published", "activity.changed",
-]  # fmt: skip
+    "ledger.changed",
+    "access.door_opened",
+    "activity.registered",
+    "activity.checked_in",
+    "activity.published",
+    "activity.changed",
+]
 
 
 def booking_changed(*, booking_id: int, **_) -> None:

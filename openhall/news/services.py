@@ -230,9 +230,12 @@ def attachment_add(*, article: Article, by: User, upload) -> Attachment:
     attachment.file.save(name, upload, save=False)  # stored under a random name (upload_to)
     attachment.save()
     audit_record(
-        actor=by, action="article.attachment_add", center=article.center, obj=article,
+        actor=by,
+        action="article.attachment_add",
+        center=article.center,
+        obj=article,
         after={"attachment": attachment.pk, "name": name, "size": upload.size},
-    )  # fmt: skip
+    )
     return attachment
 
 
@@ -241,9 +244,12 @@ def attachment_remove(*, attachment: Attachment, by: User) -> None:
     article = _locked(attachment.article)
     _require_editor(article, by)
     audit_record(
-        actor=by, action="article.attachment_remove", center=article.center, obj=article,
+        actor=by,
+        action="article.attachment_remove",
+        center=article.center,
+        obj=article,
         before={"attachment": attachment.pk, "name": attachment.name},
-    )  # fmt: skip
+    )
     stored = attachment.file.name
     attachment.delete()
     storage = attachment.file.storage

@@ -42,9 +42,12 @@ def booking_figures(center: Center, since_day: date, until_day: date) -> str | N
     count = held.count()
     if not count:
         return None
-    hours = sum(row["hours"] for row in stats.by_purpose(
-        center=center, since_day=since_day, until_day=until_day
-    ).values())  # fmt: skip
+    hours = sum(
+        row["hours"]
+        for row in stats.by_purpose(
+            center=center, since_day=since_day, until_day=until_day
+        ).values()
+    )
     people = held.aggregate(n=Sum("attendees"))["n"] or 0
     return _("Rooms were used %(count)d times for %(hours)s hours by %(people)d people.") % {
         "count": count,

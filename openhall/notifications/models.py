@@ -13,9 +13,13 @@ class Message(models.Model):
     idempotency_key = models.CharField(max_length=120, unique=True)
     # The center the notice is about, so its staff see whether it arrived (the outbox page).
     center = models.ForeignKey(
-        "core.Center", models.SET_NULL, null=True, blank=True, related_name="+",
+        "core.Center",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("center"),
-    )  # fmt: skip
+    )
     title = models.CharField(_("title"), max_length=100)
     body = models.TextField(_("body"))
     url = models.CharField(_("link"), max_length=200, blank=True)

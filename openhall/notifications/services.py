@@ -34,9 +34,13 @@ def message_send(
     try:
         with transaction.atomic():
             return Message.objects.create(
-                user_id=user_id, idempotency_key=key, title=title, body=body, url=url,
+                user_id=user_id,
+                idempotency_key=key,
+                title=title,
+                body=body,
+                url=url,
                 center_id=center_id,
-            )  # fmt: skip
+            )
     except IntegrityError:
         return Message.objects.get(idempotency_key=key)
 
@@ -349,19 +353,30 @@ def broadcast_send(
     if not recipients:
         raise ValidationError("没有可发送的对象。", code="no_recipients")
     broadcast = Broadcast.objects.create(
-        center=center, title=title, body=body, url=url, audience=audience, team=team,
-        segment_id=segment_id, created_by=by, recipients=len(recipients),
-    )  # fmt: skip
+        center=center,
+        title=title,
+        body=body,
+        url=url,
+        audience=audience,
+        team=team,
+        segment_id=segment_id,
+        created_by=by,
+        recipients=len(recipients),
+    )
     audit_record(
-        actor=by, action="broadcast.send", center=center, obj=broadcast,
+        actor=by,
+        action="broadcast.send",
+        center=center,
+        obj=broadcast,
         after={"title": title, "audience": audience, "recipients": len(recipients)},
-    )  # fmt: skip
+    )
     now = timezone.now()
     for start in range(0, len(recipients), BROADCAST_PER_MINUTE):
         chunk = recipients[start : start + BROADCAST_PER_MINUTE]
         delay = timedelta(minutes=start // BROADCAST_PER_MINUTE)
-        broadcast_deliver.defer(broadcast_id=broadcast.pk, user_ids=chunk,
-                                not_before=now + delay if delay else None)  # fmt: skip
+        broadcast_deliver.defer(
+            broadcast_id=broadcast.pk, user_ids=chunk, not_before=now + delay if delay else None
+        )
     return broadcast
 
 

@@ -38,8 +38,11 @@ def report_workbook(report: dict, *, title: str) -> bytes:
                 if cell.column - 1 in section.percent and isinstance(cell.value, float):
                     cell.number_format = "0.0%"
         for index, header in enumerate(section.columns, start=1):
-            width = max([len(str(header)) * 2] + [len(str(r[index - 1])) * 2 for r in section.rows
-                                                  if index <= len(r)] + [8])  # fmt: skip
+            width = max(
+                [len(str(header)) * 2]
+                + [len(str(r[index - 1])) * 2 for r in section.rows if index <= len(r)]
+                + [8]
+            )
             sheet.column_dimensions[get_column_letter(index)].width = min(width, 40)
         sheet.print_title_rows = "3:3"
         sheet.page_setup.orientation = "landscape"

@@ -13,9 +13,11 @@ def activities_section(centers, since: date, until: date) -> Section | None:
 
     start, end = local_day_bounds(since)[0], local_day_bounds(until)[1]
     held = Activity.objects.filter(
-        center__in=centers, status__in=["published", "completed"],
-        sessions__start__gte=start, sessions__start__lt=end,
-    ).distinct()  # fmt: skip
+        center__in=centers,
+        status__in=["published", "completed"],
+        sessions__start__gte=start,
+        sessions__start__lt=end,
+    ).distinct()
     rows = []
     for code, label in ActivityType.choices:
         mine = held.filter(type=code)
@@ -24,11 +26,26 @@ def activities_section(centers, since: date, until: date) -> Section | None:
         registered = Registration.objects.filter(activity__in=mine, status="confirmed").count()
         came = (
             CheckIn.objects.filter(session__activity__in=mine)
-            .values("registration").distinct().count()
-        )  # fmt: skip
-        rows.append([str(label), mine.count(), registered, came,
-                     round(came / registered, 3) if registered else 0.0])  # fmt: skip
-    columns = [_("Type"), _("Activities"), _("Confirmed registrations"), _("Came"),
-               _("Attendance rate")]  # fmt: skip
-    return Section("activities", str(_("Activities by type")), [str(c) for c in columns], rows,
-                   percent=(4,))  # fmt: skip
+            .values("registration")
+            .distinct()
+            .count()
+        )
+        rows.append(
+            [
+                str(label),
+                mine.count(),
+                registered,
+                came,
+                round(came / registered, 3) if registered else 0.0,
+            ]
+        )
+    columns = [
+        _("Type"),
+        _("Activities"),
+        _("Confirmed registrations"),
+        _("Came"),
+        _("Attendance rate"),
+    ]
+    return Section(
+        "activities", str(_("Activities by type")), [str(c) for c in columns], rows, percent=(4,)
+    )

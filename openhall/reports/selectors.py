@@ -77,23 +77,47 @@ def _center_section(centers: list[Center], since: date, until: date) -> Section:
             services["people"],
         ]
         rows.append(row)
-        totals = [totals[0] + row[1], totals[1] + row[2], totals[2] + opened,
-                  totals[3] + row[6], totals[4] + row[7]]  # fmt: skip
+        totals = [
+            totals[0] + row[1],
+            totals[1] + row[2],
+            totals[2] + opened,
+            totals[3] + row[6],
+            totals[4] + row[7],
+        ]
     if len(rows) > 1:
-        rows.append([str(_("Total")), totals[0], round(totals[1], 1),
-                     round(totals[1] / totals[2], 3) if totals[2] else 0.0, "", "",
-                     totals[3], totals[4]])  # fmt: skip
-    columns = [_("Center"), _("Bookings"), _("Booked hours"), _("Utilisation"),
-               _("Unstaffed share"), _("No-show rate"), _("Services"), _("People served")]  # fmt: skip
-    return Section("centers", str(_("Overview by center")), [str(c) for c in columns], rows,
-                   percent=(3, 4, 5))  # fmt: skip
+        rows.append(
+            [
+                str(_("Total")),
+                totals[0],
+                round(totals[1], 1),
+                round(totals[1] / totals[2], 3) if totals[2] else 0.0,
+                "",
+                "",
+                totals[3],
+                totals[4],
+            ]
+        )
+    columns = [
+        _("Center"),
+        _("Bookings"),
+        _("Booked hours"),
+        _("Utilisation"),
+        _("Unstaffed share"),
+        _("No-show rate"),
+        _("Services"),
+        _("People served"),
+    ]
+    return Section(
+        "centers", str(_("Overview by center")), [str(c) for c in columns], rows, percent=(3, 4, 5)
+    )
 
 
 def _purpose_section(centers: list[Center], since: date, until: date) -> Section:
     summed = {code: {"count": 0, "hours": 0.0} for code in Purpose.values}
     for center in centers:
-        for code, figures in stats.by_purpose(center=center, since_day=since,
-                                              until_day=until).items():  # fmt: skip
+        for code, figures in stats.by_purpose(
+            center=center, since_day=since, until_day=until
+        ).items():
             summed.setdefault(code, {"count": 0, "hours": 0.0})
             summed[code]["count"] += figures["count"]
             summed[code]["hours"] += figures["hours"]
@@ -102,20 +126,30 @@ def _purpose_section(centers: list[Center], since: date, until: date) -> Section
             str(Purpose(code).label) if code in Purpose.values else code,
             f["count"],
             round(f["hours"], 1),
-        ]  # fmt: skip
+        ]
         for code, f in summed.items()
     ]
-    return Section("purposes", str(_("Bookings by purpose")),
-                   [str(_("Purpose")), str(_("Bookings")), str(_("Booked hours"))], rows)  # fmt: skip
+    return Section(
+        "purposes",
+        str(_("Bookings by purpose")),
+        [str(_("Purpose")), str(_("Bookings")), str(_("Booked hours"))],
+        rows,
+    )
 
 
 def _ledger_section(centers: list[Center], since: date, until: date) -> Section:
-    rows = [[r["name"], r["services"], r["people"]]
-            for r in ledger.by_type([c.pk for c in centers], since, until)]  # fmt: skip
+    rows = [
+        [r["name"], r["services"], r["people"]]
+        for r in ledger.by_type([c.pk for c in centers], since, until)
+    ]
     if rows:
         rows.append([str(_("Total")), sum(r[1] for r in rows), sum(r[2] for r in rows)])
-    return Section("services", str(_("Services from the ledger")),
-                   [str(_("Service")), str(_("Times")), str(_("People served"))], rows)  # fmt: skip
+    return Section(
+        "services",
+        str(_("Services from the ledger")),
+        [str(_("Service")), str(_("Times")), str(_("People served"))],
+        rows,
+    )
 
 
 def report(*, centers: list[Center], since: date, until: date) -> dict:
@@ -126,8 +160,13 @@ def report(*, centers: list[Center], since: date, until: date) -> dict:
         _ledger_section(centers, since, until),
     ]
     sections += [s for source in _sections if (s := source(centers, since, until))]
-    return {"since": since, "until": until, "centers": centers, "sections": sections,
-            "generated_at": timezone.localtime()}  # fmt: skip
+    return {
+        "since": since,
+        "until": until,
+        "centers": centers,
+        "sections": sections,
+        "generated_at": timezone.localtime(),
+    }
 
 
 def month_against_last(center: Center, today: date) -> list[dict]:
@@ -149,14 +188,18 @@ def month_against_last(center: Center, today: date) -> list[dict]:
         }
 
     now, before = figures(this_since, today), figures(last_since, last_until)
-    labels = {"bookings": _("Bookings"), "hours": _("Booked hours"),
-              "services": _("Services"), "people": _("People served")}  # fmt: skip
+    labels = {
+        "bookings": _("Bookings"),
+        "hours": _("Booked hours"),
+        "services": _("Services"),
+        "people": _("People served"),
+    }
     return [
         {
             "label": labels[key],
             "now": now[key],
             "before": before[key],
             "change": (now[key] - before[key]) / before[key] if before[key] else None,
-        }  # fmt: skip
+        }
         for key in labels
     ]

@@ -33,8 +33,13 @@ def _choices(request):
 def report_page(request):
     visible, chosen, preset, since, until = _choices(request)
     report = selectors.report(centers=chosen, since=since, until=until) if visible else None
-    context = {"visible": visible, "chosen": chosen, "preset": preset, "report": report,
-               "query": request.GET.urlencode()}  # fmt: skip
+    context = {
+        "visible": visible,
+        "chosen": chosen,
+        "preset": preset,
+        "report": report,
+        "query": request.GET.urlencode(),
+    }
     return render(request, "reports/report.html", context)
 
 
@@ -46,8 +51,12 @@ def report_export(request):
     report = selectors.report(centers=chosen, since=since, until=until)
     content = exports.report_workbook(report, title="党群服务中心运营报告")
     for center in chosen:
-        audit_record(actor=request.user, action="report.export", center=center,
-                     after={"since": str(report["since"]), "until": str(report["until"])})  # fmt: skip
+        audit_record(
+            actor=request.user,
+            action="report.export",
+            center=center,
+            after={"since": str(report["since"]), "until": str(report["until"])},
+        )
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = (
         f'attachment; filename="report-{report["since"]}-{report["until"]}.xlsx"'

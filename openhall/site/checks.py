@@ -17,8 +17,10 @@ def demo_accounts(app_configs, databases=None, **kwargs) -> list[Warning]:
 
     if not User.objects.filter(mobile__in=[a.mobile for a in ACCOUNTS]).exists():
         return []
-    return [Warning(
-        "The demo accounts exist in this database; they share one published password.",
-        hint="Delete them, or set OPENHALL_DEMO_SITE=true if this is a demo or training site.",
-        id="openhall.W005",
-    )]  # fmt: skip
+    return [
+        Warning(
+            "The demo accounts exist in this database; they share one published password.",
+            hint="Delete them, or set OPENHALL_DEMO_SITE=true if this is a demo or training site.",
+            id="openhall.W005",
+        )
+    ]

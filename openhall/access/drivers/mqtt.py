@@ -80,12 +80,27 @@ class MqttDriver:
             # The retained state tells which slots are free; slot 0 is the lock's own.
             if not session.wait_for(lambda s: "users" in s, 2.0):
                 raise LockError("门锁没有响应（可能在休眠）", code="no_state")
-            slot = next((n for n in range(1, SLOTS + 1)
-                         if _slot_status(session.state, n) in ("", "available")), None)  # fmt: skip
+            slot = next(
+                (
+                    n
+                    for n in range(1, SLOTS + 1)
+                    if _slot_status(session.state, n) in ("", "available")
+                ),
+                None,
+            )
             if slot is None:
                 raise LockError("门锁密码位已满", transient=False, code="no_space")
-            session.send("set", {"pin_code": {"user": slot, "user_type": "unrestricted",
-                                              "user_enabled": True, "pin_code": code}})  # fmt: skip
+            session.send(
+                "set",
+                {
+                    "pin_code": {
+                        "user": slot,
+                        "user_type": "unrestricted",
+                        "user_enabled": True,
+                        "pin_code": code,
+                    }
+                },
+            )
             session.send("get", {"pin_code": {"user": slot}})
             if not session.wait_for(lambda s: _slot_status(s, slot) == "enabled"):
                 raise LockError("写入密码未得到门锁确认", code="unconfirmed")

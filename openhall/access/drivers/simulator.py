@@ -62,8 +62,9 @@ class SimulatorDriver:
 
     def _add(self, door, kind: str, code: str, starts_at: datetime, ends_at: datetime) -> str:
         _fault(door)
-        code_id = MEMORY.code_add(door_id=door.pk, kind=kind, code=code,
-                                  starts_at=starts_at, ends_at=ends_at)  # fmt: skip
+        code_id = MEMORY.code_add(
+            door_id=door.pk, kind=kind, code=code, starts_at=starts_at, ends_at=ends_at
+        )
         return f"sim-{code_id}"
 
     def _delete(self, door, external_id: str) -> None:
@@ -110,9 +111,13 @@ class SimulatorDriver:
             return KeypadAnswer(False, "", None, checked=False)
         now = lock_clock(door)
         code_id, frozen_until, checked = MEMORY.keypad_try(
-            door_id=door.pk, kind=kind, code=code, now=now,
-            freeze_after=WRONG_CODES_BEFORE_FREEZE, freeze=FREEZE,
-        )  # fmt: skip
+            door_id=door.pk,
+            kind=kind,
+            code=code,
+            now=now,
+            freeze_after=WRONG_CODES_BEFORE_FREEZE,
+            freeze=FREEZE,
+        )
         if code_id is not None:
             return KeypadAnswer(True, f"sim-{code_id}", None, checked=True)
         return KeypadAnswer(False, "", frozen_until, checked=checked)

@@ -50,21 +50,33 @@ class TTLockDriver:
             return token
         password = hashlib.md5(settings.TTLOCK_PASSWORD.encode()).hexdigest()  # noqa: S324 — their API
         with self._client() as http:
-            reply = http.post("/oauth2/token", data={
-                "clientId": settings.TTLOCK_CLIENT_ID, "clientSecret": settings.TTLOCK_CLIENT_SECRET,
-                "username": settings.TTLOCK_USERNAME, "password": password,
-            }).json()  # fmt: skip
+            reply = http.post(
+                "/oauth2/token",
+                data={
+                    "clientId": settings.TTLOCK_CLIENT_ID,
+                    "clientSecret": settings.TTLOCK_CLIENT_SECRET,
+                    "username": settings.TTLOCK_USERNAME,
+                    "password": password,
+                },
+            ).json()
         if "access_token" not in reply:
-            raise LockError(f"TTLock 登录失败：{reply.get('errmsg', reply)}", transient=False,
-                            code=str(reply.get("errcode", "")))  # fmt: skip
+            raise LockError(
+                f"TTLock 登录失败：{reply.get('errmsg', reply)}",
+                transient=False,
+                code=str(reply.get("errcode", "")),
+            )
         cache.set(
             TOKEN_KEY, reply["access_token"], timeout=int(reply.get("expires_in", 7200)) - 600
         )
         return reply["access_token"]
 
     def _call(self, path: str, params: dict, *, retried: bool = False) -> dict:
-        data = {"clientId": settings.TTLOCK_CLIENT_ID, "accessToken": self._token(fresh=retried),
-                "date": _ms(), **params}  # fmt: skip
+        data = {
+            "clientId": settings.TTLOCK_CLIENT_ID,
+            "accessToken": self._token(fresh=retried),
+            "date": _ms(),
+            **params,
+        }
         try:
             with self._client() as http:
                 reply = http.post(path, data=data).json()
@@ -74,17 +86,27 @@ class TTLockDriver:
         if code in (10003, 10004, 80000) and not retried:
             return self._call(path, params, retried=True)
         if code:
-            raise LockError(f"TTLock {code}：{reply.get('description') or reply.get('errmsg')}",
-                            transient=code in TRANSIENT, code=str(code))  # fmt: skip
+            raise LockError(
+                f"TTLock {code}：{reply.get('description') or reply.get('errmsg')}",
+                transient=code in TRANSIENT,
+                code=str(code),
+            )
         return reply
 
     def add_passcode(self, door, code: str, starts_at: datetime, ends_at: datetime) -> str:
         try:
-            reply = self._call("/v3/keyboardPwd/add", {
-                "lockId": door.device_id, "keyboardPwd": code, "keyboardPwdName": NAME,
-                "keyboardPwdType": 3, "startDate": _ms(starts_at), "endDate": _ms(ends_at),
-                "addType": 2,
-            })  # fmt: skip
+            reply = self._call(
+                "/v3/keyboardPwd/add",
+                {
+                    "lockId": door.device_id,
+                    "keyboardPwd": code,
+                    "keyboardPwdName": NAME,
+                    "keyboardPwdType": 3,
+                    "startDate": _ms(starts_at),
+                    "endDate": _ms(ends_at),
+                    "addType": 2,
+                },
+            )
         except LockError as exc:
             if exc.code != "-3007":
                 raise
@@ -94,8 +116,9 @@ class TTLockDriver:
         return str(reply["keyboardPwdId"])
 
     def _adopt(self, door, code: str, exc: LockError) -> str:
-        reply = self._call("/v3/lock/listKeyboardPwd", {"lockId": door.device_id, "pageNo": 1,
-                                                        "pageSize": 200})  # fmt: skip
+        reply = self._call(
+            "/v3/lock/listKeyboardPwd", {"lockId": door.device_id, "pageNo": 1, "pageSize": 200}
+        )
         for item in reply.get("list", []):
             if str(item.get("keyboardPwd")) == code and item.get("keyboardPwdName") == NAME:
                 return str(item["keyboardPwdId"])
@@ -107,8 +130,10 @@ class TTLockDriver:
         """Every passcode named "OpenHall" on the lock, page by page (keyboardPwd list)."""
         found, page = [], 1
         while True:
-            reply = self._call("/v3/lock/listKeyboardPwd", {"lockId": door.device_id,
-                                                            "pageNo": page, "pageSize": 200})  # fmt: skip
+            reply = self._call(
+                "/v3/lock/listKeyboardPwd",
+                {"lockId": door.device_id, "pageNo": page, "pageSize": 200},
+            )
             items = reply.get("list", [])
             found += [str(i["keyboardPwdId"]) for i in items if i.get("keyboardPwdName") == NAME]
             if len(items) < 200 or page >= 50:
@@ -116,30 +141,49 @@ class TTLockDriver:
             page += 1
 
     def delete_passcode(self, door, external_id: str) -> None:
-        self._delete("/v3/keyboardPwd/delete", {"lockId": door.device_id,
-                                                 "keyboardPwdId": external_id, "deleteType": 2})  # fmt: skip
+        self._delete(
+            "/v3/keyboardPwd/delete",
+            {"lockId": door.device_id, "keyboardPwdId": external_id, "deleteType": 2},
+        )
 
     def add_card(self, door, card_number: str, starts_at: datetime, ends_at: datetime) -> str:
-        reply = self._call("/v3/identityCard/add", {
-            "lockId": door.device_id, "cardNumber": card_number, "cardName": "OpenHall",
-            "startDate": _ms(starts_at), "endDate": _ms(ends_at), "addType": 2,
-        })  # fmt: skip
+        reply = self._call(
+            "/v3/identityCard/add",
+            {
+                "lockId": door.device_id,
+                "cardNumber": card_number,
+                "cardName": "OpenHall",
+                "startDate": _ms(starts_at),
+                "endDate": _ms(ends_at),
+                "addType": 2,
+            },
+        )
         return str(reply["cardId"])
 
     def delete_card(self, door, external_id: str) -> None:
-        self._delete("/v3/identityCard/delete", {"lockId": door.device_id, "cardId": external_id,
-                                                  "deleteType": 2})  # fmt: skip
+        self._delete(
+            "/v3/identityCard/delete",
+            {"lockId": door.device_id, "cardId": external_id, "deleteType": 2},
+        )
 
     def set_fingerprint(self, door, fingerprint_id: str, starts_at, ends_at) -> str:
-        self._call("/v3/fingerprint/changePeriod", {
-            "lockId": door.device_id, "fingerprintId": fingerprint_id,
-            "startDate": _ms(starts_at), "endDate": _ms(ends_at), "changeType": 2,
-        })  # fmt: skip
+        self._call(
+            "/v3/fingerprint/changePeriod",
+            {
+                "lockId": door.device_id,
+                "fingerprintId": fingerprint_id,
+                "startDate": _ms(starts_at),
+                "endDate": _ms(ends_at),
+                "changeType": 2,
+            },
+        )
         return fingerprint_id
 
     def delete_fingerprint(self, door, external_id: str) -> None:
-        self._delete("/v3/fingerprint/delete", {"lockId": door.device_id,
-                                                 "fingerprintId": external_id, "deleteType": 2})  # fmt: skip
+        self._delete(
+            "/v3/fingerprint/delete",
+            {"lockId": door.device_id, "fingerprintId": external_id, "deleteType": 2},
+        )
 
     def _delete(self, path: str, params: dict) -> None:
         try:
@@ -151,8 +195,16 @@ class TTLockDriver:
 
     def records(self, door, since_ms: int, until_ms: int) -> list[dict]:
         """Polling, the webhook's fallback: the lock's records in a period (newest 200)."""
-        reply = self._call("/v3/lockRecord/list", {"lockId": door.device_id, "startDate": since_ms,
-                                                   "endDate": until_ms, "pageNo": 1, "pageSize": 200})  # fmt: skip
+        reply = self._call(
+            "/v3/lockRecord/list",
+            {
+                "lockId": door.device_id,
+                "startDate": since_ms,
+                "endDate": until_ms,
+                "pageNo": 1,
+                "pageSize": 200,
+            },
+        )
         return reply.get("list", [])
 
     def unlock(self, door) -> None:
@@ -183,11 +235,15 @@ def webhook_records(form) -> list[dict]:
         if kind not in RECORD_METHODS:
             continue  # locking, mechanical key … not an access attempt we log
         pin = str(record.get("keyboardPwd") or "")
-        found.append({
-            "lock_id": lock_id, "method": RECORD_METHODS[kind],
-            "opened": int(record.get("success", 0) or 0) == 1,
-            "at_ms": int(record.get("lockDate") or record.get("serverDate") or 0),
-            "pin": pin, "battery": record.get("electricQuantity"),
-            "key": f"ttlock:{lock_id}:{record.get('lockDate')}:{kind}:{pin}",
-        })  # fmt: skip
+        found.append(
+            {
+                "lock_id": lock_id,
+                "method": RECORD_METHODS[kind],
+                "opened": int(record.get("success", 0) or 0) == 1,
+                "at_ms": int(record.get("lockDate") or record.get("serverDate") or 0),
+                "pin": pin,
+                "battery": record.get("electricQuantity"),
+                "key": f"ttlock:{lock_id}:{record.get('lockDate')}:{kind}:{pin}",
+            }
+        )
     return found

@@ -32,8 +32,9 @@ class FakeTTLock:
         return httpx.MockTransport(self.handle)
 
     def _answer(self, body) -> httpx.Response:
-        return httpx.Response(200, content=json.dumps(body).encode(),
-                              headers={"content-type": "application/json"})  # fmt: skip
+        return httpx.Response(
+            200, content=json.dumps(body).encode(), headers={"content-type": "application/json"}
+        )
 
     def _error(self, code: int, text: str = "") -> httpx.Response:
         return self._answer({"errcode": code, "errmsg": text or "error", "description": text})
@@ -45,8 +46,9 @@ class FakeTTLock:
         if path == "/oauth2/token":
             token = f"tok{len(self.tokens) + 1}{self.random.randrange(10**6)}"
             self.tokens.add(token)
-            return self._answer({"access_token": token, "uid": 1, "refresh_token": "r",
-                                 "expires_in": 7776000})  # fmt: skip
+            return self._answer(
+                {"access_token": token, "uid": 1, "refresh_token": "r", "expires_in": 7776000}
+            )
         if form.get("accessToken") not in self.tokens:
             return self._error(10004, "invalid token")
         if abs(int(form.get("date", 0)) - time.time() * 1000) > 5 * 60 * 1000:
@@ -63,14 +65,27 @@ class FakeTTLock:
             if len(codes) >= 250:
                 return self._error(-3009, "密码空间已满")
             self.next_id += 1
-            codes[self.next_id] = {"code": form["keyboardPwd"], "start": int(form["startDate"]),
-                                   "end": int(form["endDate"]),
-                                   "name": form.get("keyboardPwdName", "")}  # fmt: skip
+            codes[self.next_id] = {
+                "code": form["keyboardPwd"],
+                "start": int(form["startDate"]),
+                "end": int(form["endDate"]),
+                "name": form.get("keyboardPwdName", ""),
+            }
             return self._answer({"keyboardPwdId": self.next_id})
         if path == "/v3/lock/listKeyboardPwd":
-            return self._answer({"list": [
-                {"keyboardPwdId": pid, "keyboardPwd": c["code"], "keyboardPwdName": c["name"]}
-                for pid, c in self.codes.get(lock, {}).items()], "pageNo": 1})  # fmt: skip
+            return self._answer(
+                {
+                    "list": [
+                        {
+                            "keyboardPwdId": pid,
+                            "keyboardPwd": c["code"],
+                            "keyboardPwdName": c["name"],
+                        }
+                        for pid, c in self.codes.get(lock, {}).items()
+                    ],
+                    "pageNo": 1,
+                }
+            )
         if path == "/v3/keyboardPwd/delete":
             if self.codes.get(lock, {}).pop(int(form["keyboardPwdId"]), None) is None:
                 return self._error(-1003, "not found")
@@ -78,7 +93,10 @@ class FakeTTLock:
         if path == "/v3/identityCard/add":
             self.next_id += 1
             self.cards.setdefault(lock, {})[self.next_id] = {
-                "card": form["cardNumber"], "start": int(form["startDate"]), "end": int(form["endDate"])}  # fmt: skip
+                "card": form["cardNumber"],
+                "start": int(form["startDate"]),
+                "end": int(form["endDate"]),
+            }
             return self._answer({"cardId": self.next_id})
         if path == "/v3/identityCard/delete":
             if self.cards.get(lock, {}).pop(int(form["cardId"]), None) is None:
@@ -87,8 +105,10 @@ class FakeTTLock:
         if path == "/v3/fingerprint/changePeriod":
             if form["fingerprintId"] not in self.fingerprints.get(lock, {}):
                 return self._error(-1023, "fingerprint not found")
-            self.fingerprints[lock][form["fingerprintId"]] = (int(form["startDate"]),
-                                                             int(form["endDate"]))  # fmt: skip
+            self.fingerprints[lock][form["fingerprintId"]] = (
+                int(form["startDate"]),
+                int(form["endDate"]),
+            )
             return self._answer({"errcode": 0, "errmsg": "none error message"})
         if path == "/v3/fingerprint/delete":
             if self.fingerprints.get(lock, {}).pop(form["fingerprintId"], None) is None:
@@ -104,5 +124,7 @@ class FakeTTLock:
         return self._error(-3, "invalid parameter")
 
     def valid(self, lock: str, code: str, at_ms: int) -> bool:
-        return any(c["code"] == code and c["start"] <= at_ms < c["end"]
-                   for c in self.codes.get(lock, {}).values())  # fmt: skip
+        return any(
+            c["code"] == code and c["start"] <= at_ms < c["end"]
+            for c in self.codes.get(lock, {}).values()
+        )

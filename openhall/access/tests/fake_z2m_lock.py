@@ -18,8 +18,10 @@ class FakeZigbeeLock:
         self.ready = threading.Event()
         parts = urlsplit(url)
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-        self.client.on_connect = lambda c, u, f, rc, p: (c.subscribe(self.topic + "/+", qos=1),
-                                                         self.ready.set())  # fmt: skip
+        self.client.on_connect = lambda c, u, f, rc, p: (
+            c.subscribe(self.topic + "/+", qos=1),
+            self.ready.set(),
+        )
         self.client.on_message = self._on_message
         self.client.connect(parts.hostname, parts.port or 1883)
         self.client.loop_start()

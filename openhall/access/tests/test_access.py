@@ -34,8 +34,9 @@ def approved_booking(space, booker, hours_ahead=3, django_capture=None):
     from openhall.bookings.services import booking_approve
 
     start = timezone.now() + timedelta(hours=hours_ahead)
-    booking = factories.BookingFactory(center=space.center, space=space, booker=booker,
-                                       start=start, end=start + timedelta(hours=2))  # fmt: skip
+    booking = factories.BookingFactory(
+        center=space.center, space=space, booker=booker, start=start, end=start + timedelta(hours=2)
+    )
     return booking, booking_approve
 
 
@@ -76,8 +77,9 @@ def test_a_booking_pin_opens_its_room_and_the_entrance_only_in_its_window(
         assert services.keypad(door=doors["dance"], code=pin)[0] is False  # expired on the lock
 
 
-def test_cancelling_closes_the_doors_at_once(doors, dance_room, alice, olivia,
-                                            django_capture_on_commit_callbacks):  # fmt: skip
+def test_cancelling_closes_the_doors_at_once(
+    doors, dance_room, alice, olivia, django_capture_on_commit_callbacks
+):
     from openhall.bookings.services import booking_cancel
 
     booking, _ = approved_booking(dance_room, alice, hours_ahead=0.2)  # its window is open
@@ -99,8 +101,9 @@ def test_the_first_unlock_checks_the_booking_in_and_is_logged_once(
     assert booking.status == Booking.Status.CHECKED_IN
     event = AccessEvent.objects.get(opened=True)
     assert (event.user, event.grant, event.booking) == (alice, grant, booking)
-    again = services.record_event(door=doors["entrance"], method="pin", opened=True,
-                                  external_id=event.external_id)  # fmt: skip
+    again = services.record_event(
+        door=doors["entrance"], method="pin", opened=True, external_id=event.external_id
+    )
     assert again is None and AccessEvent.objects.filter(opened=True).count() == 1
 
 
@@ -132,9 +135,17 @@ def test_locks_that_fail_are_retried_with_backoff_until_they_agree(
 def test_pins_never_repeat_on_a_lock_among_overlapping_grants(doors, center_a, olivia):
     start = timezone.now() + timedelta(hours=1)
     people = [factories.UserFactory() for _ in range(30)]
-    grants = [services.grant_create(center=center_a, by=olivia, user=p, doors=[doors["dance"]],
-                                    starts_at=start, ends_at=start + timedelta(hours=2))
-              for p in people]  # fmt: skip
+    grants = [
+        services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=p,
+            doors=[doors["dance"]],
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+        )
+        for p in people
+    ]
     pins = [pin_of(g) for g in grants]
     assert len(set(pins)) == 30 and all(len(p) == 6 and p.isdigit() for p in pins)
     stored = Credential.objects.filter(kind="pin").values_list("secret_index", flat=True)
@@ -145,21 +156,39 @@ def test_a_manual_grant_by_staff_is_audited_and_a_resident_cannot_give_one(
     doors, center_a, olivia, alice, tom
 ):
     start = timezone.now()
-    grant = services.grant_create(center=center_a, by=olivia, user=tom, doors=[doors["entrance"]],
-                                  starts_at=start, ends_at=start + timedelta(hours=1),
-                                  reason="保洁")  # fmt: skip
+    grant = services.grant_create(
+        center=center_a,
+        by=olivia,
+        user=tom,
+        doors=[doors["entrance"]],
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        reason="保洁",
+    )
     assert AuditEntry.objects.filter(action="grant.create", object_id=str(grant.pk)).exists()
     with pytest.raises(Http404):  # the center's doors do not exist for a resident
-        services.grant_create(center=center_a, by=alice, user=alice, doors=[doors["entrance"]],
-                              starts_at=start, ends_at=start + timedelta(hours=1))  # fmt: skip
+        services.grant_create(
+            center=center_a,
+            by=alice,
+            user=alice,
+            doors=[doors["entrance"]],
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+        )
 
 
 def test_remote_unlock_for_the_grantee_in_window_or_staff_with_a_reason(
     doors, center_a, olivia, alice, tom
 ):
     start = timezone.now() - timedelta(minutes=5)
-    services.grant_create(center=center_a, by=olivia, user=alice, doors=[doors["dance"]],
-                          starts_at=start, ends_at=start + timedelta(hours=1))  # fmt: skip
+    services.grant_create(
+        center=center_a,
+        by=olivia,
+        user=alice,
+        doors=[doors["dance"]],
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
     assert services.remote_unlock(door=doors["dance"], by=alice).opened
     with pytest.raises(PermissionDenied):
         services.remote_unlock(door=doors["dance"], by=tom)
@@ -174,11 +203,17 @@ def test_a_burst_of_refusals_and_a_stuck_credential_raise_alerts(doors, center_a
         services.keypad(door=doors["entrance"], code="000000")
     simulator.FAULTS[doors["dance"].pk] = "offline"
     start = timezone.now()
-    grant = services.grant_create(center=center_a, by=olivia, user=factories.UserFactory(),
-                                  doors=[doors["dance"]], starts_at=start,
-                                  ends_at=start + timedelta(hours=1))  # fmt: skip
+    grant = services.grant_create(
+        center=center_a,
+        by=olivia,
+        user=factories.UserFactory(),
+        doors=[doors["dance"]],
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
     LockCredential.objects.filter(credential__grant=grant).update(
-        status="failed", last_error="锁离线（模拟）")  # fmt: skip
+        status="failed", last_error="锁离线（模拟）"
+    )
     kinds = {a["kind"] for a in services.alerts(center_a)}
     assert {"denied", "failed"} <= kinds
 
@@ -188,9 +223,17 @@ def test_an_ic_card_opens_the_reader_in_its_window_only(
 ):
     start = timezone.now() - timedelta(minutes=1)
     with django_capture_on_commit_callbacks(execute=True):
-        services.grant_create(center=center_a, by=olivia, user=tom, doors=[doors["dance"]],
-                          starts_at=start, ends_at=start + timedelta(hours=1), kinds=[],
-                              card_number="3A7F0921", reason="舞蹈老师的门卡")  # fmt: skip
+        services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=tom,
+            doors=[doors["dance"]],
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            kinds=[],
+            card_number="3A7F0921",
+            reason="舞蹈老师的门卡",
+        )
     assert services.keypad(door=doors["dance"], code="3A7F0921", kind="card")[0] is True
     assert services.keypad(door=doors["dance"], code="3A7F0921")[0] is False  # not as a PIN
     assert AccessEvent.objects.filter(method="card", opened=True, user=tom).exists()
@@ -204,10 +247,17 @@ def test_a_cleaner_every_weekday_morning_gets_one_pin_for_the_whole_term(
     monday = next_monday()
     with django_capture_on_commit_callbacks(execute=True):
         grants = services.grant_create_recurring(
-        center=center_a, by=olivia, user=tom, doors=[doors["entrance"]], first_day=monday,
-        last_day=monday + timedelta(days=13), weekdays=[0, 1, 2, 3, 4], daily_from=time(7),
-        daily_until=time(8), reason="保洁",
-    )  # fmt: skip
+            center=center_a,
+            by=olivia,
+            user=tom,
+            doors=[doors["entrance"]],
+            first_day=monday,
+            last_day=monday + timedelta(days=13),
+            weekdays=[0, 1, 2, 3, 4],
+            daily_from=time(7),
+            daily_until=time(8),
+            reason="保洁",
+        )
     assert len(grants) == 10 and len({pin_of(g) for g in grants}) == 1
     pin = pin_of(grants[0])
     tuesday_7_30 = timezone.make_aware(
@@ -226,15 +276,24 @@ def test_a_cleaner_every_weekday_morning_gets_one_pin_for_the_whole_term(
         assert services.grant_revoke_series(grant=grants[0], by=olivia) == 10
 
 
-def test_staff_give_a_repeating_grant_with_a_card_from_the_console(client, doors, center_a,
-                                                                   olivia, tom):  # fmt: skip
+def test_staff_give_a_repeating_grant_with_a_card_from_the_console(
+    client, doors, center_a, olivia, tom
+):
     client.force_login(olivia)
     monday = next_monday()
-    response = client.post(f"/console/c/{center_a.pk}/access/", {
-        "mobile": tom.mobile, "doors": [doors["entrance"].pk], "starts_at": f"{monday}T07:00",
-        "ends_at": f"{monday}T08:00", "reason": "保洁", "weekdays": ["0", "2", "4"],
-        "last_day": str(monday + timedelta(days=13)), "card_number": "CARD-77",
-    })  # fmt: skip
+    response = client.post(
+        f"/console/c/{center_a.pk}/access/",
+        {
+            "mobile": tom.mobile,
+            "doors": [doors["entrance"].pk],
+            "starts_at": f"{monday}T07:00",
+            "ends_at": f"{monday}T08:00",
+            "reason": "保洁",
+            "weekdays": ["0", "2", "4"],
+            "last_day": str(monday + timedelta(days=13)),
+            "card_number": "CARD-77",
+        },
+    )
     assert response.status_code == 302
     grants = Grant.objects.filter(user=tom).order_by("starts_at")
     assert grants.count() == 6  # Mon, Wed, Fri for two weeks
@@ -243,18 +302,25 @@ def test_staff_give_a_repeating_grant_with_a_card_from_the_console(client, doors
     assert not Grant.objects.filter(user=tom, revoked_at__isnull=True).exists()
 
 
-def test_a_team_grant_gives_every_member_a_pin_of_their_own(client, doors, center_a, olivia,
-                                                            alice, tom):  # fmt: skip
+def test_a_team_grant_gives_every_member_a_pin_of_their_own(
+    client, doors, center_a, olivia, alice, tom
+):
     from openhall.accounts.models import TeamMembership
 
     team = factories.TeamFactory(center=center_a, name="舞蹈队")
     for person in (alice, tom):
         TeamMembership.objects.create(team=team, user=person)
     client.force_login(olivia)
-    client.post(f"/console/c/{center_a.pk}/access/", {
-        "team": team.pk, "doors": [doors["dance"].pk], "starts_at": "2026-12-07T19:00",
-        "ends_at": "2026-12-07T21:00", "reason": "排练",
-    })  # fmt: skip
+    client.post(
+        f"/console/c/{center_a.pk}/access/",
+        {
+            "team": team.pk,
+            "doors": [doors["dance"].pk],
+            "starts_at": "2026-12-07T19:00",
+            "ends_at": "2026-12-07T21:00",
+            "reason": "排练",
+        },
+    )
     pins = {g.user: pin_of(g) for g in Grant.objects.filter(reason="排练")}
     assert set(pins) == {alice, tom} and len(set(pins.values())) == 2
 
@@ -263,9 +329,15 @@ def test_a_slow_lock_still_ends_set(doors, center_a, olivia, django_capture_on_c
     simulator.FAULTS[doors["dance"].pk] = ("slow", 0.3)
     start = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        grant = services.grant_create(center=center_a, by=olivia, user=factories.UserFactory(),
-                                      doors=[doors["dance"]], starts_at=start,
-                                      ends_at=start + timedelta(hours=1), kinds=["pin"])  # fmt: skip
+        grant = services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=factories.UserFactory(),
+            doors=[doors["dance"]],
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            kinds=["pin"],
+        )
     assert LockCredential.objects.get(credential__grant=grant).status == "set"
 
 
@@ -280,5 +352,7 @@ def test_the_center_admin_sets_how_early_doors_open_for_bookings(
     booking, _ = approved_booking(dance_room, alice)
     grant = approve(booking, olivia, django_capture_on_commit_callbacks)
     assert (booking.start - grant.starts_at, grant.ends_at - booking.end) == (
-        timedelta(minutes=30), timedelta(minutes=5))  # fmt: skip
+        timedelta(minutes=30),
+        timedelta(minutes=5),
+    )
     assert AuditEntry.objects.filter(action="access.settings").count() == 1

@@ -72,8 +72,10 @@ def test_an_expired_token_is_renewed_once(center_a, fake):
     assert fake.calls.count("/oauth2/token") == 2
 
 
-@pytest.mark.parametrize(("code", "transient"), [(-3002, True), (-3003, True), (30006, True),
-                                                 (1, True), (-3009, False), (-4043, False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("code", "transient"),
+    [(-3002, True), (-3003, True), (30006, True), (1, True), (-3009, False), (-4043, False)],
+)
 def test_ttlock_errors_say_whether_a_retry_can_help(center_a, fake, code, transient):
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="9")
     fake.fail_next["/v3/keyboardPwd/add"] = code
@@ -90,9 +92,18 @@ def test_a_flaky_cloud_still_ends_with_every_code_set_and_every_revoked_one_remo
     fake.fail_share = 0.35
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="77")
     start = timezone.now() + timedelta(hours=1)
-    grants = [services.grant_create(center=center_a, by=olivia, user=factories.UserFactory(),
-                                    doors=[door], starts_at=start, ends_at=start + timedelta(days=30),
-                                    kinds=["pin"]) for _ in range(12)]  # fmt: skip
+    grants = [
+        services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=factories.UserFactory(),
+            doors=[door],
+            starts_at=start,
+            ends_at=start + timedelta(days=30),
+            kinds=["pin"],
+        )
+        for _ in range(12)
+    ]
     for grant in grants[:4]:
         services.grant_revoke(grant=grant, by=olivia)
     moment = timezone.now()
@@ -109,15 +120,25 @@ def test_a_flaky_cloud_still_ends_with_every_code_set_and_every_revoked_one_remo
     assert len(held) == len(set(held)) == 8  # no duplicates, nothing revoked left behind
 
 
-def test_the_webhook_logs_each_record_once_and_answers_success(client, settings, center_a, fake,
-                                                               olivia):  # fmt: skip
+def test_the_webhook_logs_each_record_once_and_answers_success(
+    client, settings, center_a, fake, olivia
+):
     import json
 
     settings.TTLOCK_WEBHOOK_SECRET = "hook-secret"
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="55")
     at_ms = int(timezone.now().timestamp() * 1000)
-    records = json.dumps([{"recordType": 4, "success": 1, "keyboardPwd": "123456",
-                           "lockDate": at_ms, "electricQuantity": 15}])  # fmt: skip
+    records = json.dumps(
+        [
+            {
+                "recordType": 4,
+                "success": 1,
+                "keyboardPwd": "123456",
+                "lockDate": at_ms,
+                "electricQuantity": 15,
+            }
+        ]
+    )
     form = {"notifyType": "1", "lockId": "55", "records": records}
     for _ in range(2):  # TTLock sends it twice
         answer = client.post("/access/ttlock/hook-secret/", form)
@@ -125,7 +146,8 @@ def test_the_webhook_logs_each_record_once_and_answers_success(client, settings,
     assert AccessEvent.objects.filter(door=door).count() == 1
     door.refresh_from_db()
     assert door.battery == 15 and {"battery", "outside"} <= {
-        a["kind"] for a in services.alerts(center_a)}  # fmt: skip
+        a["kind"] for a in services.alerts(center_a)
+    }
     assert client.post("/access/ttlock/wrong/", form).status_code == 404
 
 
@@ -142,9 +164,15 @@ def test_two_workers_reconciling_at_once_write_a_code_once(center_a, fake, olivi
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="88")
     HUEY.immediate = False  # nobody reconciles but the two workers below
     try:
-        grant = services.grant_create(center=center_a, by=olivia, user=factories.UserFactory(),
-                                      doors=[door], starts_at=timezone.now(),
-                                      ends_at=timezone.now() + timedelta(hours=1), kinds=["pin"])  # fmt: skip
+        grant = services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=factories.UserFactory(),
+            doors=[door],
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + timedelta(hours=1),
+            kinds=["pin"],
+        )
     finally:
         HUEY.immediate = True
     row = LockCredential.objects.get(credential__grant=grant)
@@ -202,9 +230,15 @@ def test_mqtt_codes_are_written_when_their_window_opens(z2m, olivia, center_a):
 
     lock, door = z2m
     start = timezone.now() + timedelta(hours=2)
-    grant = services.grant_create(center=center_a, by=olivia, user=factories.UserFactory(),
-                                  doors=[door], starts_at=start, ends_at=start + timedelta(hours=1),
-                                  kinds=["pin"])  # fmt: skip
+    grant = services.grant_create(
+        center=center_a,
+        by=olivia,
+        user=factories.UserFactory(),
+        doors=[door],
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        kinds=["pin"],
+    )
     pin = grant.credentials.get().secret
     assert not lock.has(pin)  # not before its window
     with time_machine.travel(start + timedelta(seconds=30)):
@@ -235,8 +269,9 @@ def test_a_fingerprint_enrolled_at_the_lock_gets_its_window_remotely(center_a, f
     assert "fp-12" not in fake.fingerprints["66"]
 
 
-def test_polling_picks_up_what_the_webhook_missed_and_never_logs_twice(client, settings,
-                                                                       center_a, fake):  # fmt: skip
+def test_polling_picks_up_what_the_webhook_missed_and_never_logs_twice(
+    client, settings, center_a, fake
+):
     import json
 
     settings.TTLOCK_WEBHOOK_SECRET = "hook"
@@ -253,27 +288,39 @@ def test_polling_picks_up_what_the_webhook_missed_and_never_logs_twice(client, s
     assert AccessEvent.objects.filter(door=door, method="card", opened=False).exists()
 
 
-def test_zigbee_lock_actions_are_logged_and_attributed_through_the_slot(z2m, olivia, center_a,
-                                                                        django_capture_on_commit_callbacks):  # fmt: skip
+def test_zigbee_lock_actions_are_logged_and_attributed_through_the_slot(
+    z2m, olivia, center_a, django_capture_on_commit_callbacks
+):
     lock, door = z2m
     start = timezone.now() - timedelta(minutes=1)
     person = factories.UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        grant = services.grant_create(center=center_a, by=olivia, user=person, doors=[door],
-                                      starts_at=start, ends_at=start + timedelta(hours=1),
-                                      kinds=["pin"])  # fmt: skip
+        grant = services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=person,
+            doors=[door],
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            kinds=["pin"],
+        )
     slot = LockCredential.objects.get(credential__grant=grant).external_id
-    opened = services.z2m_event(name=lock.name, payload={
-        "action": "unlock", "action_user": int(slot), "action_source_name": "keypad"})  # fmt: skip
+    opened = services.z2m_event(
+        name=lock.name,
+        payload={"action": "unlock", "action_user": int(slot), "action_source_name": "keypad"},
+    )
     assert (opened.opened, opened.user, opened.grant) == (True, person, grant)
-    refused = services.z2m_event(name=lock.name, payload={
-        "action": "unlock_failure_invalid_pin_or_id", "action_source_name": "keypad"})  # fmt: skip
+    refused = services.z2m_event(
+        name=lock.name,
+        payload={"action": "unlock_failure_invalid_pin_or_id", "action_source_name": "keypad"},
+    )
     assert refused.opened is False
     assert services.z2m_event(name=lock.name, payload={"action": "manual_unlock"}) is None
 
 
-def test_a_worker_killed_after_writing_leaves_nothing_stuck_or_doubled(center_a, fake, olivia,
-                                                                       monkeypatch):  # fmt: skip
+def test_a_worker_killed_after_writing_leaves_nothing_stuck_or_doubled(
+    center_a, fake, olivia, monkeypatch
+):
     from huey.contrib.djhuey import HUEY
 
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="31")
@@ -286,9 +333,15 @@ def test_a_worker_killed_after_writing_leaves_nothing_stuck_or_doubled(center_a,
     monkeypatch.setattr(ttlock.TTLockDriver, "add_passcode", dies_after_writing)
     HUEY.immediate = False
     try:
-        grant = services.grant_create(center=center_a, by=olivia, user=factories.UserFactory(),
-                                      doors=[door], starts_at=timezone.now(),
-                                      ends_at=timezone.now() + timedelta(hours=1), kinds=["pin"])  # fmt: skip
+        grant = services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=factories.UserFactory(),
+            doors=[door],
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + timedelta(hours=1),
+            kinds=["pin"],
+        )
     finally:
         HUEY.immediate = True
     row = LockCredential.objects.get(credential__grant=grant)
@@ -312,18 +365,21 @@ def test_a_worker_killed_after_writing_leaves_nothing_stuck_or_doubled(center_a,
     assert theirs.value.transient is False
 
 
-def test_after_a_restore_codes_the_database_forgot_are_found_and_removed(center_a, fake, olivia,
-                                                                         tom, alice):  # fmt: skip
+def test_after_a_restore_codes_the_database_forgot_are_found_and_removed(
+    center_a, fake, olivia, tom, alice
+):
     from django.core.management import call_command
 
     from openhall.access.models import Grant
 
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="41")
     window = {"starts_at": timezone.now(), "ends_at": timezone.now() + timedelta(hours=2)}
-    kept = services.grant_create(center=center_a, by=olivia, user=tom, doors=[door],
-                                 kinds=["pin"], **window)  # fmt: skip
-    lost = services.grant_create(center=center_a, by=olivia, user=alice, doors=[door],
-                                 kinds=["pin"], **window)  # fmt: skip
+    kept = services.grant_create(
+        center=center_a, by=olivia, user=tom, doors=[door], kinds=["pin"], **window
+    )
+    lost = services.grant_create(
+        center=center_a, by=olivia, user=alice, doors=[door], kinds=["pin"], **window
+    )
     for row in LockCredential.objects.all():
         services.reconcile(row.pk)
     fake.codes["41"][999] = {"code": "424242", "start": 0, "end": 0, "name": "物业"}

@@ -28,8 +28,13 @@ def doors(center_a, dance_room):
 
 def a_booking(space, booker, *, hours_ahead=0.1, hours=2) -> Booking:
     start = timezone.now() + timedelta(hours=hours_ahead)
-    return factories.BookingFactory(center=space.center, space=space, booker=booker, start=start,
-                                    end=start + timedelta(hours=hours))  # fmt: skip
+    return factories.BookingFactory(
+        center=space.center,
+        space=space,
+        booker=booker,
+        start=start,
+        end=start + timedelta(hours=hours),
+    )
 
 
 def opens(door, grant) -> bool:
@@ -50,8 +55,9 @@ def test_a_booking_moved_back_to_awaiting_approval_closes_its_doors_until_approv
 
     start = booking.start + timedelta(minutes=30)
     with django_capture_on_commit_callbacks(execute=True):
-        booking = booking_reschedule(booking=booking, by=alice, start=start,
-                                     end=start + timedelta(hours=2))  # fmt: skip
+        booking = booking_reschedule(
+            booking=booking, by=alice, start=start, end=start + timedelta(hours=2)
+        )
     assert booking.status == Booking.Status.REQUESTED  # the resident's move needs approval
     grant.refresh_from_db()
     assert grant.revoked_at is not None

@@ -34,9 +34,15 @@ def door(center_a):
 def pin(door, center_a, olivia, tom, django_capture_on_commit_callbacks):
     """Tom's PIN, open on the door all afternoon."""
     with django_capture_on_commit_callbacks(execute=True):
-        grant = services.grant_create(center=center_a, by=olivia, user=tom, doors=[door],
-                                      starts_at=NOON - timedelta(hours=1),
-                                      ends_at=NOON + timedelta(hours=5), kinds=["pin"])  # fmt: skip
+        grant = services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=tom,
+            doors=[door],
+            starts_at=NOON - timedelta(hours=1),
+            ends_at=NOON + timedelta(hours=5),
+            kinds=["pin"],
+        )
     return grant.credentials.get(kind="pin").secret
 
 
@@ -148,9 +154,15 @@ def test_concurrent_guesses_cannot_slip_past_the_count(center_a, olivia, tom):
         pytest.skip("SQLite serialises writers anyway; the race needs PostgreSQL")
     door = Door.objects.create(center=center_a, name="并发门")
     start = timezone.now() - timedelta(minutes=1)
-    grant = services.grant_create(center=center_a, by=olivia, user=tom, doors=[door],
-                                  starts_at=start, ends_at=start + timedelta(hours=1),
-                                  kinds=["pin"])  # fmt: skip
+    grant = services.grant_create(
+        center=center_a,
+        by=olivia,
+        user=tom,
+        doors=[door],
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        kinds=["pin"],
+    )
     services.reconcile_grant(grant.pk)
     pin = grant.credentials.get(kind="pin").secret
     checked = []
@@ -187,14 +199,16 @@ def test_without_the_simulator_the_keypad_page_and_api_are_not_there(
     settings.OPENHALL_LOCK_SIMULATOR = False
     assert client.post(f"/access/keypad/{door.pk}/", {"code": pin}).status_code == 404
     assert client.get(f"/access/keypad/{door.pk}/").status_code == 404
-    response = api_client(olivia).post(f"/api/v1/simulator/doors/{door.pk}/keypad",
-                                       {"pin": pin}, content_type="application/json")  # fmt: skip
+    response = api_client(olivia).post(
+        f"/api/v1/simulator/doors/{door.pk}/keypad", {"pin": pin}, content_type="application/json"
+    )
     assert response.status_code == 404
     assert not AccessEvent.objects.filter(opened=True).exists()
 
 
-def test_without_the_simulator_the_doors_page_links_no_keypad(client, settings, door, center_a,
-                                                             olivia):  # fmt: skip
+def test_without_the_simulator_the_doors_page_links_no_keypad(
+    client, settings, door, center_a, olivia
+):
     client.force_login(olivia)
     keypad_url = f"/access/keypad/{door.pk}/"
     assert keypad_url in client.get(f"/console/c/{center_a.pk}/doors/").content.decode()
@@ -207,9 +221,14 @@ def test_without_the_simulator_no_simulated_door_takes_a_code_or_opens(
 ):
     settings.OPENHALL_LOCK_SIMULATOR = False
     with django_capture_on_commit_callbacks(execute=True):
-        grant = services.grant_create(center=center_a, by=olivia, user=alice, doors=[door],
-                                      starts_at=timezone.now(),
-                                      ends_at=timezone.now() + timedelta(hours=1))  # fmt: skip
+        grant = services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=alice,
+            doors=[door],
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + timedelta(hours=1),
+        )
     assert LockCredential.objects.get(credential__grant=grant).status == "failed"
     with pytest.raises(services.AccessRefused):
         services.keypad(door=door, code="123456")
@@ -228,12 +247,15 @@ def test_check_deploy_warns_when_the_simulator_is_on(settings):
     assert "openhall.W006" not in {c.id for c in found}
 
 
-@pytest.mark.parametrize(("env", "expected"), [
-    ({"DEBUG": "true"}, "True"),
-    ({"DEBUG": "false"}, "False"),
-    ({"DEBUG": "false", "OPENHALL_LOCK_SIMULATOR": "true"}, "True"),
-    ({"DEBUG": "true", "OPENHALL_LOCK_SIMULATOR": "false"}, "False"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"DEBUG": "true"}, "True"),
+        ({"DEBUG": "false"}, "False"),
+        ({"DEBUG": "false", "OPENHALL_LOCK_SIMULATOR": "true"}, "True"),
+        ({"DEBUG": "true", "OPENHALL_LOCK_SIMULATOR": "false"}, "False"),
+    ],
+)
 def test_the_simulator_is_on_by_default_only_in_debug(env, expected):
     import os
     import subprocess
@@ -243,6 +265,9 @@ def test_the_simulator_is_on_by_default_only_in_debug(env, expected):
     environment.update(SECRET_KEY="x" * 50, OPENHALL_DATA_KEY="y" * 44, SMS_BACKEND="aliyun", **env)
     result = subprocess.run(
         [sys.executable, "-c", "import openhall.settings as s; print(s.OPENHALL_LOCK_SIMULATOR)"],
-        env=environment, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.stdout.strip() == expected, result.stderr

@@ -42,15 +42,30 @@ def test_closing_an_account_withdraws_every_grant_and_code_at_once(
 ):
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        current = services.grant_create(center=center_a, by=olivia, user=alice, doors=[door],
-                                        starts_at=now - timedelta(minutes=5),
-                                        ends_at=now + timedelta(hours=1))  # fmt: skip
-        later = services.grant_create(center=center_a, by=olivia, user=alice, doors=[door],
-                                      starts_at=now + timedelta(days=1),
-                                      ends_at=now + timedelta(days=1, hours=1))  # fmt: skip
-        toms = services.grant_create(center=center_a, by=olivia, user=tom, doors=[door],
-                                     starts_at=now - timedelta(minutes=5),
-                                     ends_at=now + timedelta(hours=1))  # fmt: skip
+        current = services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=alice,
+            doors=[door],
+            starts_at=now - timedelta(minutes=5),
+            ends_at=now + timedelta(hours=1),
+        )
+        later = services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=alice,
+            doors=[door],
+            starts_at=now + timedelta(days=1),
+            ends_at=now + timedelta(days=1, hours=1),
+        )
+        toms = services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=tom,
+            doors=[door],
+            starts_at=now - timedelta(minutes=5),
+            ends_at=now + timedelta(hours=1),
+        )
     assert opens(door, pin_of(current))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -61,18 +76,28 @@ def test_closing_an_account_withdraws_every_grant_and_code_at_once(
     for grant in (current, later):
         grant.refresh_from_db()
         assert grant.revoked_at is not None
-    assert set(LockCredential.objects.filter(credential__grant__user=alice)
-               .values_list("status", flat=True)) == {"removed"}  # fmt: skip
+    assert set(
+        LockCredential.objects.filter(credential__grant__user=alice).values_list(
+            "status", flat=True
+        )
+    ) == {"removed"}
 
 
-def test_the_withdrawal_on_closing_is_idempotent(door, center_a, olivia, alice,
-                                                 django_capture_on_commit_callbacks):  # fmt: skip
+def test_the_withdrawal_on_closing_is_idempotent(
+    door, center_a, olivia, alice, django_capture_on_commit_callbacks
+):
     from openhall.access.subscribers import user_closed
 
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        grant = services.grant_create(center=center_a, by=olivia, user=alice, doors=[door],
-                                      starts_at=now, ends_at=now + timedelta(hours=1))  # fmt: skip
+        grant = services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=alice,
+            doors=[door],
+            starts_at=now,
+            ends_at=now + timedelta(hours=1),
+        )
         accounts.user_close(user=alice)
     grant.refresh_from_db()
     revoked_at = grant.revoked_at
@@ -88,14 +113,25 @@ def test_leaving_a_team_withdraws_that_members_code_on_the_teams_grants_only(
     now = timezone.localtime()
     client.force_login(olivia)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/console/c/{center_a.pk}/access/", {
-            "team": team.pk, "doors": [door.pk], "reason": "排练",
-            "starts_at": (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"),
-            "ends_at": (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
-        })  # fmt: skip
-        own = services.grant_create(center=center_a, by=olivia, user=alice, doors=[door],
-                                    starts_at=now - timedelta(minutes=5),
-                                    ends_at=now + timedelta(hours=1), reason="个人")  # fmt: skip
+        client.post(
+            f"/console/c/{center_a.pk}/access/",
+            {
+                "team": team.pk,
+                "doors": [door.pk],
+                "reason": "排练",
+                "starts_at": (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"),
+                "ends_at": (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            },
+        )
+        own = services.grant_create(
+            center=center_a,
+            by=olivia,
+            user=alice,
+            doors=[door],
+            starts_at=now - timedelta(minutes=5),
+            ends_at=now + timedelta(hours=1),
+            reason="个人",
+        )
     pins = {g.user: pin_of(g) for g in Grant.objects.filter(reason="排练")}
     assert set(pins) == {alice, tom} and opens(door, pins[alice])
 
@@ -115,8 +151,14 @@ def test_a_leader_who_leaves_loses_the_code_of_the_teams_booking(
 
     door.spaces.add(dance_room)
     start = timezone.now() + timedelta(minutes=10)
-    booking = factories.BookingFactory(center=center_a, space=dance_room, booker=tom, team=team,
-                                       start=start, end=start + timedelta(hours=2))  # fmt: skip
+    booking = factories.BookingFactory(
+        center=center_a,
+        space=dance_room,
+        booker=tom,
+        team=team,
+        start=start,
+        end=start + timedelta(hours=2),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         booking_approve(booking=booking, by=olivia)
     grant = Grant.objects.get(booking=booking)

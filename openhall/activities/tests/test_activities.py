@@ -29,10 +29,11 @@ def later(days=3, hour=19):
 
 def draft(center, by, space, capacity=2, **values):
     return services.activity_create(
-        center=center, by=by,
+        center=center,
+        by=by,
         values={"type": "lecture", "title": "防范电信诈骗讲座", "capacity": capacity, **values},
         sessions=[(space, later(), later() + timedelta(hours=2))],
-    )  # fmt: skip
+    )
 
 
 def published(center, by, reviewer, space, **values):
@@ -60,8 +61,9 @@ def test_publishing_needs_every_checklist_item_and_a_reviewer(olivia, adam, cent
     with pytest.raises(PermissionDenied):  # an operator cannot approve
         services.activity_approve(activity=activity, by=olivia, checklist=ALL_TICKED)
     with pytest.raises(ActivityRefused) as refused:
-        services.activity_approve(activity=activity, by=adam,
-                                  checklist={**ALL_TICKED, "no_financial_pitch": False})  # fmt: skip
+        services.activity_approve(
+            activity=activity, by=adam, checklist={**ALL_TICKED, "no_financial_pitch": False}
+        )
     assert refused.value.code == "checklist_incomplete"
     services.activity_approve(activity=activity, by=adam, checklist=ALL_TICKED)
     activity.refresh_from_db()
@@ -78,8 +80,9 @@ def test_publishing_needs_every_checklist_item_and_a_reviewer(olivia, adam, cent
     assert {"activity.create", "activity.submit", "activity.approve"} <= actions
 
 
-def test_with_street_review_on_the_street_publishes(settings, olivia, adam, rita, center_a,
-                                                    dance_room):  # fmt: skip
+def test_with_street_review_on_the_street_publishes(
+    settings, olivia, adam, rita, center_a, dance_room
+):
     settings.OPENHALL_ACTIVITY_STREET_REVIEW = True
     activity = draft(center_a, olivia, dance_room)
     services.activity_submit(activity=activity, by=olivia)
@@ -100,8 +103,13 @@ def test_a_returned_activity_says_why(olivia, adam, center_a, dance_room):
 
 
 def test_an_activity_cannot_take_a_booked_room(olivia, adam, center_a, dance_room):
-    factories.BookingFactory(center=center_a, space=dance_room, start=later() - timedelta(hours=1),
-                             end=later() + timedelta(hours=1), status="approved")  # fmt: skip
+    factories.BookingFactory(
+        center=center_a,
+        space=dance_room,
+        start=later() - timedelta(hours=1),
+        end=later() + timedelta(hours=1),
+        status="approved",
+    )
     activity = draft(center_a, olivia, dance_room)
     services.activity_submit(activity=activity, by=olivia)
     from openhall.bookings.services import BookingConflict
@@ -116,8 +124,12 @@ def test_an_activity_cannot_take_a_booked_room(olivia, adam, center_a, dance_roo
 def test_places_then_the_waitlist_in_order(olivia, adam, center_a, dance_room):
     activity = published(center_a, olivia, adam, dance_room, capacity=2)
     tickets = [services.register(activity=activity, user=u) for u in residents(4)]
-    assert [t.registration.status for t in tickets] == ["confirmed", "confirmed", "waitlisted",
-                                                        "waitlisted"]  # fmt: skip
+    assert [t.registration.status for t in tickets] == [
+        "confirmed",
+        "confirmed",
+        "waitlisted",
+        "waitlisted",
+    ]
     assert [t.position for t in tickets] == [None, None, 1, 2]
     with pytest.raises(ActivityRefused) as twice:
         services.register(activity=activity, user=tickets[0].registration.user)
@@ -126,8 +138,9 @@ def test_places_then_the_waitlist_in_order(olivia, adam, center_a, dance_room):
 
 def test_a_freed_place_is_offered_then_passes_on_when_not_taken(olivia, adam, center_a, dance_room):
     activity = published(center_a, olivia, adam, dance_room, capacity=1)
-    first, second, third = (services.register(activity=activity, user=u).registration
-                            for u in residents(3))  # fmt: skip
+    first, second, third = (
+        services.register(activity=activity, user=u).registration for u in residents(3)
+    )
     services.registration_cancel(registration=first, by=first.user)
     second.refresh_from_db()
     assert second.status == "offered" and second.offer_expires_at is not None
@@ -143,21 +156,45 @@ def test_a_freed_place_is_offered_then_passes_on_when_not_taken(olivia, adam, ce
     assert third.status == "confirmed" and activity.places_taken == 1
 
 
-def test_a_child_is_registered_by_a_parent_within_the_age_range(olivia, adam, center_a, dance_room,
-                                                                 alice):  # fmt: skip
-    activity = published(center_a, olivia, adam, dance_room, audience="children", min_age=6,
-                         max_age=12, questions=["孩子有无过敏"])  # fmt: skip
+def test_a_child_is_registered_by_a_parent_within_the_age_range(
+    olivia, adam, center_a, dance_room, alice
+):
+    activity = published(
+        center_a,
+        olivia,
+        adam,
+        dance_room,
+        audience="children",
+        min_age=6,
+        max_age=12,
+        questions=["孩子有无过敏"],
+    )
     with pytest.raises(ActivityRefused) as young:
-        services.register(activity=activity, user=alice, attendee="小明", attendee_age=4,
-                          answers={"孩子有无过敏": "无"})  # fmt: skip
+        services.register(
+            activity=activity,
+            user=alice,
+            attendee="小明",
+            attendee_age=4,
+            answers={"孩子有无过敏": "无"},
+        )
     assert young.value.code == "age_not_allowed"
     with pytest.raises(ActivityRefused) as unanswered:
         services.register(activity=activity, user=alice, attendee="小明", attendee_age=8)
     assert unanswered.value.code == "answers_required"
-    services.register(activity=activity, user=alice, attendee="小明", attendee_age=8,
-                      answers={"孩子有无过敏": "无"})  # fmt: skip
-    services.register(activity=activity, user=alice, attendee="小红", attendee_age=9,
-                      answers={"孩子有无过敏": "花生"})  # a second child: fine  # fmt: skip
+    services.register(
+        activity=activity,
+        user=alice,
+        attendee="小明",
+        attendee_age=8,
+        answers={"孩子有无过敏": "无"},
+    )
+    services.register(
+        activity=activity,
+        user=alice,
+        attendee="小红",
+        attendee_age=9,
+        answers={"孩子有无过敏": "花生"},
+    )  # a second child: fine
     assert Registration.objects.filter(user=alice, status="confirmed").count() == 2
 
 
@@ -198,8 +235,9 @@ def test_a_rush_never_oversells(olivia, adam, center_a, dance_room):
 
 
 # --- tickets, check-in, afterwards ---------------------------------------------------------------
-def test_a_ticket_checks_in_once_and_only_at_its_own_activity(olivia, adam, center_a, dance_room,
-                                                              alice, multimedia):  # fmt: skip
+def test_a_ticket_checks_in_once_and_only_at_its_own_activity(
+    olivia, adam, center_a, dance_room, alice, multimedia
+):
     activity = published(center_a, olivia, adam, dance_room)
     other = published(center_a, olivia, adam, multimedia[0], title="书法沙龙", type="salon")
     registration = services.register(activity=activity, user=alice).registration
@@ -207,16 +245,21 @@ def test_a_ticket_checks_in_once_and_only_at_its_own_activity(olivia, adam, cent
 
     assert services.check_in(activity=activity, scanned=token, by=olivia).outcome == "ok"
     assert services.check_in(activity=activity, scanned=token, by=olivia).outcome == "again"
-    assert services.check_in(activity=activity, scanned=registration.code.lower(),
-                             by=olivia).outcome == "again"  # fmt: skip
+    assert (
+        services.check_in(activity=activity, scanned=registration.code.lower(), by=olivia).outcome
+        == "again"
+    )
     assert services.check_in(activity=other, scanned=token, by=olivia).outcome == "wrong_activity"
-    assert services.check_in(activity=activity, scanned=token[:-2] + "xx",
-                             by=olivia).outcome == "unknown"  # a forged ticket  # fmt: skip
+    assert (
+        services.check_in(activity=activity, scanned=token[:-2] + "xx", by=olivia).outcome
+        == "unknown"
+    )  # a forged ticket
     assert CheckIn.objects.count() == 1
 
 
-def test_a_completed_activity_counts_its_attendance_once(olivia, adam, center_a, dance_room,
-                                                         django_capture_on_commit_callbacks):  # fmt: skip
+def test_a_completed_activity_counts_its_attendance_once(
+    olivia, adam, center_a, dance_room, django_capture_on_commit_callbacks
+):
     activity = published(center_a, olivia, adam, dance_room, capacity=5)
     tickets = [services.register(activity=activity, user=u).registration for u in residents(3)]
     for registration in tickets[:2]:
@@ -230,8 +273,9 @@ def test_a_completed_activity_counts_its_attendance_once(olivia, adam, center_a,
     assert (record.kind.code, record.people) == ("lecture", 2)
 
 
-def test_cancelling_an_activity_frees_its_room_and_tells_everyone(olivia, adam, center_a,
-                                                                  dance_room, alice):  # fmt: skip
+def test_cancelling_an_activity_frees_its_room_and_tells_everyone(
+    olivia, adam, center_a, dance_room, alice
+):
     activity = published(center_a, olivia, adam, dance_room)
     services.register(activity=activity, user=alice)
     services.activity_cancel(activity=activity, by=olivia, reason="主讲人临时生病")
@@ -242,8 +286,9 @@ def test_cancelling_an_activity_frees_its_room_and_tells_everyone(olivia, adam, 
     assert activity.places_taken == 0 and activity.status == Activity.Status.CANCELLED
 
 
-def test_each_step_reaches_the_residents_inbox_once(olivia, adam, center_a, dance_room,
-                                                    django_capture_on_commit_callbacks):  # fmt: skip
+def test_each_step_reaches_the_residents_inbox_once(
+    olivia, adam, center_a, dance_room, django_capture_on_commit_callbacks
+):
     from openhall.notifications.models import Message
 
     activity = published(center_a, olivia, adam, dance_room, capacity=1)
@@ -259,8 +304,9 @@ def test_each_step_reaches_the_residents_inbox_once(olivia, adam, center_a, danc
     assert Message.objects.get(user=second, title="候补到位").center_id == center_a.pk
 
 
-def test_staff_broadcast_to_the_people_of_one_activity(olivia, adam, center_a, dance_room,
-                                                       django_capture_on_commit_callbacks):  # fmt: skip
+def test_staff_broadcast_to_the_people_of_one_activity(
+    olivia, adam, center_a, dance_room, django_capture_on_commit_callbacks
+):
     from openhall.notifications.models import Message
     from openhall.notifications.services import broadcast_send
 
@@ -269,11 +315,19 @@ def test_staff_broadcast_to_the_people_of_one_activity(olivia, adam, center_a, d
     for person in people[:2]:
         services.register(activity=activity, user=person)  # one confirmed, one waiting
     with django_capture_on_commit_callbacks(execute=True):
-        sent = broadcast_send(center=center_a, by=olivia, title="教室调整", body="改到二楼",
-                              audience="activity", segment_id=activity.pk)  # fmt: skip
+        sent = broadcast_send(
+            center=center_a,
+            by=olivia,
+            title="教室调整",
+            body="改到二楼",
+            audience="activity",
+            segment_id=activity.pk,
+        )
     assert sent.recipients == 2
     assert set(Message.objects.filter(title="教室调整").values_list("user_id", flat=True)) == {
-        people[0].pk, people[1].pk}  # fmt: skip
+        people[0].pk,
+        people[1].pk,
+    }
 
 
 def test_a_team_leader_proposes_and_the_center_publishes_under_the_teams_name(
@@ -284,14 +338,20 @@ def test_a_team_leader_proposes_and_the_center_publishes_under_the_teams_name(
     team = factories.TeamFactory(center=center_a, name="书法协会")
     TeamMembership.objects.create(team=team, user=alice, role="leader")
     TeamMembership.objects.create(team=team, user=tom)
-    values = {"type": "salon", "title": "书法交流会", "capacity": 15,
-              "description": "<p>欢迎书法爱好者，另有保健品推荐</p>"}  # fmt: skip
+    values = {
+        "type": "salon",
+        "title": "书法交流会",
+        "capacity": 15,
+        "description": "<p>欢迎书法爱好者，另有保健品推荐</p>",
+    }
     sessions = [(dance_room, later(), later() + timedelta(hours=2))]
     with pytest.raises(PermissionDenied):  # a member, not the leader
-        services.activity_propose(center=center_a, by=tom, values=values, sessions=sessions,
-                                  team=team)  # fmt: skip
-    activity = services.activity_propose(center=center_a, by=alice, values=values,
-                                         sessions=sessions, team=team)  # fmt: skip
+        services.activity_propose(
+            center=center_a, by=tom, values=values, sessions=sessions, team=team
+        )
+    activity = services.activity_propose(
+        center=center_a, by=alice, values=values, sessions=sessions, team=team
+    )
     assert activity.status == "submitted" and {f["word"] for f in activity.flags} == {"保健品"}
     from django.test import TestCase
 
@@ -311,11 +371,24 @@ def test_proposals_are_made_on_the_phone(client, alice, center_a, dance_room):
     TeamMembership.objects.create(team=team, user=alice, role="leader")
     client.force_login(alice)
     day = (timezone.localdate() + timedelta(days=4)).isoformat()
-    response = client.post("/activities/propose/", {
-        "organizer": f"t{team.pk}", "type": "family", "title": "亲子舞蹈体验", "capacity": 10,
-        "audience": "all", "fee": "free", "price": "0", "cancel_hours": 2,
-        "space": dance_room.pk, "day": day, "start_time": "15:00", "end_time": "16:00", "weeks": 1,
-    })  # fmt: skip
+    response = client.post(
+        "/activities/propose/",
+        {
+            "organizer": f"t{team.pk}",
+            "type": "family",
+            "title": "亲子舞蹈体验",
+            "capacity": 10,
+            "audience": "all",
+            "fee": "free",
+            "price": "0",
+            "cancel_hours": 2,
+            "space": dance_room.pk,
+            "day": day,
+            "start_time": "15:00",
+            "end_time": "16:00",
+            "weeks": 1,
+        },
+    )
     assert response.status_code == 302
     assert Activity.objects.get().organizer_team == team
 
@@ -351,16 +424,22 @@ def test_moving_a_session_moves_its_room_booking_and_tells_everyone(
     session = activity.sessions.get()
     new_start = later(days=4, hour=15)
     with django_capture_on_commit_callbacks(execute=True):
-        services.session_move(session=session, by=olivia, start=new_start,
-                              end=new_start + timedelta(hours=2), space=multimedia[0])  # fmt: skip
+        services.session_move(
+            session=session,
+            by=olivia,
+            start=new_start,
+            end=new_start + timedelta(hours=2),
+            space=multimedia[0],
+        )
     booking = Booking.objects.get(pk=session.booking_id)
     assert (booking.start, booking.space, booking.status) == (new_start, multimedia[0], "approved")
     message = Message.objects.get(user=alice, title="活动时间地点变更")
     assert "多媒体活动室" in message.body
 
 
-def test_a_street_activity_asks_residents_to_declare_they_live_there(olivia, adam, alice,
-                                                                     center_a, dance_room):  # fmt: skip
+def test_a_street_activity_asks_residents_to_declare_they_live_there(
+    olivia, adam, alice, center_a, dance_room
+):
     activity = published(center_a, olivia, adam, dance_room, audience="street")
     with pytest.raises(ActivityRefused) as refused:
         services.register(activity=activity, user=alice)

@@ -11,42 +11,60 @@ from openhall.activities import services
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_write_submit_and_publish_and_residents_register(api_client, olivia, adam, alice,
-                                                                center_a, dance_room):  # fmt: skip
-    start = (timezone.localtime() + timedelta(days=3)).replace(hour=19, minute=0, second=0,
-                                                               microsecond=0)  # fmt: skip
-    body = {"center_id": center_a.pk, "title": "亲子绘画课", "type": "family", "capacity": 1,
-            "sessions": [{"space_id": dance_room.pk, "start": start.isoformat(),
-                          "end": (start + timedelta(hours=2)).isoformat()}]}  # fmt: skip
+def test_staff_write_submit_and_publish_and_residents_register(
+    api_client, olivia, adam, alice, center_a, dance_room
+):
+    start = (timezone.localtime() + timedelta(days=3)).replace(
+        hour=19, minute=0, second=0, microsecond=0
+    )
+    body = {
+        "center_id": center_a.pk,
+        "title": "亲子绘画课",
+        "type": "family",
+        "capacity": 1,
+        "sessions": [
+            {
+                "space_id": dance_room.pk,
+                "start": start.isoformat(),
+                "end": (start + timedelta(hours=2)).isoformat(),
+            }
+        ],
+    }
     staff = api_client(olivia)
     created = staff.post("/api/v1/activities", body, content_type="application/json")
     assert created.status_code == 201 and created.json()["status"] == "draft"
     activity_id = created.json()["id"]
     assert staff.post(f"/api/v1/activities/{activity_id}/submit").json()["status"] == "submitted"
-    incomplete = api_client(adam).post(f"/api/v1/activities/{activity_id}/approve", {},
-                                       content_type="application/json")  # fmt: skip
+    incomplete = api_client(adam).post(
+        f"/api/v1/activities/{activity_id}/approve", {}, content_type="application/json"
+    )
     assert incomplete.status_code == 422 and incomplete.json()["code"] == "checklist_incomplete"
     published = api_client(adam).post(
         f"/api/v1/activities/{activity_id}/approve",
-        {"checklist": dict.fromkeys(services.CHECKLIST, True)}, content_type="application/json",
-    )  # fmt: skip
+        {"checklist": dict.fromkeys(services.CHECKLIST, True)},
+        content_type="application/json",
+    )
     assert published.json()["status"] == "published" and published.json()["places_left"] == 1
 
     resident = api_client(alice)
-    first = resident.post(f"/api/v1/activities/{activity_id}/registrations", {},
-                          content_type="application/json")  # fmt: skip
+    first = resident.post(
+        f"/api/v1/activities/{activity_id}/registrations", {}, content_type="application/json"
+    )
     assert first.status_code == 201 and first.json()["status"] == "confirmed"
-    again = resident.post(f"/api/v1/activities/{activity_id}/registrations", {},
-                          content_type="application/json")  # fmt: skip
+    again = resident.post(
+        f"/api/v1/activities/{activity_id}/registrations", {}, content_type="application/json"
+    )
     assert again.status_code == 409 and again.json()["code"] == "already_registered"
     other = api_client(factories.UserFactory()).post(
-        f"/api/v1/activities/{activity_id}/registrations", {}, content_type="application/json")  # fmt: skip
+        f"/api/v1/activities/{activity_id}/registrations", {}, content_type="application/json"
+    )
     assert other.json()["status"] == "waitlisted" and other.json()["position"] == 1
     public = api_client(factories.UserFactory()).get(f"/api/v1/activities/{activity_id}").json()
     assert public["places_left"] == 0
 
-    checked = staff.post(f"/api/v1/registrations/{first.json()['id']}/check-in", {},
-                         content_type="application/json")  # fmt: skip
+    checked = staff.post(
+        f"/api/v1/registrations/{first.json()['id']}/check-in", {}, content_type="application/json"
+    )
     assert checked.json()["outcome"] == "ok"
     gone = resident.delete(f"/api/v1/registrations/{first.json()['id']}")
     assert gone.status_code == 204
@@ -56,8 +74,9 @@ def test_a_closed_registration_window_is_a_422(api_client, alice, center_a):
     activity = factories.activity(
         center_a, registration_closes_at=timezone.now() - timedelta(hours=1)
     )
-    answer = api_client(alice).post(f"/api/v1/activities/{activity.pk}/registrations", {},
-                                    content_type="application/json")  # fmt: skip
+    answer = api_client(alice).post(
+        f"/api/v1/activities/{activity.pk}/registrations", {}, content_type="application/json"
+    )
     assert answer.status_code == 422 and answer.json()["code"] == "closed"
     assert answer.json()["message"] == "报名已截止。"
 
@@ -69,13 +88,24 @@ def _no_markup_runs(html: str) -> bool:
     return "<script" not in html and "onerror" not in html and "onclick" not in html
 
 
-def test_a_description_written_through_the_api_is_sanitised(api_client, olivia, center_a,
-                                                             dance_room):  # fmt: skip
+def test_a_description_written_through_the_api_is_sanitised(
+    api_client, olivia, center_a, dance_room
+):
     start = timezone.now() + timedelta(days=3)
-    body = {"center_id": center_a.pk, "title": "防诈讲座", "type": "lecture", "capacity": 5,
-            "description": HOSTILE,
-            "sessions": [{"space_id": dance_room.pk, "start": start.isoformat(),
-                          "end": (start + timedelta(hours=2)).isoformat()}]}  # fmt: skip
+    body = {
+        "center_id": center_a.pk,
+        "title": "防诈讲座",
+        "type": "lecture",
+        "capacity": 5,
+        "description": HOSTILE,
+        "sessions": [
+            {
+                "space_id": dance_room.pk,
+                "start": start.isoformat(),
+                "end": (start + timedelta(hours=2)).isoformat(),
+            }
+        ],
+    }
     created = api_client(olivia).post("/api/v1/activities", body, content_type="application/json")
 
     assert created.status_code == 201
@@ -83,20 +113,25 @@ def test_a_description_written_through_the_api_is_sanitised(api_client, olivia, 
     assert _no_markup_runs(description) and "讲座" in description
 
 
-def test_a_description_changed_later_or_proposed_by_a_team_is_sanitised(olivia, alice, center_a,
-                                                                         dance_room):  # fmt: skip
+def test_a_description_changed_later_or_proposed_by_a_team_is_sanitised(
+    olivia, alice, center_a, dance_room
+):
     from openhall.accounts.models import TeamMembership
 
     start = timezone.now() + timedelta(days=3)
     sessions = [(dance_room, start, start + timedelta(hours=2))]
     values = {"type": "salon", "title": "书法交流会", "capacity": 15}
     drafted = services.activity_create(center=center_a, by=olivia, values=values)
-    changed = services.activity_update(activity=drafted, by=olivia,
-                                       values={"description": HOSTILE})  # fmt: skip
+    changed = services.activity_update(activity=drafted, by=olivia, values={"description": HOSTILE})
     team = factories.TeamFactory(center=center_a, name="书法协会")
     TeamMembership.objects.create(team=team, user=alice, role="leader")
-    proposed = services.activity_propose(center=center_a, by=alice, sessions=sessions, team=team,
-                                         values={**values, "description": HOSTILE})  # fmt: skip
+    proposed = services.activity_propose(
+        center=center_a,
+        by=alice,
+        sessions=sessions,
+        team=team,
+        values={**values, "description": HOSTILE},
+    )
 
     for activity in (changed, proposed):
         activity.refresh_from_db()

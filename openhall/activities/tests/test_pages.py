@@ -11,8 +11,9 @@ from openhall.activities.tests.test_activities import ALL_TICKED, published
 pytestmark = pytest.mark.django_db
 
 
-def test_a_resident_registers_on_the_phone_and_sees_a_ticket(client, olivia, adam, alice,
-                                                             center_a, dance_room):  # fmt: skip
+def test_a_resident_registers_on_the_phone_and_sees_a_ticket(
+    client, olivia, adam, alice, center_a, dance_room
+):
     activity = published(center_a, olivia, adam, dance_room)
     assert activity.title in client.get("/activities/").content.decode()
     assert activity.title in client.get("/").content.decode()  # 近期活动 on the home page
@@ -24,15 +25,29 @@ def test_a_resident_registers_on_the_phone_and_sees_a_ticket(client, olivia, ada
     assert registration.code in mine and "data:image/svg+xml" in mine
 
 
-def test_staff_write_review_and_check_in_from_the_console(client, olivia, adam, alice, center_a,
-                                                          dance_room):  # fmt: skip
+def test_staff_write_review_and_check_in_from_the_console(
+    client, olivia, adam, alice, center_a, dance_room
+):
     client.force_login(olivia)
     day = (timezone.localdate() + timedelta(days=5)).isoformat()
-    response = client.post(f"/console/c/{center_a.pk}/activities/new/", {
-        "type": "salon", "title": "读书沙龙", "capacity": 20, "audience": "all", "fee": "free",
-        "price": "0", "cancel_hours": 2, "space": dance_room.pk, "day": day,
-        "start_time": "19:00", "end_time": "21:00", "weeks": 4, "question_lines": "",
-    })  # fmt: skip
+    response = client.post(
+        f"/console/c/{center_a.pk}/activities/new/",
+        {
+            "type": "salon",
+            "title": "读书沙龙",
+            "capacity": 20,
+            "audience": "all",
+            "fee": "free",
+            "price": "0",
+            "cancel_hours": 2,
+            "space": dance_room.pk,
+            "day": day,
+            "start_time": "19:00",
+            "end_time": "21:00",
+            "weeks": 4,
+            "question_lines": "",
+        },
+    )
     activity = Activity.objects.get()
     assert response.status_code == 302 and activity.sessions.count() == 4
     base = f"/console/c/{center_a.pk}/activities/{activity.pk}"
@@ -65,12 +80,24 @@ def test_a_cover_picture_is_re_encoded_and_shown(client, olivia, center_a, dance
     Image.new("RGB", (3000, 1500), "red").save(raw, "PNG")
     client.force_login(olivia)
     day = (timezone.localdate() + timedelta(days=5)).isoformat()
-    client.post(f"/console/c/{center_a.pk}/activities/new/", {
-        "type": "salon", "title": "摄影沙龙", "capacity": 20, "audience": "all", "fee": "free",
-        "price": "0", "cancel_hours": 2, "space": dance_room.pk, "day": day,
-        "start_time": "19:00", "end_time": "21:00", "weeks": 1,
-        "cover_upload": SimpleUploadedFile("封面.png", raw.getvalue(), "image/png"),
-    })  # fmt: skip
+    client.post(
+        f"/console/c/{center_a.pk}/activities/new/",
+        {
+            "type": "salon",
+            "title": "摄影沙龙",
+            "capacity": 20,
+            "audience": "all",
+            "fee": "free",
+            "price": "0",
+            "cancel_hours": 2,
+            "space": dance_room.pk,
+            "day": day,
+            "start_time": "19:00",
+            "end_time": "21:00",
+            "weeks": 1,
+            "cover_upload": SimpleUploadedFile("封面.png", raw.getvalue(), "image/png"),
+        },
+    )
     activity = Activity.objects.get()
     with Image.open(activity.cover.path) as stored:
         assert stored.format == "JPEG" and max(stored.size) <= 1200

@@ -70,25 +70,34 @@ def test_a_space_feed_shows_approved_use_confirmed_and_never_a_request(dance_roo
     }
     events = events_by_uid(space_feed(dance_room))
     # A request is only a wish until staff approve it; the room's subscribers see held use.
-    assert {status: str(events[uid(b)]["status"]) for status, b in bookings.items()
-            if uid(b) in events} == {
+    assert {
+        status: str(events[uid(b)]["status"]) for status, b in bookings.items() if uid(b) in events
+    } == {
         S.APPROVED: "CONFIRMED",
         S.CHECKED_IN: "CONFIRMED",
         S.COMPLETED: "CONFIRMED",
-    }  # fmt: skip
+    }
 
 
 def test_a_space_feed_shows_what_the_lobby_shows_not_a_residents_own_words(dance_room, alice):
     """A resident's title may carry a name, a phone number, an illness: the room's feed is public
     to whoever holds its link, so it shows the purpose, as the lobby screen does."""
     private = "陈静 13900000003 看病复诊"
-    waiting = book(dance_room, booker=alice, title=private, purpose="other", status=S.REQUESTED,
-                   start=at(2, 8))  # fmt: skip
-    held = book(dance_room, booker=alice, title=private, purpose="public_benefit",
-                status=S.APPROVED, start=at(2, 12))  # fmt: skip
+    waiting = book(
+        dance_room, booker=alice, title=private, purpose="other", status=S.REQUESTED, start=at(2, 8)
+    )
+    held = book(
+        dance_room,
+        booker=alice,
+        title=private,
+        purpose="public_benefit",
+        status=S.APPROVED,
+        start=at(2, 12),
+    )
     team = factories.TeamFactory(center=dance_room.center, name="夕阳红舞蹈队")
-    rehearsal = book(dance_room, booker=alice, team=team, title="舞蹈队排练", status=S.APPROVED,
-                     start=at(2, 16))  # fmt: skip
+    rehearsal = book(
+        dance_room, booker=alice, team=team, title="舞蹈队排练", status=S.APPROVED, start=at(2, 16)
+    )
 
     feed = space_feed(dance_room)
     events = events_by_uid(feed)

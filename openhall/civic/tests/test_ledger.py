@@ -27,8 +27,14 @@ def test_a_new_center_gets_the_seeds_service_types(center_a):
 
 
 def test_a_legal_consultation_is_recorded_and_audited(olivia, center_a):
-    record = services.record_add(center=center_a, by=olivia, kind=legal(center_a),
-                                 day=timezone.localdate(), people=2, note="劳动合同")  # fmt: skip
+    record = services.record_add(
+        center=center_a,
+        by=olivia,
+        kind=legal(center_a),
+        day=timezone.localdate(),
+        people=2,
+        note="劳动合同",
+    )
     assert (record.kind.code, record.people, record.delivered_by) == ("legal", 2, "李运营")
     assert AuditEntry.objects.filter(action="ledger.add", object_id=str(record.pk)).exists()
 
@@ -39,16 +45,22 @@ def test_a_legal_consultation_is_recorded_and_audited(olivia, center_a):
 )
 def test_impossible_entries_are_refused_in_words(olivia, center_a, people, day, code):
     with pytest.raises(ValidationError) as refused:
-        services.record_add(center=center_a, by=olivia, kind=legal(center_a),
-                            day=timezone.localdate() + timedelta(days=day), people=people)  # fmt: skip
+        services.record_add(
+            center=center_a,
+            by=olivia,
+            kind=legal(center_a),
+            day=timezone.localdate() + timedelta(days=day),
+            people=people,
+        )
     assert refused.value.code == code
     assert not ServiceRecord.objects.exists()
 
 
 def test_staff_of_another_center_cannot_record_here(oscar, center_a):
     with pytest.raises(Http404):  # another center's ledger does not exist for them
-        services.record_add(center=center_a, by=oscar, kind=legal(center_a),
-                            day=timezone.localdate())  # fmt: skip
+        services.record_add(
+            center=center_a, by=oscar, kind=legal(center_a), day=timezone.localdate()
+        )
 
 
 def test_a_source_counts_once_however_often_it_is_announced_or_edited(
@@ -57,9 +69,15 @@ def test_a_source_counts_once_however_often_it_is_announced_or_edited(
     for people in (18, 18, 21):  # delivered twice, then its attendance corrected
         with django_capture_on_commit_callbacks(execute=True):
             publish_on_commit(
-                "service.delivered", center_id=center_a.pk, source="activity", source_id=7,
-                kind="lecture", date="2026-11-20", people=people, note="反诈讲座",
-            )  # fmt: skip
+                "service.delivered",
+                center_id=center_a.pk,
+                source="activity",
+                source_id=7,
+                kind="lecture",
+                date="2026-11-20",
+                people=people,
+                note="反诈讲座",
+            )
     record = ServiceRecord.objects.get()
     assert (record.kind.code, record.people, record.date) == ("lecture", 21, date(2026, 11, 20))
 
@@ -74,10 +92,23 @@ def test_a_completed_booking_counts_as_room_use_or_a_party_activity(
     from openhall.bookings.services import booking_sweep
 
     start = timezone.now() - timedelta(hours=3)
-    factories.BookingFactory(center=center_a, start=start, end=start + timedelta(hours=2),
-                             status="checked_in", attendees=16, title="舞蹈排练")  # fmt: skip
-    factories.BookingFactory(center=center_a, start=start, end=start + timedelta(hours=2),
-                             status="checked_in", attendees=30, purpose="party", title="主题党日")  # fmt: skip
+    factories.BookingFactory(
+        center=center_a,
+        start=start,
+        end=start + timedelta(hours=2),
+        status="checked_in",
+        attendees=16,
+        title="舞蹈排练",
+    )
+    factories.BookingFactory(
+        center=center_a,
+        start=start,
+        end=start + timedelta(hours=2),
+        status="checked_in",
+        attendees=30,
+        purpose="party",
+        title="主题党日",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         booking_sweep()
     kinds = dict(ServiceRecord.objects.values_list("kind__code", "people"))
@@ -91,8 +122,7 @@ def test_counters_equal_a_count_over_the_records(olivia, center_a, center_b, osc
     today = timezone.localdate()
     days = [today, today.replace(day=1), today.replace(month=1, day=1), date(2024, 5, 1)]
     for n, day in enumerate(days):
-        services.record_add(center=center_a, by=olivia, kind=legal(center_a), day=day,
-                            people=n + 1)  # fmt: skip
+        services.record_add(center=center_a, by=olivia, kind=legal(center_a), day=day, people=n + 1)
     services.record_add(center=center_b, by=oscar, kind=legal(center_b), day=today, people=50)
 
     counters = selectors.counters(center_a.pk, today)
@@ -116,16 +146,23 @@ def test_the_three_tap_quick_entry_on_the_console(client, olivia, center_a):
     assert f"?kind={kind.pk}" in page  # tap 1: the 法律咨询 tile
     form = client.get(f"{base}/new/?kind={kind.pk}").content.decode()  # date and 1 person set
     assert 'value="1"' in form
-    response = client.post(f"{base}/new/", {"kind": kind.pk, "day": timezone.localdate(),
-                                            "people": 1})  # tap 3: save  # fmt: skip
+    response = client.post(
+        f"{base}/new/", {"kind": kind.pk, "day": timezone.localdate(), "people": 1}
+    )  # tap 3: save
     assert response.status_code == 302
     assert ServiceRecord.objects.get().kind == kind
     assert "1" in client.get(f"{base}/").content.decode()
 
 
 def test_sourced_records_are_not_edited_by_hand(olivia, center_a):
-    record = services.record_from_source(center_id=center_a.pk, source="activity", source_id=1,
-                                         kind="salon", date=timezone.localdate(), people=9)  # fmt: skip
+    record = services.record_from_source(
+        center_id=center_a.pk,
+        source="activity",
+        source_id=1,
+        kind="salon",
+        date=timezone.localdate(),
+        people=9,
+    )
     with pytest.raises(ValidationError):
         services.record_update(record=record, by=olivia, values={"people": 99})
     with pytest.raises(ValidationError):
@@ -137,7 +174,6 @@ def test_last_weeks_services_go_into_the_weekly_digest(olivia, center_a):
 
     monday = date(2026, 11, 16)
     for day, people in ((monday, 2), (monday + timedelta(days=6), 5), (monday - timedelta(1), 9)):
-        ServiceRecord.objects.create(center=center_a, kind=legal(center_a), date=day,
-                                     people=people)  # fmt: skip
+        ServiceRecord.objects.create(center=center_a, kind=legal(center_a), date=day, people=people)
     body = weekly_digest(center=center_a, today=date(2026, 11, 25))["body"]
     assert "服务 2 次" in body and "7 人次" in body

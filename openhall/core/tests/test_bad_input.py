@@ -34,9 +34,12 @@ def _a_fixed_day():
 )
 @pytest.mark.parametrize(
     "query",
-    [ABSURD, "range=custom&since=1999-12-31&until=2026-06-01",
-     "range=custom&since=2026-06-01&until=2031-06-04"],
-)  # fmt: skip
+    [
+        ABSURD,
+        "range=custom&since=1999-12-31&until=2026-06-01",
+        "range=custom&since=2026-06-01&until=2031-06-04",
+    ],
+)
 def test_reports_stats_and_exports_refuse_unreasonable_dates(client, adam, center_a, path, query):
     client.force_login(adam)
     response = client.get(path.format(q=query, center=center_a.pk))
@@ -81,8 +84,9 @@ def test_the_api_refuses_unreasonable_dates_in_queries(api_client, adam, center_
         assert_refused_in_api_shape(client.get(url))
 
 
-def test_a_day_before_1900_is_refused_not_answered_in_local_mean_time(api_client, alice,
-                                                                      dance_room):  # fmt: skip
+def test_a_day_before_1900_is_refused_not_answered_in_local_mean_time(
+    api_client, alice, dance_room
+):
     # Asia/Shanghai before 1901 is LMT +08:05:43, which is not RFC 3339 for most clients.
     response = api_client(alice).get(f"/api/v1/spaces/{dance_room.pk}/availability?date=1850-01-01")
     assert_refused_in_api_shape(response)
@@ -90,9 +94,14 @@ def test_a_day_before_1900_is_refused_not_answered_in_local_mean_time(api_client
 
 
 def test_the_api_refuses_a_booking_in_year_9999(api_client, alice, dance_room):
-    body = {"space_id": dance_room.pk, "title": "读书会", "purpose": "public_benefit",
-            "attendees": 5, "start": "9999-12-31T09:00:00+08:00",
-            "end": "9999-12-31T10:00:00+08:00"}  # fmt: skip
+    body = {
+        "space_id": dance_room.pk,
+        "title": "读书会",
+        "purpose": "public_benefit",
+        "attendees": 5,
+        "start": "9999-12-31T09:00:00+08:00",
+        "end": "9999-12-31T10:00:00+08:00",
+    }
     response = api_client(alice).post("/api/v1/bookings", body, content_type="application/json")
     assert_refused_in_api_shape(response)
 
@@ -100,11 +109,18 @@ def test_the_api_refuses_a_booking_in_year_9999(api_client, alice, dance_room):
 # --- sizes and numbers -------------------------------------------------------------------------
 
 
-def test_an_api_body_over_the_limit_is_a_413_in_the_api_shape(api_client, olivia, center_a,
-                                                               settings):  # fmt: skip
+def test_an_api_body_over_the_limit_is_a_413_in_the_api_shape(
+    api_client, olivia, center_a, settings
+):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
-    body = {"center_id": center_a.pk, "title": "讲座", "type": "lecture", "capacity": 5,
-            "description": "长" * 5000, "sessions": []}  # fmt: skip
+    body = {
+        "center_id": center_a.pk,
+        "title": "讲座",
+        "type": "lecture",
+        "capacity": 5,
+        "description": "长" * 5000,
+        "sessions": [],
+    }
     response = api_client(olivia).post("/api/v1/activities", body, content_type="application/json")
     assert response.status_code == 413
     assert response.json()["code"] == "too_large" and response.json()["message"]
@@ -162,8 +178,12 @@ def test_huge_numbers_in_query_strings_are_not_a_500(client, root, center_a, pat
 
 def test_a_huge_id_in_the_api_is_not_found_or_refused(api_client, root):
     client = api_client(root)
-    for url in [f"/api/v1/bookings/{HUGE}", f"/api/v1/bookings?center={HUGE}",
-                f"/api/v1/activities?center={HUGE}", f"/api/v1/bookings?page={HUGE}"]:  # fmt: skip
+    for url in [
+        f"/api/v1/bookings/{HUGE}",
+        f"/api/v1/bookings?center={HUGE}",
+        f"/api/v1/activities?center={HUGE}",
+        f"/api/v1/bookings?page={HUGE}",
+    ]:
         response = client.get(url)
         assert response.status_code in (200, 404, 422), f"{url} answered {response.status_code}"
         assert "code" in response.json() or isinstance(response.json(), list | dict)

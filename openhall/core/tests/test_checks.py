@@ -75,6 +75,11 @@ def test_hsts_is_set_from_the_environment():
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENHALL_CLOCK")}
     env.update(PRODUCTION, SMS_BACKEND="aliyun", SECURE_HSTS_SECONDS="3600")
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,  # noqa: S603
-                            text=True, cwd=ROOT)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,  # noqa: S603
+        text=True,
+        cwd=ROOT,
+    )
     assert result.stdout.strip() == "3600", result.stderr

@@ -35,14 +35,21 @@ def _get(url: str):
 @pytest.fixture
 def server_without_database(tmp_path):
     dead = _free_port()  # nothing listens there: like a PostgreSQL that is down
-    env = {**os.environ, "DEBUG": "true", "OPENHALL_VAR_DIR": str(tmp_path), "REDIS_URL": "",
-           "DATABASE_URL": f"postgres://openhall@127.0.0.1:{dead}/openhall",
-           "PYTHONWARNINGS": "ignore"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "OPENHALL_VAR_DIR": str(tmp_path),
+        "REDIS_URL": "",
+        "DATABASE_URL": f"postgres://openhall@127.0.0.1:{dead}/openhall",
+        "PYTHONWARNINGS": "ignore",
+    }
     port = _free_port()
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "uvicorn", "openhall.asgi:application", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -36,24 +36,42 @@ PRIVATE_TITLE = "陈静 13900000003 看病复诊"
 #   a number    that status and no file
 EXPECTED = {
     "console:booking_export": {
-        "alice": 403, "olivia": "bookings", "adam": "bookings",
-        "rita": "figures", "dave": "figures", "oscar": 404,
+        "alice": 403,
+        "olivia": "bookings",
+        "adam": "bookings",
+        "rita": "figures",
+        "dave": "figures",
+        "oscar": 404,
     },
     "console:report_export": {
-        "alice": 403, "olivia": "figures", "adam": "figures",
-        "rita": "figures", "dave": "figures", "oscar": "figures",
+        "alice": 403,
+        "olivia": "figures",
+        "adam": "figures",
+        "rita": "figures",
+        "dave": "figures",
+        "oscar": "figures",
     },
     "console:access_log_export": {
-        "alice": 403, "olivia": 200, "adam": 200, "rita": 403, "dave": 403, "oscar": 404,
+        "alice": 403,
+        "olivia": 200,
+        "adam": 200,
+        "rita": 403,
+        "dave": 403,
+        "oscar": 404,
     },
     "portal:export": dict.fromkeys(PERSONAS, "own"),
     # A draft article's file: the center's staff (and the street, which reviews it) only.
     "news:attachment": {
-        "alice": 404, "olivia": 200, "adam": 200, "rita": 200, "dave": 404, "oscar": 404,
+        "alice": 404,
+        "olivia": 200,
+        "adam": 200,
+        "rita": 200,
+        "dave": 404,
+        "oscar": 404,
     },
     # Calendar apps cannot sign in: the signed token is the key, whoever is signed in.
     "portal:feed": dict.fromkeys(PERSONAS, "figures"),
-}  # fmt: skip
+}
 
 # Matched by the search below but not downloads: uploads and deletions (POST only, covered by
 # test_cross_center).
@@ -96,12 +114,20 @@ def world(center_a, dance_room, alice, olivia):
     from openhall.access.models import AccessEvent
 
     start = datetime(2026, 6, 3, 9, 0, tzinfo=SHANGHAI)
-    factories.BookingFactory(center=center_a, space=dance_room, booker=alice, title=PRIVATE_TITLE,
-                             purpose="other", status="approved", start=start,
-                             end=start.replace(hour=11))  # fmt: skip
+    factories.BookingFactory(
+        center=center_a,
+        space=dance_room,
+        booker=alice,
+        title=PRIVATE_TITLE,
+        purpose="other",
+        status="approved",
+        start=start,
+        end=start.replace(hour=11),
+    )
     door = factories.door(center_a)
-    AccessEvent.objects.create(door=door, center=center_a, user=alice, method="pin", opened=True,
-                               at=start)  # fmt: skip
+    AccessEvent.objects.create(
+        door=door, center=center_a, user=alice, method="pin", opened=True, at=start
+    )
     attachment = factories.AttachmentFactory(article__center=center_a, article__status="draft")
     return {
         "center_id": center_a.pk,

@@ -71,10 +71,15 @@ def requested_bookings(rooms, count: int) -> list[Booking]:
     bookings = []
     for n in range(count):
         start = first + timedelta(hours=3 * (n // len(rooms)))
-        bookings.append(factories.BookingFactory(
-            center=rooms[0].center, space=rooms[n % len(rooms)], booker=residents[n % 4],
-            start=start, end=start + timedelta(hours=2),
-        ))  # fmt: skip
+        bookings.append(
+            factories.BookingFactory(
+                center=rooms[0].center,
+                space=rooms[n % len(rooms)],
+                booker=residents[n % 4],
+                start=start,
+                end=start + timedelta(hours=2),
+            )
+        )
     return bookings
 
 
@@ -224,11 +229,18 @@ def test_a_registration_and_its_notice_are_recorded_together_or_not_at_all(
     from openhall.activities import services as activities
     from openhall.activities.models import Activity, Registration, Session
 
-    activity = Activity.objects.create(center=center_a, type="course", title="书法体验课",
-                                       capacity=10, status="published", created_by=olivia)  # fmt: skip
+    activity = Activity.objects.create(
+        center=center_a,
+        type="course",
+        title="书法体验课",
+        capacity=10,
+        status="published",
+        created_by=olivia,
+    )
     start = timezone.now() + timedelta(days=3)
-    Session.objects.create(activity=activity, space=dance_room, start=start,
-                           end=start + timedelta(hours=1))  # fmt: skip
+    Session.objects.create(
+        activity=activity, space=dance_room, start=start, end=start + timedelta(hours=1)
+    )
     real_record = outbox.record
 
     def connection_killed(**kwargs):
@@ -296,8 +308,10 @@ def _free_port() -> int:
 def _database_url() -> str:
     db = settings.DATABASES["default"]  # at test time: pytest-django's test database
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return (f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}")  # fmt: skip
+    return (
+        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
 
 
 class Queue:
@@ -324,21 +338,31 @@ class Queue:
         """The queue this process enqueues on: a dead Redis, or (None) the live one again."""
         from huey.storage import PriorityRedisStorage
 
-        self.huey.storage = self.live if url is None else PriorityRedisStorage(
-            name=self.name, url=f"{url}?socket_connect_timeout=1"
-        )  # fmt: skip
+        self.huey.storage = (
+            self.live
+            if url is None
+            else PriorityRedisStorage(name=self.name, url=f"{url}?socket_connect_timeout=1")
+        )
 
     def start(self) -> None:
         env = {
-            **os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": self.url,
-            "HUEY_NAME": self.name, "HUEY_WORKERS": "4", "HUEY_IMMEDIATE": "false",
-            "OPENHALL_LOCK_SIMULATOR": "true", "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1",
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": self.url,
+            "HUEY_NAME": self.name,
+            "HUEY_WORKERS": "4",
+            "HUEY_IMMEDIATE": "false",
+            "OPENHALL_LOCK_SIMULATOR": "true",
+            "PYTHONWARNINGS": "ignore",
+            "PYTHONUNBUFFERED": "1",
             "OPENHALL_VAR_DIR": str(Path(self.log.name).parent),
-        }  # fmt: skip
+        }
         self.worker = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "openhall.cli", "run_huey"],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
 
     def kill(self) -> None:
         if self.worker and self.worker.poll() is None:

@@ -26,8 +26,9 @@ def png_claiming(width: int, height: int) -> bytes:
     packer = zlib.compressobj(9)
     data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data)
-            + chunk(b"IEND", b""))  # fmt: skip
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize("side", [13000, 8000])  # past Pillow's own bomb limit, and below it
@@ -48,7 +49,8 @@ def test_an_ordinary_photo_still_passes():
 def test_the_upload_form_says_why(client, adam, center_a, dance_room):
     client.force_login(adam)
     upload = SimpleUploadedFile("huge.png", png_claiming(13000, 13000), content_type="image/png")
-    response = client.post(f"/console/c/{center_a.pk}/spaces/{dance_room.pk}/photos/",
-                           {"image": upload}, follow=True)  # fmt: skip
+    response = client.post(
+        f"/console/c/{center_a.pk}/spaces/{dance_room.pk}/photos/", {"image": upload}, follow=True
+    )
     assert response.status_code == 200 and not SpacePhoto.objects.exists()
     assert "像素" in response.content.decode()

@@ -51,9 +51,18 @@ def test_pins_and_id_numbers_survive_a_key_rotation(
     start = timezone.now() - timedelta(minutes=5)
     people = [factories.UserFactory() for _ in range(3)]
     with django_capture_on_commit_callbacks(execute=True):
-        grants = [access.grant_create(center=center_a, by=olivia, user=p, doors=[door],
-                                      starts_at=start, ends_at=start + timedelta(hours=2),
-                                      kinds=["pin"]) for p in people]  # fmt: skip
+        grants = [
+            access.grant_create(
+                center=center_a,
+                by=olivia,
+                user=p,
+                doors=[door],
+                starts_at=start,
+                ends_at=start + timedelta(hours=2),
+                kinds=["pin"],
+            )
+            for p in people
+        ]
     pins = [g.credentials.get(kind="pin").secret for g in grants]
     accounts.user_verify_identity(user=alice, real_name="王爱丽", id_number=ID_NUMBER, consent=True)
     accounts.user_set_id_number(user=tom, id_number=STORED_ID_NUMBER)
@@ -66,8 +75,9 @@ def test_pins_and_id_numbers_survive_a_key_rotation(
         )
         stranger = factories.UserFactory()
         with pytest.raises(ValidationError) as taken:
-            accounts.user_verify_identity(user=stranger, real_name="某某", id_number=ID_NUMBER,
-                                          consent=True)  # fmt: skip
+            accounts.user_verify_identity(
+                user=stranger, real_name="某某", id_number=ID_NUMBER, consent=True
+            )
         assert taken.value.message_dict["id_number"] == [
             gettext("This ID card number belongs to another account.")
         ]
@@ -113,13 +123,19 @@ def test_a_dedicated_index_key_is_used_when_set(settings):
 
 
 def _settings_in_a_new_process(**env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items()
-                   if not k.startswith(("OPENHALL_", "SECRET_KEY", "DEBUG"))}  # fmt: skip
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OPENHALL_", "SECRET_KEY", "DEBUG"))
+    }
     environment.update(SECRET_KEY="x" * 50, DEBUG="false", SMS_BACKEND="aliyun", **env)
     return subprocess.run(
         [sys.executable, "-c", "import openhall.settings as s; print(s.OPENHALL_INDEX_KEY)"],
-        env=environment, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_production_with_several_data_keys_needs_an_index_key(tmp_path):
@@ -130,6 +146,7 @@ def test_production_with_several_data_keys_needs_an_index_key(tmp_path):
     assert pinned.returncode == 0 and pinned.stdout.strip() == OLD, pinned.stderr
     key_file = tmp_path / "index_key"
     key_file.write_text(OLD + "\n")
-    from_file = _settings_in_a_new_process(OPENHALL_DATA_KEY=f"{NEW},{OLD}",
-                                           OPENHALL_INDEX_KEY_FILE=str(key_file))  # fmt: skip
+    from_file = _settings_in_a_new_process(
+        OPENHALL_DATA_KEY=f"{NEW},{OLD}", OPENHALL_INDEX_KEY_FILE=str(key_file)
+    )
     assert from_file.returncode == 0 and from_file.stdout.strip() == OLD, from_file.stderr

@@ -40,9 +40,15 @@ def test_a_record_with_arguments_and_a_traceback_comes_out_masked():
     except ValueError:
         import sys
 
-        record = logging.LogRecord("django.request", logging.ERROR, __file__, 1,
-                                   "Error: %s for %s", (f"/display/{SCREEN_TOKEN}/", MOBILE),
-                                   sys.exc_info())  # fmt: skip
+        record = logging.LogRecord(
+            "django.request",
+            logging.ERROR,
+            __file__,
+            1,
+            "Error: %s for %s",
+            (f"/display/{SCREEN_TOKEN}/", MOBILE),
+            sys.exc_info(),
+        )
     assert RedactSecrets().filter(record) is True
     text = logging.Formatter().format(record)
     assert SCREEN_TOKEN not in text and MOBILE not in text
@@ -68,11 +74,19 @@ def emitted(logger_name: str, message: str, *args) -> str:
     return "".join(s.getvalue() for s in streams)
 
 
-@pytest.mark.parametrize("logger_name", ["uvicorn.access", "uvicorn.error", "django.request",
-                                         "openhall.display.live"])  # fmt: skip
+@pytest.mark.parametrize(
+    "logger_name", ["uvicorn.access", "uvicorn.error", "django.request", "openhall.display.live"]
+)
 def test_every_configured_log_line_is_masked(logger_name):
     # uvicorn.access logs (client, method, path with query, HTTP version, status) as arguments.
-    text = emitted(logger_name, '%s - "%s %s HTTP/%s" %d', "203.0.113.9:5000", "GET",
-                   f"/display/{SCREEN_TOKEN}/events?mobile={MOBILE}", "1.1", 200)  # fmt: skip
+    text = emitted(
+        logger_name,
+        '%s - "%s %s HTTP/%s" %d',
+        "203.0.113.9:5000",
+        "GET",
+        f"/display/{SCREEN_TOKEN}/events?mobile={MOBILE}",
+        "1.1",
+        200,
+    )
     assert "GET" in text
     assert SCREEN_TOKEN not in text and MOBILE not in text

@@ -129,8 +129,9 @@ def test_an_api_route_and_an_unknown_path_keep_to_their_patterns(client, alice):
 # --- figures from the records ------------------------------------------------------------------
 def test_it_shows_late_and_failed_follow_ups(client):
     long_ago = timezone.now() - timedelta(minutes=5)
-    OutboxMessage.objects.create(event="x.done", handler="h", created_at=long_ago,
-                                 next_attempt_at=long_ago)  # fmt: skip
+    OutboxMessage.objects.create(
+        event="x.done", handler="h", created_at=long_ago, next_attempt_at=long_ago
+    )
     OutboxMessage.objects.create(event="x.done", handler="h")  # just written: not late
     OutboxMessage.objects.create(event="x.done", handler="h", failed_at=long_ago, attempts=10)
     samples = scrape(client)
@@ -140,10 +141,15 @@ def test_it_shows_late_and_failed_follow_ups(client):
 
 def test_it_shows_failed_deliveries_by_channel_without_the_person(client, alice):
     message = Message.objects.create(user=alice, idempotency_key="m1", title="预约已通过", body="…")
-    for channel, status in [("sms", "failed"), ("wechat_template", "failed"),
-                            ("inbox", "sent"), ("wechat_subscribe", "failed")]:  # fmt: skip
-        Delivery.objects.create(message=message, channel=channel, status=status,
-                                idempotency_key=f"m1:{channel}")  # fmt: skip
+    for channel, status in [
+        ("sms", "failed"),
+        ("wechat_template", "failed"),
+        ("inbox", "sent"),
+        ("wechat_subscribe", "failed"),
+    ]:
+        Delivery.objects.create(
+            message=message, channel=channel, status=status, idempotency_key=f"m1:{channel}"
+        )
     response = client.get("/metrics")
     samples = scrape(client)
     name = "openhall_notification_deliveries_failed"
@@ -191,9 +197,13 @@ def test_a_failing_lock_is_counted_and_its_given_up_credential_shown(
         start = timezone.now()
         with django_capture_on_commit_callbacks(execute=True):
             grant = access_services.grant_create(
-                center=center_a, by=olivia, user=factories.UserFactory(), doors=[door],
-                starts_at=start, ends_at=start + timedelta(hours=1),
-            )  # fmt: skip
+                center=center_a,
+                by=olivia,
+                user=factories.UserFactory(),
+                doors=[door],
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+            )
     finally:
         simulator.FAULTS.clear()
     LockCredential.objects.filter(credential__grant=grant).update(status="failed")

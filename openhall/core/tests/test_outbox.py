@@ -84,9 +84,9 @@ def test_a_queue_outage_after_commit_loses_nothing(monkeypatch):
 
 
 def test_a_worker_killed_mid_delivery_lets_go_when_its_claim_runs_out():
-    message = OutboxMessage.objects.create(event="test.thing_done",
-                                           handler=events.handler_name(note_it),
-                                           payload={"thing_id": 11})  # fmt: skip
+    message = OutboxMessage.objects.create(
+        event="test.thing_done", handler=events.handler_name(note_it), payload={"thing_id": 11}
+    )
     assert outbox._claim(message.pk) is not None  # …and the worker dies here
     assert outbox.relay() == 0  # another worker keeps its hands off while the claim holds
     with time_machine.travel(timezone.now() + outbox.LEASE + timedelta(seconds=1)):

@@ -35,9 +35,12 @@ def subscribed():
 
 
 def given_up(thing_id: int) -> OutboxMessage:
-    message = OutboxMessage.objects.create(event="test.replayed", payload={"thing_id": thing_id},
-                                           handler=events.handler_name(tell_someone),
-                                           attempts=outbox.MAX_ATTEMPTS - 1)  # fmt: skip
+    message = OutboxMessage.objects.create(
+        event="test.replayed",
+        payload={"thing_id": thing_id},
+        handler=events.handler_name(tell_someone),
+        attempts=outbox.MAX_ATTEMPTS - 1,
+    )
     outbox.deliver(message.pk)
     message.refresh_from_db()
     assert message.failed_at is not None

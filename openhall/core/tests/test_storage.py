@@ -23,10 +23,19 @@ from openhall.venues.models import SpacePhoto
 
 SETTINGS_FILE = Path(__file__).resolve().parents[2] / "settings.py"
 STORAGE_VARIABLES = (
-    "OPENHALL_STORAGE", "S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID",
-    "S3_ACCESS_KEY_ID_FILE", "S3_SECRET_ACCESS_KEY", "S3_SECRET_ACCESS_KEY_FILE", "S3_REGION",
-    "S3_ADDRESSING_STYLE", "S3_PUBLIC_READ", "S3_SIGNED_URL_SECONDS", "DB_TRANSACTION_POOLING",
-)  # fmt: skip
+    "OPENHALL_STORAGE",
+    "S3_ENDPOINT_URL",
+    "S3_BUCKET",
+    "S3_ACCESS_KEY_ID",
+    "S3_ACCESS_KEY_ID_FILE",
+    "S3_SECRET_ACCESS_KEY",
+    "S3_SECRET_ACCESS_KEY_FILE",
+    "S3_REGION",
+    "S3_ADDRESSING_STYLE",
+    "S3_PUBLIC_READ",
+    "S3_SIGNED_URL_SECONDS",
+    "DB_TRANSACTION_POOLING",
+)
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
 
 
@@ -109,9 +118,12 @@ def test_the_s3_keys_can_come_from_files(monkeypatch, tmp_path):
     (tmp_path / "id").write_text("key-from-a-file\n")
     (tmp_path / "secret").write_text("secret-from-a-file\n")
     fresh = settings_from(
-        monkeypatch, OPENHALL_STORAGE="s3", S3_BUCKET="b",
-        S3_ACCESS_KEY_ID_FILE=str(tmp_path / "id"), S3_SECRET_ACCESS_KEY_FILE=str(tmp_path / "secret"),
-    )  # fmt: skip
+        monkeypatch,
+        OPENHALL_STORAGE="s3",
+        S3_BUCKET="b",
+        S3_ACCESS_KEY_ID_FILE=str(tmp_path / "id"),
+        S3_SECRET_ACCESS_KEY_FILE=str(tmp_path / "secret"),
+    )
     for name in ("default", "private"):
         options = fresh.STORAGES[name]["OPTIONS"]
         assert (options["access_key"], options["secret_key"]) == (

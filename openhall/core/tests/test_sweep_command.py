@@ -75,8 +75,10 @@ def test_the_outbox_sweep_delivers_a_follow_up_whose_kick_was_lost(center_a):
 def test_the_ttlock_poll_runs_only_when_asked():
     lines, _ = sweep("access", "--with-optional")
     assert steps_run(lines) == [
-        ("access", "grant_repair_sweep"), ("access", "sweep"), ("access", "ttlock_poll")
-    ]  # fmt: skip
+        ("access", "grant_repair_sweep"),
+        ("access", "sweep"),
+        ("access", "ttlock_poll"),
+    ]
 
 
 def test_an_unknown_name_is_a_clear_error_and_nothing_runs(center_a, alice):

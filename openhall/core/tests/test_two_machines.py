@@ -112,8 +112,11 @@ def machines(request, django_db_setup, tmp_path_factory):
         log = (tmp / f"{name}.log").open("w")
         process = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "uvicorn", "openhall.asgi:application", "--port", str(port)],
-            env={**common, "OPENHALL_VAR_DIR": str(var)}, cwd=var, stdout=log, stderr=log,
-        )  # fmt: skip
+            env={**common, "OPENHALL_VAR_DIR": str(var)},
+            cwd=var,
+            stdout=log,
+            stderr=log,
+        )
         log.close()
         started.append((f"http://127.0.0.1:{port}", process, var, tmp / f"{name}.log"))
     try:
@@ -177,9 +180,13 @@ def test_a_booking_approved_on_one_machine_reaches_a_screen_streaming_from_the_o
 ):
     start = machines.clock.replace(hour=14)
     booking = factories.BookingFactory(
-        center=center_a, space=dance_room, start=start, end=start + timedelta(hours=1),
-        title="书法班", team=factories.TeamFactory(center=center_a),
-    )  # fmt: skip
+        center=center_a,
+        space=dance_room,
+        start=start,
+        end=start + timedelta(hours=1),
+        title="书法班",
+        team=factories.TeamFactory(center=center_a),
+    )
     _screen, token = display.screen_create(center=center_a, by=adam, name="大厅")
 
     events: queue.Queue = queue.Queue()

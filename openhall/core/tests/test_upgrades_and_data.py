@@ -94,22 +94,49 @@ upgrade = importlib.import_module("openhall.news.migrations.0001_initial_or_arti
 
 def test_the_branchs_articles_keep_every_word_in_mains_shape():
     old = {
-        "id": 7, "center_id": 1, "column": "guide", "title": "居住证办理", "summary": "",
-        "body": "<p>正文</p>", "pinned": True, "status": "review", "publish_at": None,
-        "published_at": None, "review_note": "", "views": 42, "created_at": "2026-11-25 04:52:00",
-        "updated_at": "2026-11-25 04:53:00", "author_id": 3, "reviewed_by_id": None,
-        "guide": json.dumps({
-            "audience": "来连务工人员", "materials": "身份证、租房合同", "steps": "预约 → 到场",
-            "fees": "免费", "basis": "《居住证暂行条例》", "office": "一楼服务台",
-            "hours": "周一至周五", "phone": "0411-80000000 转 8001（工作日 8:30–17:00）",
-            "online": "大连市政务服务网",
-        }, ensure_ascii=False),
-    }  # fmt: skip
+        "id": 7,
+        "center_id": 1,
+        "column": "guide",
+        "title": "居住证办理",
+        "summary": "",
+        "body": "<p>正文</p>",
+        "pinned": True,
+        "status": "review",
+        "publish_at": None,
+        "published_at": None,
+        "review_note": "",
+        "views": 42,
+        "created_at": "2026-11-25 04:52:00",
+        "updated_at": "2026-11-25 04:53:00",
+        "author_id": 3,
+        "reviewed_by_id": None,
+        "guide": json.dumps(
+            {
+                "audience": "来连务工人员",
+                "materials": "身份证、租房合同",
+                "steps": "预约 → 到场",
+                "fees": "免费",
+                "basis": "《居住证暂行条例》",
+                "office": "一楼服务台",
+                "hours": "周一至周五",
+                "phone": "0411-80000000 转 8001（工作日 8:30–17:00）",
+                "online": "大连市政务服务网",
+            },
+            ensure_ascii=False,
+        ),
+    }
     new = upgrade._converted(old)
-    assert (new["id"], new["column"], new["status"], new["view_count"]) == (7, "guides", "in_review", 42)  # fmt: skip
+    assert (new["id"], new["column"], new["status"], new["view_count"]) == (
+        7,
+        "guides",
+        "in_review",
+        42,
+    )
     assert (new["guide_audience"], new["guide_materials"], new["guide_fees"]) == (
-        "来连务工人员", "身份证、租房合同", "免费",
-    )  # fmt: skip
+        "来连务工人员",
+        "身份证、租房合同",
+        "免费",
+    )
     assert new["guide_office"] == "一楼服务台"
     # Keys main has no field for, and a phone longer than main's 30 characters, go after the
     # steps, labelled — nothing a center wrote is dropped.
@@ -131,9 +158,14 @@ def pin_grant(db, center_a, olivia, alice):
     door = Door.objects.create(center=center_a, name="大门", is_entrance=True)
     start = timezone.now() + timedelta(days=1)
     grant = access.grant_create(
-        center=center_a, by=olivia, user=alice, doors=[door], starts_at=start,
-        ends_at=start + timedelta(hours=2), pin="475422",
-    )  # fmt: skip
+        center=center_a,
+        by=olivia,
+        user=alice,
+        doors=[door],
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        pin="475422",
+    )
     return grant.credentials.get(kind="pin")
 
 
@@ -149,7 +181,11 @@ def test_dumpdata_writes_pins_and_id_numbers_encrypted(pin_grant, alice):
     exported = dump("access.credential", "accounts.user")
     assert "475422" not in exported
     assert "110101199003074514" not in exported
-    secrets = [row["fields"]["secret"] for row in json.loads(exported) if row["model"] == "access.credential"]  # fmt: skip
+    secrets = [
+        row["fields"]["secret"]
+        for row in json.loads(exported)
+        if row["model"] == "access.credential"
+    ]
     assert [s[:13] for s in secrets if s] == ["fernet:gAAAAA"]  # the PIN; remote unlock has none
 
 
@@ -170,11 +206,18 @@ def test_loaddata_reads_an_export_back_with_the_same_data_key(pin_grant, alice, 
 @pytest.fixture
 def another_data_key(settings):
     crypto._fernet.cache_clear()
-    yield lambda: setattr(settings, "OPENHALL_DATA_KEY", "another center's key") or crypto._fernet.cache_clear()  # fmt: skip
+    yield (
+        lambda: (
+            setattr(settings, "OPENHALL_DATA_KEY", "another center's key")
+            or crypto._fernet.cache_clear()
+        )
+    )
     crypto._fernet.cache_clear()
 
 
-def test_loaddata_refuses_an_export_made_with_another_data_key(pin_grant, tmp_path, another_data_key):  # fmt: skip
+def test_loaddata_refuses_an_export_made_with_another_data_key(
+    pin_grant, tmp_path, another_data_key
+):
     export = tmp_path / "center.json"
     export.write_text(dump("access.credential"), encoding="utf-8")
     another_data_key()
@@ -218,7 +261,9 @@ def test_a_backup_restores_the_data_and_the_photos_as_they_were(center_a, settin
 
 @sqlite_only
 @pytest.mark.django_db(transaction=True)
-def test_the_manifest_lists_every_file_with_its_sha256_and_the_migrations(center_a, settings, tmp_path):  # fmt: skip
+def test_the_manifest_lists_every_file_with_its_sha256_and_the_migrations(
+    center_a, settings, tmp_path
+):
     import hashlib
     import tarfile
 
@@ -278,8 +323,9 @@ def test_restore_writes_nothing_outside_the_database_and_media(center_a, tmp_pat
         members = {m.name: (m, tar.extractfile(m).read()) for m in tar.getmembers()}
     manifest = json.loads(members["manifest.json"][1])
     evil = b"export SECRET_KEY=stolen\n"
-    manifest["files"].append({"path": "media/../../.bashrc", "size": len(evil),
-                              "sha256": hashlib_sha256(evil)})  # fmt: skip
+    manifest["files"].append(
+        {"path": "media/../../.bashrc", "size": len(evil), "sha256": hashlib_sha256(evil)}
+    )
     with tarfile.open(tmp_path / "evil.tar.gz", "w:gz") as tar:
         for name, (member, data) in members.items():
             if name == "manifest.json":

@@ -29,9 +29,12 @@ def booking_now(space, **values):
     now = timezone.now()
     values.setdefault("status", "approved")
     return factories.BookingFactory(
-        center=space.center, space=space, start=now - timedelta(minutes=30),
-        end=now + timedelta(minutes=90), **values,
-    )  # fmt: skip
+        center=space.center,
+        space=space,
+        start=now - timedelta(minutes=30),
+        end=now + timedelta(minutes=90),
+        **values,
+    )
 
 
 @pytest.mark.django_db
@@ -41,14 +44,23 @@ def test_rooms_show_free_in_use_or_closed_and_zones_follow_their_room(
     room, zone_a, _zone_b = multimedia
     booking_now(zone_a)
     library = factories.SpaceFactory(center=center_a, name="图书室")
-    Closure.objects.create(center=center_a, space=library, reason="盘点",
-                           start=timezone.now() - timedelta(hours=1),
-                           end=timezone.now() + timedelta(hours=1))  # fmt: skip
+    Closure.objects.create(
+        center=center_a,
+        space=library,
+        reason="盘点",
+        start=timezone.now() - timedelta(hours=1),
+        end=timezone.now() + timedelta(hours=1),
+    )
 
     states = {row["name"]: row["state"] for row in snapshot(center_a.pk)["spaces"]}
 
-    assert states == {"多媒体活动室": "in_use", "A区": "in_use", "B区": "free",
-                      "舞蹈教室": "free", "图书室": "closed"}  # fmt: skip
+    assert states == {
+        "多媒体活动室": "in_use",
+        "A区": "in_use",
+        "B区": "free",
+        "舞蹈教室": "free",
+        "图书室": "closed",
+    }
 
 
 @pytest.mark.django_db
@@ -56,8 +68,15 @@ def test_the_screen_never_shows_who_booked(center_a, dance_room, alice):
     team = factories.TeamFactory(center=center_a, name="舞蹈队")
     booking_now(dance_room, booker=alice, title="王爱丽的生日会", purpose="team")
     later = timezone.now() + timedelta(hours=3)
-    factories.BookingFactory(center=center_a, space=dance_room, team=team, title="舞蹈队排练",
-                             start=later, end=later + timedelta(hours=1), status="approved")  # fmt: skip
+    factories.BookingFactory(
+        center=center_a,
+        space=dance_room,
+        team=team,
+        title="舞蹈队排练",
+        start=later,
+        end=later + timedelta(hours=1),
+        status="approved",
+    )
 
     text = json.dumps(snapshot(center_a.pk), ensure_ascii=False)
 
@@ -72,17 +91,27 @@ def test_every_figure_equals_a_query_over_the_records(olivia, center_a, dance_ro
     booking_now(multimedia[1], status="checked_in")
     factories.BookingFactory(center=center_a, space=dance_room, status="cancelled")
     yesterday = timezone.localdate() - timedelta(days=1)
-    record_add(center=center_a, by=olivia, kind=service_type(center_a, "legal"),
-               day=timezone.localdate(), people=3)  # fmt: skip
-    record_add(center=center_a, by=olivia, kind=service_type(center_a, "salon"), day=yesterday,
-               people=20)  # fmt: skip
+    record_add(
+        center=center_a,
+        by=olivia,
+        kind=service_type(center_a, "legal"),
+        day=timezone.localdate(),
+        people=3,
+    )
+    record_add(
+        center=center_a, by=olivia, kind=service_type(center_a, "salon"), day=yesterday, people=20
+    )
 
     picture = snapshot(center_a.pk)
     today = {f["key"]: f["value"] for f in picture["today"]}
 
     start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    held = Booking.objects.filter(center=center_a, start__lt=start + timedelta(days=1),
-                                  end__gt=start, status__in=["approved", "checked_in", "completed"])  # fmt: skip
+    held = Booking.objects.filter(
+        center=center_a,
+        start__lt=start + timedelta(days=1),
+        end__gt=start,
+        status__in=["approved", "checked_in", "completed"],
+    )
     assert today["bookings"] == held.count() == 2
     assert today["checked_in"] == held.filter(status="checked_in").count() == 1
     assert today["services"] == 1
@@ -108,8 +137,16 @@ def test_the_screen_opens_with_its_url_and_closes_when_re_keyed(client, adam, ce
 
 @pytest.mark.django_db
 def test_the_command_line_prints_a_url_that_opens(client, center_a, capsys):
-    call_command("screen", "create", "--center", str(center_a.pk), "--name", "门口竖屏",
-                 "--layout", "portrait")  # fmt: skip
+    call_command(
+        "screen",
+        "create",
+        "--center",
+        str(center_a.pk),
+        "--name",
+        "门口竖屏",
+        "--layout",
+        "portrait",
+    )
     url = capsys.readouterr().out.strip()
     path = url.split("://", 1)[1].split("/", 1)[1]
     page = client.get("/" + path)
@@ -119,8 +156,10 @@ def test_the_command_line_prints_a_url_that_opens(client, center_a, capsys):
 @pytest.mark.django_db
 def test_staff_make_a_screen_and_see_its_url_once(client, adam, center_a):
     client.force_login(adam)
-    client.post(f"/console/c/{center_a.pk}/screens/",
-                {"name": "大厅屏", "layout": "landscape", "counters": ["today", "ledger"]})  # fmt: skip
+    client.post(
+        f"/console/c/{center_a.pk}/screens/",
+        {"name": "大厅屏", "layout": "landscape", "counters": ["today", "ledger"]},
+    )
     first = client.get(f"/console/c/{center_a.pk}/screens/").content.decode()
     again = client.get(f"/console/c/{center_a.pk}/screens/").content.decode()
     assert "/display/" in first and "/display/" not in again
@@ -159,9 +198,14 @@ def test_an_approval_reaches_the_open_stream(committed_db, center_a, dance_room,
 
     _screen, token = services.screen_create(center=center_a, by=adam, name="大厅")
     later = timezone.now() + timedelta(hours=2)
-    booking = factories.BookingFactory(center=center_a, space=dance_room, start=later,
-                                       end=later + timedelta(hours=1), title="书法班",
-                                       team=factories.TeamFactory(center=center_a))  # fmt: skip
+    booking = factories.BookingFactory(
+        center=center_a,
+        space=dance_room,
+        start=later,
+        end=later + timedelta(hours=1),
+        title="书法班",
+        team=factories.TeamFactory(center=center_a),
+    )
 
     async def scenario():
         response = await AsyncClient().get(f"/display/{token}/events")
@@ -208,8 +252,14 @@ def test_changes_made_in_another_process_arrive_through_redis(committed_db, cent
 @pytest.mark.django_db
 def test_a_room_free_today_shows_its_next_use_this_week(center_a, dance_room):
     later = timezone.localtime() + timedelta(days=2)
-    factories.BookingFactory(center=center_a, space=dance_room, start=later,
-                             end=later + timedelta(hours=1), status="approved", purpose="party")  # fmt: skip
+    factories.BookingFactory(
+        center=center_a,
+        space=dance_room,
+        start=later,
+        end=later + timedelta(hours=1),
+        status="approved",
+        purpose="party",
+    )
     row = next(r for r in snapshot(center_a.pk)["spaces"] if r["name"] == "舞蹈教室")
     assert row["state"] == "free"
     assert row["next"]["date"] == f"{later:%-m月%-d日}" and row["next"]["title"] == "党群活动"
@@ -225,9 +275,15 @@ def test_a_hostile_team_title_stays_text_on_the_screen_page(client, adam, center
     team = factories.TeamFactory(center=center_a, name="舞蹈队")
     with time_machine.travel(datetime(2026, 6, 3, 10, 0, tzinfo=SHANGHAI), tick=False):
         now = timezone.now()
-        factories.BookingFactory(center=center_a, space=dance_room, team=team, title=HOSTILE,
-                                 start=now + timedelta(hours=1), end=now + timedelta(hours=2),
-                                 status="approved")  # fmt: skip
+        factories.BookingFactory(
+            center=center_a,
+            space=dance_room,
+            team=team,
+            title=HOSTILE,
+            start=now + timedelta(hours=1),
+            end=now + timedelta(hours=2),
+            status="approved",
+        )
         _screen, token = services.screen_create(center=center_a, by=adam, name="大厅")
         page = client.get(f"/display/{token}/").content.decode()
 

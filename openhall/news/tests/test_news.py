@@ -234,9 +234,12 @@ def test_a_body_written_in_the_console_is_sanitised(client, olivia, center_a):
     client.force_login(olivia)
     client.post(
         f"/console/c/{center_a.pk}/news/new/",
-        {"column": "notices", "title": "通知",
-         "body": '<p onclick="steal()">闭馆</p><script>alert(1)</script><img src=x onerror=x()>'},
-    )  # fmt: skip
+        {
+            "column": "notices",
+            "title": "通知",
+            "body": '<p onclick="steal()">闭馆</p><script>alert(1)</script><img src=x onerror=x()>',
+        },
+    )
     body = Article.objects.get().body
     assert "<script" not in body and "onerror" not in body and "onclick" not in body
     assert "闭馆" in body

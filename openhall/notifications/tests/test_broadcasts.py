@@ -23,9 +23,13 @@ def test_a_team_broadcast_reaches_each_member_once(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         broadcast = services.broadcast_send(
-            center=center_a, by=olivia, title="排练改期", body="本周排练改到周日。",
-            audience="team", team=team,
-        )  # fmt: skip
+            center=center_a,
+            by=olivia,
+            title="排练改期",
+            body="本周排练改到周日。",
+            audience="team",
+            team=team,
+        )
     assert broadcast.recipients == 2
     assert Message.objects.filter(title="排练改期").count() == 2
     services.broadcast_deliver(
@@ -44,9 +48,13 @@ def test_followers_are_the_linked_wechat_users(alice, tom, center_a, olivia):
 def test_titles_fit_a_wechat_keyword_field(team, olivia, center_a):
     with pytest.raises(ValidationError):
         services.broadcast_send(
-            center=center_a, by=olivia, title="这是一个超过二十个字的非常非常长的广播通知标题啊",
-            body="x", audience="team", team=team,
-        )  # fmt: skip
+            center=center_a,
+            by=olivia,
+            title="这是一个超过二十个字的非常非常长的广播通知标题啊",
+            body="x",
+            audience="team",
+            team=team,
+        )
 
 
 def test_another_centers_team_is_nobody(team, oscar, center_b):
@@ -85,9 +93,12 @@ def _held(center, day, hour, attendees, status="completed"):
 
     start = timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=hour)
     return factories.BookingFactory(
-        center=center, start=start, end=start + timedelta(hours=2),
-        attendees=attendees, status=status,
-    )  # fmt: skip
+        center=center,
+        start=start,
+        end=start + timedelta(hours=2),
+        attendees=attendees,
+        status=status,
+    )
 
 
 def test_the_weekly_digest_counts_last_weeks_held_bookings_only(center_a):
@@ -139,9 +150,13 @@ def test_staff_see_whether_their_centers_notices_arrived_and_nothing_of_others(
         center_id=center_a.pk,
     )
     Delivery.objects.create(
-        message=failed, channel="sms", idempotency_key="k-bad:sms", status="failed",
-        attempts=5, last_error="isv.BUSINESS_LIMIT_CONTROL",
-    )  # fmt: skip
+        message=failed,
+        channel="sms",
+        idempotency_key="k-bad:sms",
+        status="failed",
+        attempts=5,
+        last_error="isv.BUSINESS_LIMIT_CONTROL",
+    )
     services.notify(
         user_id=alice.pk,
         key="k-b",

@@ -247,9 +247,15 @@ def _requested_booking(client, alice, zone) -> Booking:
     client.force_login(alice)
     client.post(
         f"/book/space/{zone.pk}/",
-        {"date": at(2, 0).date().isoformat(), "start": "19:00", "end": "21:00",
-         "title": "书法交流", "purpose": "public_benefit", "attendees": "12"},
-    )  # fmt: skip
+        {
+            "date": at(2, 0).date().isoformat(),
+            "start": "19:00",
+            "end": "21:00",
+            "title": "书法交流",
+            "purpose": "public_benefit",
+            "attendees": "12",
+        },
+    )
     return Booking.objects.get()
 
 
@@ -313,8 +319,9 @@ def test_an_approved_bookings_page_shows_its_doors_and_the_code_behind_a_tap(
     Door.objects.create(center=center_a, name="大门", is_entrance=True)
     Door.objects.create(center=center_a, name="舞蹈教室门").spaces.add(dance_room)
     start = timezone.now() + timedelta(hours=3)
-    booking = factories.BookingFactory(center=center_a, space=dance_room, booker=alice,
-                                       start=start, end=start + timedelta(hours=2))  # fmt: skip
+    booking = factories.BookingFactory(
+        center=center_a, space=dance_room, booker=alice, start=start, end=start + timedelta(hours=2)
+    )
     client.force_login(alice)
     assert "开门密码" not in client.get(f"/bookings/{booking.pk}/").content.decode()  # waiting
 

@@ -18,9 +18,14 @@ pytestmark = pytest.mark.django_db
 
 def held(center, space, day, hours=2, **values):
     start = timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=9)
-    return factories.BookingFactory(center=center, space=space, start=start,
-                                    end=start + timedelta(hours=hours), status="completed",
-                                    **values)  # fmt: skip
+    return factories.BookingFactory(
+        center=center,
+        space=space,
+        start=start,
+        end=start + timedelta(hours=hours),
+        status="completed",
+        **values,
+    )
 
 
 @pytest.fixture
@@ -31,13 +36,15 @@ def month_of_work(center_a, center_b, dance_room):
     held(center_b, other_room, date(2026, 10, 7))
     held(center_a, dance_room, date(2026, 11, 2))  # outside October
     for center, people in ((center_a, 4), (center_a, 1), (center_b, 7)):
-        ServiceRecord.objects.create(center=center, kind=service_type(center, "legal"),
-                                     date=date(2026, 10, 9), people=people)  # fmt: skip
+        ServiceRecord.objects.create(
+            center=center, kind=service_type(center, "legal"), date=date(2026, 10, 9), people=people
+        )
 
 
 def test_a_street_report_adds_up_its_centers(month_of_work, center_a, center_b):
-    report = selectors.report(centers=[center_a, center_b], since=date(2026, 10, 1),
-                              until=date(2026, 10, 31))  # fmt: skip
+    report = selectors.report(
+        centers=[center_a, center_b], since=date(2026, 10, 1), until=date(2026, 10, 31)
+    )
     overview = {row[0]: row for row in report["sections"][0].rows}
     assert overview[center_a.name][1:3] == [2, 5.0]
     assert overview[center_b.name][1:3] == [1, 2.0]

@@ -22,16 +22,25 @@ def at(hour: int, minute: int = 0, day: datetime = WEDNESDAY) -> datetime:
 def hours(center_a):
     # Open 08:00–22:00 on Wednesdays, staff present 09:00–17:00; no hours on Thursdays.
     return OpeningHours.objects.create(
-        center=center_a, weekday=2, opens=time(8), closes=time(22),
-        staffed_from=time(9), staffed_until=time(17),
-    )  # fmt: skip
+        center=center_a,
+        weekday=2,
+        opens=time(8),
+        closes=time(22),
+        staffed_from=time(9),
+        staffed_until=time(17),
+    )
 
 
 @pytest.mark.parametrize(
     ("moment", "state"),
-    [(at(10), "staffed"), (at(19, 30), "unstaffed"), (at(8, 30), "unstaffed"),
-     (at(7, 59), "closed_now"), (at(22), "closed_now")],
-)  # fmt: skip
+    [
+        (at(10), "staffed"),
+        (at(19, 30), "unstaffed"),
+        (at(8, 30), "unstaffed"),
+        (at(7, 59), "closed_now"),
+        (at(22), "closed_now"),
+    ],
+)
 def test_open_staffed_or_not_follows_the_days_hours(center_a, hours, moment, state):
     assert center_today(center=center_a, now=moment).state == state
 

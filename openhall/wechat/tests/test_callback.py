@@ -201,17 +201,23 @@ def test_an_accepted_subscribe_popup_allows_one_send(client, wechat_settings):
 
 
 @pytest.mark.parametrize("timestamp", ["9" * 400, "-1", "1e10", "１７００００００００", ""])
-def test_a_timestamp_that_is_not_a_plain_time_is_refused_not_a_500(client, wechat_settings,
-                                                                   timestamp):  # fmt: skip
-    q = {"timestamp": timestamp, "nonce": "n0nce",
-         "signature": sha1_sorted(TOKEN, timestamp, "n0nce"), "echostr": "x"}  # fmt: skip
+def test_a_timestamp_that_is_not_a_plain_time_is_refused_not_a_500(
+    client, wechat_settings, timestamp
+):
+    q = {
+        "timestamp": timestamp,
+        "nonce": "n0nce",
+        "signature": sha1_sorted(TOKEN, timestamp, "n0nce"),
+        "echostr": "x",
+    }
     assert client.get("/wechat/callback", q).status_code == 403
     assert post_plain(client, text_xml("预约"), **q).status_code == 403
 
 
 @pytest.mark.parametrize("signature", ["", "x" * 40, "0" * 4000, "F" * 39])
-def test_a_signature_of_the_wrong_shape_is_refused_before_anything_else(client, wechat_settings,
-                                                                        signature):  # fmt: skip
+def test_a_signature_of_the_wrong_shape_is_refused_before_anything_else(
+    client, wechat_settings, signature
+):
     q = {**signed_query(), "signature": signature, "echostr": "x"}
     assert client.get("/wechat/callback", q).status_code == 403
 
