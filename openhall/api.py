@@ -20,7 +20,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, SessionAuth
 
-from openhall.access.services import AccessRefused
+from openhall.access.refusals import AccessRefused
 from openhall.accounts.services import api_token_authenticate
 from openhall.activities.services import ActivityRefused
 from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition

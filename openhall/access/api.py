@@ -8,7 +8,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from openhall.access import selectors, services
+from openhall.access import selectors
+from openhall.access.grants import grant_create, grant_revoke
+from openhall.access.lock_events import keypad, remote_unlock
 from openhall.access.models import AccessEvent, Door, Grant
 from openhall.accounts.models import User
 from openhall.bookings.selectors import local_day_bounds
@@ -103,7 +105,7 @@ def unlock(request: HttpRequest, door_id: int, payload: UnlockIn):
         Grant.objects.filter(doors=door, user=request.user).exists()
     ):
         raise get_object_or_404(Door.objects.none(), pk=door_id)
-    return services.remote_unlock(door=door, by=request.user, reason=payload.reason)
+    return remote_unlock(door=door, by=request.user, reason=payload.reason)
 
 
 class DoorStateOut(Schema):
@@ -165,7 +167,7 @@ def create_grant(request: HttpRequest, payload: GrantIn):
     center = permissions.center_or_404(request.user, payload.center_id, Perm.OPERATE)
     person = get_object_or_404(User, pk=payload.user_id, is_active=True)
     doors = list(Door.objects.filter(center=center, pk__in=payload.door_ids))
-    grant = services.grant_create(
+    grant = grant_create(
         center=center,
         by=request.user,
         user=person,
@@ -184,7 +186,7 @@ def create_grant(request: HttpRequest, payload: GrantIn):
 )
 def delete_grant(request: HttpRequest, grant_id: int):
     grant = permissions.object_or_404(request.user, Grant.objects.all(), Perm.OPERATE, pk=grant_id)
-    services.grant_revoke(grant=grant, by=request.user)
+    grant_revoke(grant=grant, by=request.user)
     return Status(204, None)
 
 
@@ -203,5 +205,5 @@ def simulator_keypad(request: HttpRequest, door_id: int, payload: KeypadIn):
     door = get_object_or_404(Door, pk=door_id, driver=Door.Driver.SIMULATOR)
     if not permissions.has_center_perm(request.user, door.center, Perm.VIEW_CENTER):
         raise get_object_or_404(Door.objects.none(), pk=door_id)
-    answer = services.keypad(door=door, code=payload.pin)
+    answer = keypad(door=door, code=payload.pin)
     return {"opened": answer.opened, "reason": answer.reason}

@@ -146,7 +146,7 @@ class LockCredential(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    # A worker calling the lock holds the row until then (openhall/access/services.reconcile).
+    # A worker calling the lock holds the row until then (openhall/access/reconcile.py).
     claimed_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from openhall.access import selectors, services
+from openhall.access import lock_events, selectors
 from openhall.access.drivers import simulator
 from openhall.access.models import Door
+from openhall.access.refusals import AccessRefused
 
 
 @login_required
@@ -47,11 +48,11 @@ def my_access(request):
 def unlock(request, door_id: int):
     door = get_object_or_404(Door, pk=door_id)
     try:
-        services.remote_unlock(door=door, by=request.user)
+        lock_events.remote_unlock(door=door, by=request.user)
         messages.success(request, _("The door is open."))
     except PermissionDenied:
         messages.error(request, _("You may not open this door now."))
-    except services.AccessRefused as exc:
+    except AccessRefused as exc:
         messages.error(request, exc.messages[0])
     return redirect("access:mine")
 
@@ -65,13 +66,13 @@ def keypad(request, door_id: int):
     if request.method == "POST":
         kind = request.POST.get("kind", "pin")
         try:
-            answer = services.keypad(door=door, code=request.POST.get("code", ""), kind=kind)
+            answer = lock_events.keypad(door=door, code=request.POST.get("code", ""), kind=kind)
             result = {
                 "opened": answer.opened,
                 "text": answer.reason,
                 "frozen": answer.frozen_until is not None,
             }
-        except services.AccessRefused as exc:
+        except AccessRefused as exc:
             result = {"opened": False, "text": exc.messages[0], "frozen": False}
     return render(request, "access/keypad.html", {"door": door, "result": result})
 
@@ -90,5 +91,5 @@ def ttlock_webhook(request, secret: str):
         secret, settings.TTLOCK_WEBHOOK_SECRET
     ):
         raise Http404
-    services.ttlock_webhook(request.POST)
+    lock_events.ttlock_webhook(request.POST)
     return HttpResponse("success", content_type="text/plain")

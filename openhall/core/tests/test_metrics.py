@@ -14,8 +14,8 @@ from huey.contrib.djhuey import db_task
 from prometheus_client.parser import text_string_to_metric_families
 
 from openhall import factories
-from openhall.access import services as access_services
 from openhall.access.drivers import simulator
+from openhall.access.grants import grant_create
 from openhall.access.models import Door, LockCredential
 from openhall.core.models import OutboxMessage
 from openhall.notifications.models import Delivery, Message
@@ -196,7 +196,7 @@ def test_a_failing_lock_is_counted_and_its_given_up_credential_shown(
         before = scrape(client)
         start = timezone.now()
         with django_capture_on_commit_callbacks(execute=True):
-            grant = access_services.grant_create(
+            grant = grant_create(
                 center=center_a,
                 by=olivia,
                 user=factories.UserFactory(),
