@@ -123,7 +123,7 @@ def door_state(request: HttpRequest, door_id: int):
 
     door = permissions.object_or_404(request.user, Door.objects.all(), Perm.OPERATE, pk=door_id)
     try:
-        state = driver_for(door).open_state(door)
+        state = driver_for(door.lock).open_state(door.lock)
     except LockError:
         state = "unknown"
     return {"door_id": door.pk, "state": state}

@@ -115,7 +115,7 @@ def remote_unlock(*, door: Door, by: User, reason: str = "") -> AccessEvent:
     if grant is None and not reason.strip():
         raise AccessRefused("工作人员远程开门请写明原因。", code="reason_required")
     try:
-        driver_for(door).unlock(door)
+        driver_for(door.lock).unlock(door.lock)
     except LockError as exc:
         raise AccessRefused(f"开门失败：{exc}", code="lock_unavailable") from exc
     if grant is None:
@@ -153,7 +153,7 @@ def keypad(*, door: Door, code: str, kind: str = "pin") -> KeypadResult:
         raise AccessRefused("这扇门不是模拟锁。", code="not_simulator")
     if kind not in ("pin", "card", "fingerprint"):
         raise AccessRefused("未知的开门方式。", code="invalid_method")
-    answer = simulator.SimulatorDriver.keypad(door, code, kind)
+    answer = simulator.SimulatorDriver.keypad(door.lock, code, kind)
     if answer.opened:
         reason = "已开门"
     else:
@@ -192,7 +192,7 @@ def ttlock_poll(*, now: datetime | None = None) -> int:
         since = cache.get(key) or int((now - timedelta(hours=24)).timestamp() * 1000)
         until = int(now.timestamp() * 1000)
         try:
-            records = TTLockDriver().records(door, since, until)
+            records = TTLockDriver().records(door.lock, since, until)
         except LockError as exc:
             logger.warning("TTLock records of %s: %s", door, exc)
             continue

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from openhall.access.drivers.base import Lock
 from openhall.core.crypto import EncryptedTextField
 from openhall.core.models import Center
 
@@ -61,6 +62,11 @@ class Door(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def lock(self) -> Lock:
+        """The door as its lock's driver knows it: plain values, not this row."""
+        return Lock(door_id=self.pk, device_id=self.device_id, driver=self.driver)
 
 
 class Grant(models.Model):

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from openhall.access.drivers import LockError, driver_for
+from openhall.access.drivers import Lock, LockError, driver_for
 from openhall.access.models import (
     Door,
     LockCredential,
@@ -58,7 +58,7 @@ class _Plan:
 
     row_id: int
     grant_id: int
-    door: Door
+    lock: Lock
     kind: str
     remove_only: bool
     old_external_id: str
@@ -89,7 +89,7 @@ def _claim(row_id: int, now: datetime) -> _Plan | str | None:
         plan = _Plan(
             row_id=row.pk,
             grant_id=grant.pk,
-            door=row.door,
+            lock=row.door.lock,
             kind=kind,
             remove_only=False,
             old_external_id=row.external_id,
@@ -115,7 +115,7 @@ def _claim(row_id: int, now: datetime) -> _Plan | str | None:
                     grant.ends_at,
                 )
         elif row.status in (LockCredential.Status.PENDING, LockCredential.Status.FAILED):
-            if not driver_for(row.door).native_windows and grant.starts_at > now:
+            if not driver_for(row.door.lock).native_windows and grant.starts_at > now:
                 # Written when the window opens; an old code is taken off now.
                 if not row.external_id:
                     row.next_attempt_at = grant.starts_at
@@ -136,19 +136,19 @@ def _claim(row_id: int, now: datetime) -> _Plan | str | None:
 
 def _carry_out(plan: _Plan) -> str:
     """The lock calls, outside any transaction. Returns the lock's id of what is now on it."""
-    driver = driver_for(plan.door)
+    driver = driver_for(plan.lock)
     if plan.recover:
         _remover(driver, plan.kind)(
-            plan.door,
-            _writer(driver, plan.kind)(plan.door, plan.secret, plan.starts_at, plan.ends_at),
+            plan.lock,
+            _writer(driver, plan.kind)(plan.lock, plan.secret, plan.starts_at, plan.ends_at),
         )
         return ""
     if plan.old_external_id:
-        _remover(driver, plan.kind)(plan.door, plan.old_external_id)
+        _remover(driver, plan.kind)(plan.lock, plan.old_external_id)
         plan.old_removed = True
     if plan.remove_only:
         return ""
-    return _writer(driver, plan.kind)(plan.door, plan.secret, plan.starts_at, plan.ends_at)
+    return _writer(driver, plan.kind)(plan.lock, plan.secret, plan.starts_at, plan.ends_at)
 
 
 def _still_wanted(row: LockCredential, plan: _Plan) -> bool:

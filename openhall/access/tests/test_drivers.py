@@ -16,6 +16,7 @@ from openhall.access.models import AccessEvent, Door, LockCredential
 from openhall.access.orphans import lock_orphans
 from openhall.access.reconcile import CLAIM, reconcile, sweep
 from openhall.access.tests.fake_ttlock import FakeTTLock
+from openhall.access.tests.lock_faults import FAULTS
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def fake(settings):
 def door(request, center_a):
     if request.param == "ttlock":
         request.getfixturevalue("fake")
-    simulator.FAULTS.clear()
+    FAULTS.clear()
     simulator.OPENED.clear()
     return Door.objects.create(center=center_a, name="大门", driver=request.param, device_id="3001")
 
@@ -48,30 +49,30 @@ def window():
 
 
 def test_a_code_is_added_and_removed_and_removing_twice_is_fine(door):
-    driver = driver_for(door)
-    external = driver.add_passcode(door, "246810", *window())
+    driver = driver_for(door.lock)
+    external = driver.add_passcode(door.lock, "246810", *window())
     assert external
-    driver.delete_passcode(door, external)
-    driver.delete_passcode(door, external)  # already gone: not an error
+    driver.delete_passcode(door.lock, external)
+    driver.delete_passcode(door.lock, external)  # already gone: not an error
 
 
 def test_remote_unlock_opens_and_the_lock_says_so(door):
-    driver = driver_for(door)
-    assert driver.open_state(door) == "locked"
-    driver.unlock(door)
-    assert driver.open_state(door) == "unlocked"
+    driver = driver_for(door.lock)
+    assert driver.open_state(door.lock) == "locked"
+    driver.unlock(door.lock)
+    assert driver.open_state(door.lock) == "unlocked"
 
 
 def test_both_drivers_keep_windows_on_the_lock(door):
-    assert driver_for(door).native_windows is True
+    assert driver_for(door.lock).native_windows is True
 
 
 def test_an_expired_token_is_renewed_once(center_a, fake):
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="9")
-    driver = driver_for(door)
-    driver.add_passcode(door, "111222", *window())
+    driver = driver_for(door.lock)
+    driver.add_passcode(door.lock, "111222", *window())
     fake.expire_tokens()
-    driver.add_passcode(door, "333444", *window())  # 10004 → new token → done
+    driver.add_passcode(door.lock, "333444", *window())  # 10004 → new token → done
     assert fake.calls.count("/oauth2/token") == 2
 
 
@@ -83,7 +84,7 @@ def test_ttlock_errors_say_whether_a_retry_can_help(center_a, fake, code, transi
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="9")
     fake.fail_next["/v3/keyboardPwd/add"] = code
     with pytest.raises(LockError) as failed:
-        driver_for(door).add_passcode(door, "555666", *window())
+        driver_for(door.lock).add_passcode(door.lock, "555666", *window())
     assert failed.value.transient is transient and failed.value.code == str(code)
 
 
@@ -211,18 +212,18 @@ def z2m(mqtt_url, settings, center_a):
 
 def test_mqtt_a_pin_counts_as_set_only_when_the_lock_confirms_it(z2m):
     lock, door = z2m
-    driver = driver_for(door)
+    driver = driver_for(door.lock)
     assert driver.native_windows is False  # written at the window's start, cleared at its end
-    slot = driver.add_passcode(door, "482913", *window())
+    slot = driver.add_passcode(door.lock, "482913", *window())
     assert lock.has("482913") and lock.users[slot]["status"] == "enabled"
-    second = driver.add_passcode(door, "173028", *window())
+    second = driver.add_passcode(door.lock, "173028", *window())
     assert second != slot  # the next free slot
-    driver.delete_passcode(door, slot)
+    driver.delete_passcode(door.lock, slot)
     assert not lock.has("482913") and lock.has("173028")
 
     lock.asleep = True  # a sleeping battery lock drops the command: not "set"
     with pytest.raises(LockError) as unconfirmed:
-        driver.add_passcode(door, "555000", *window())
+        driver.add_passcode(door.lock, "555000", *window())
     assert unconfirmed.value.transient and unconfirmed.value.code == "unconfirmed"
 
 
@@ -251,22 +252,22 @@ def test_mqtt_codes_are_written_when_their_window_opens(z2m, olivia, center_a):
 
 
 def test_cards_are_written_with_their_window_and_removed(door):
-    driver = driver_for(door)
-    external = driver.add_card(door, "3A7F0921", *window())
+    driver = driver_for(door.lock)
+    external = driver.add_card(door.lock, "3A7F0921", *window())
     assert external
-    driver.delete_card(door, external)
-    driver.delete_card(door, external)  # already gone: fine
+    driver.delete_card(door.lock, external)
+    driver.delete_card(door.lock, external)  # already gone: fine
 
 
 def test_a_fingerprint_enrolled_at_the_lock_gets_its_window_remotely(center_a, fake):
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="66")
     fake.fingerprints["66"] = {"fp-12": (0, 0)}
-    external = driver_for(door).set_fingerprint(door, "fp-12", *window())
+    external = driver_for(door.lock).set_fingerprint(door.lock, "fp-12", *window())
     assert external == "fp-12" and fake.fingerprints["66"]["fp-12"][1] > 0
     with pytest.raises(LockError) as unknown:
-        driver_for(door).set_fingerprint(door, "fp-99", *window())
+        driver_for(door.lock).set_fingerprint(door.lock, "fp-99", *window())
     assert unknown.value.code == "-1023"
-    driver_for(door).delete_fingerprint(door, "fp-12")
+    driver_for(door.lock).delete_fingerprint(door.lock, "fp-12")
     assert "fp-12" not in fake.fingerprints["66"]
 
 
@@ -362,7 +363,7 @@ def test_a_worker_killed_after_writing_leaves_nothing_stuck_or_doubled(
 
     fake.codes["31"][999] = {"code": "424242", "start": 0, "end": 0, "name": "物业"}
     with pytest.raises(LockError) as theirs:  # someone else's code is never taken over
-        driver_for(door).add_passcode(door, "424242", *window())
+        driver_for(door.lock).add_passcode(door.lock, "424242", *window())
     assert theirs.value.transient is False
 
 

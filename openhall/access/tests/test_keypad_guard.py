@@ -17,6 +17,7 @@ from openhall.access.lock_events import keypad, remote_unlock
 from openhall.access.models import AccessEvent, Door, LockCredential
 from openhall.access.reconcile import reconcile_grant
 from openhall.access.refusals import AccessRefused
+from openhall.access.tests.lock_faults import FAULTS
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +102,7 @@ def test_the_count_lives_in_the_database_not_in_the_process(door, pin):
     with time_machine.travel(NOON, tick=False):
         for _ in range(5):
             keypad(door=door, code=wrong(pin))
-        simulator.FAULTS.clear()
+        FAULTS.clear()
         simulator.OPENED.clear()
         from django.core.cache import cache
 
@@ -237,7 +238,7 @@ def test_without_the_simulator_no_simulated_door_takes_a_code_or_opens(
     with pytest.raises(AccessRefused):
         keypad(door=door, code="123456")
     with pytest.raises(LockError):
-        simulator.SimulatorDriver().unlock(door)
+        simulator.SimulatorDriver().unlock(door.lock)
     with pytest.raises(AccessRefused):
         remote_unlock(door=door, by=olivia, reason="维修")
 

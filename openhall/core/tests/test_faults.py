@@ -26,10 +26,10 @@ from django.db import OperationalError, close_old_connections, connection, conne
 from django.utils import timezone
 
 from openhall import factories
-from openhall.access.drivers import simulator
 from openhall.access.grants import doors_for_space, grant_repair_sweep, grant_revoke
 from openhall.access.models import Door, Grant, LockCredential, SimulatedCode
 from openhall.access.reconcile import CLAIM, _carry_out, _claim, sweep
+from openhall.access.tests.lock_faults import FAULTS
 from openhall.bookings.models import Booking
 from openhall.bookings.services import booking_approve
 from openhall.core import events, outbox
@@ -48,9 +48,9 @@ SETTLE_SECONDS = 30
 
 @pytest.fixture(autouse=True)
 def no_lock_faults():
-    simulator.FAULTS.clear()
+    FAULTS.clear()
     yield
-    simulator.FAULTS.clear()
+    FAULTS.clear()
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from openhall import factories
-from openhall.access.drivers import simulator
 from openhall.access.grants import _pin_taken, grant_create
 from openhall.access.lock_events import keypad
 from openhall.access.models import Credential, Door, SimulatedCode
+from openhall.access.tests.lock_faults import FAULTS
 from openhall.accounts import services as accounts
 from openhall.accounts.models import User
 
@@ -35,7 +35,7 @@ STORED_ID_NUMBER = "110101199003071233"
 
 @pytest.fixture(autouse=True)
 def old_key_only(settings):
-    simulator.FAULTS.clear()
+    FAULTS.clear()
     settings.OPENHALL_DATA_KEY = OLD
     settings.OPENHALL_INDEX_KEY = ""
 
