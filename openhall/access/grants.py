@@ -19,9 +19,8 @@ from openhall.access.models import (
     LockCredential,
 )
 from openhall.access.reconcile import reconcile_soon
-from openhall.access.refusals import AccessRefused
+from openhall.access.refusals import AccessRefused, require_center_perm
 from openhall.accounts.models import User
-from openhall.core import permissions
 from openhall.core.audit import audit_record
 from openhall.core.crypto import blind_index
 from openhall.core.models import Center
@@ -41,7 +40,7 @@ MAX_MARGIN_MINUTES = 120
 @transaction.atomic
 def settings_update(*, center: Center, by: User, early: int, late: int) -> AccessSettings:
     """How early a booking's doors open and how long after they stay open (new grants)."""
-    permissions.require_center_perm(by, center, Perm.MANAGE_CENTER)
+    require_center_perm(by, center, Perm.MANAGE_CENTER)
     if not (0 <= early <= MAX_MARGIN_MINUTES and 0 <= late <= MAX_MARGIN_MINUTES):
         raise AccessRefused(
             f"提前和延后都应在 0 到 {MAX_MARGIN_MINUTES} 分钟之间。", code="invalid_margin"
@@ -124,7 +123,7 @@ def grant_create(
     team=None,
 ) -> Grant:
     if by is not None:
-        permissions.require_center_perm(by, center, Perm.OPERATE)
+        require_center_perm(by, center, Perm.OPERATE)
     if ends_at <= starts_at:
         raise AccessRefused("结束时间必须晚于开始时间。", code="invalid_window")
     if not doors or any(d.center_id != center.pk for d in doors):
@@ -250,7 +249,7 @@ def grant_revoke_series(*, grant: Grant, by: User, reason: str = "") -> int:
 def grant_revoke(*, grant: Grant, by: User | None, reason: str = "") -> None:
     grant = Grant.objects.select_for_update().select_related("center").get(pk=grant.pk)
     if by is not None:
-        permissions.require_center_perm(by, grant.center, Perm.OPERATE)
+        require_center_perm(by, grant.center, Perm.OPERATE)
     if grant.revoked_at:
         return
     grant.revoked_at = timezone.now()

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +28,7 @@ from openhall.core.audit import audit_record
 from openhall.core.crypto import blind_index
 from openhall.core.events import publish_on_commit
 from openhall.core.permissions import Perm
+from openhall.core.refusals import Forbidden
 
 logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the keypad tells the time as the people at the door do
@@ -111,7 +111,7 @@ def remote_unlock(*, door: Door, by: User, reason: str = "") -> AccessEvent:
         credentials__kind=Credential.Kind.REMOTE,
     ).first()
     if grant is None and not staff:
-        raise PermissionDenied
+        raise Forbidden(_("You may not open this door now."), code="not_your_door")
     if grant is None and not reason.strip():
         raise AccessRefused("工作人员远程开门请写明原因。", code="reason_required")
     try:

@@ -3,7 +3,6 @@ keypad (what stands at a door when there is no real lock)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from openhall.access import lock_events, selectors
 from openhall.access.drivers import simulator
 from openhall.access.models import Door
 from openhall.access.refusals import AccessRefused
+from openhall.core.refusals import Refused
 
 
 @login_required
@@ -50,10 +50,8 @@ def unlock(request, door_id: int):
     try:
         lock_events.remote_unlock(door=door, by=request.user)
         messages.success(request, _("The door is open."))
-    except PermissionDenied:
-        messages.error(request, _("You may not open this door now."))
-    except AccessRefused as exc:
-        messages.error(request, exc.messages[0])
+    except Refused as exc:  # not theirs now (403), or the lock would not open (422)
+        messages.error(request, str(exc))
     return redirect("access:mine")
 
 

@@ -6,8 +6,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils import timezone
 
 from openhall import factories
@@ -25,6 +23,7 @@ from openhall.access.refusals import AccessRefused
 from openhall.access.tests.lock_faults import FAULTS
 from openhall.bookings.models import Booking
 from openhall.core.models import AuditEntry
+from openhall.core.refusals import Forbidden, NotFound
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +174,7 @@ def test_a_manual_grant_by_staff_is_audited_and_a_resident_cannot_give_one(
         reason="保洁",
     )
     assert AuditEntry.objects.filter(action="grant.create", object_id=str(grant.pk)).exists()
-    with pytest.raises(Http404):  # the center's doors do not exist for a resident
+    with pytest.raises(NotFound):  # the center's doors do not exist for a resident
         grant_create(
             center=center_a,
             by=alice,
@@ -199,7 +198,7 @@ def test_remote_unlock_for_the_grantee_in_window_or_staff_with_a_reason(
         ends_at=start + timedelta(hours=1),
     )
     assert remote_unlock(door=doors["dance"], by=alice).opened
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         remote_unlock(door=doors["dance"], by=tom)
     with pytest.raises(AccessRefused):
         remote_unlock(door=doors["media"], by=olivia)  # staff: a reason first
