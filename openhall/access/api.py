@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from openhall.access import selectors
+from openhall.access.door_members import door_member_add, door_member_remove, require_door_sharer
 from openhall.access.grants import grant_create, grant_revoke
 from openhall.access.lock_events import keypad, remote_unlock
 from openhall.access.models import AccessEvent, Door, Grant
@@ -20,6 +21,7 @@ from openhall.core.dates import ApiDate, ApiDateTime
 from openhall.core.pagination import Paged
 from openhall.core.params import ApiId
 from openhall.core.permissions import Perm
+from openhall.core.refusals import NotFound
 
 router = Router(tags=["access"])
 
@@ -76,6 +78,17 @@ class GrantOut(Schema):
     @staticmethod
     def resolve_door_ids(obj: Grant) -> list[int]:
         return [d.pk for d in obj.doors.all()]
+
+
+class DoorMemberIn(BodyIn):
+    user_id: int = Field(description="a current member of the booking's team")
+
+
+class DoorMemberOut(Schema):
+    user_id: int
+    name: str
+    added_at: datetime
+    has_access: bool = Field(description="their own PIN opens the doors in the booking's window")
 
 
 class KeypadIn(BodyIn):
@@ -187,6 +200,50 @@ def create_grant(request: HttpRequest, payload: GrantIn):
 def delete_grant(request: HttpRequest, grant_id: int):
     grant = permissions.object_or_404(request.user, Grant.objects.all(), Perm.OPERATE, pk=grant_id)
     grant_revoke(grant=grant, by=request.user)
+    return Status(204, None)
+
+
+def _booking(booking_id: int):
+    from openhall.bookings.models import Booking
+
+    booking = Booking.objects.select_related("center", "team").filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound
+    return booking
+
+
+@router.get(
+    "/bookings/{booking_id}/door-members",
+    response={200: list[DoorMemberOut], **refusals(401, 403, 404, 422)},
+    summary="Team members who share a booking's doors (the booker or staff)",
+)
+def list_door_members(request: HttpRequest, booking_id: int):
+    booking = _booking(booking_id)
+    require_door_sharer(booking, request.user)
+    return selectors.booking_door_members(booking)
+
+
+@router.post(
+    "/bookings/{booking_id}/door-members",
+    response={201: DoorMemberOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Give a member of the booking's team their own door code (the booker or staff)",
+)
+def add_door_member(request: HttpRequest, booking_id: int, payload: DoorMemberIn):
+    booking = _booking(booking_id)
+    member = door_member_add(booking=booking, user_id=payload.user_id, by=request.user)
+    return Status(
+        201,
+        next(m for m in selectors.booking_door_members(booking) if m["user_id"] == member.user_id),
+    )
+
+
+@router.delete(
+    "/bookings/{booking_id}/door-members/{user_id}",
+    response={204: None, **refusals(401, 403, 404, 422)},
+    summary="Take a member's door code away (the booker or staff)",
+)
+def remove_door_member(request: HttpRequest, booking_id: int, user_id: int):
+    door_member_remove(booking=_booking(booking_id), user_id=user_id, by=request.user)
     return Status(204, None)
 
 

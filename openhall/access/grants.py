@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from openhall.access.models import (
     AccessSettings,
+    BookingDoorMember,
     Credential,
     Door,
     Grant,
@@ -275,8 +276,13 @@ def grants_withdraw_for_person(*, user_id: int, team_id: int | None = None, reas
     grants = Grant.objects.filter(
         user_id=user_id, revoked_at__isnull=True, ends_at__gt=timezone.now()
     )
+    # The bookings whose doors they shared stop letting them in (a booking approved again
+    # must not give the access back): the booker would have to add them again.
+    shares = BookingDoorMember.objects.filter(user_id=user_id, booking__end__gt=timezone.now())
     if team_id is not None:
         grants = grants.filter(Q(team_id=team_id) | Q(booking__team_id=team_id))
+        shares = shares.filter(booking__team_id=team_id)
+    shares.delete()
     count = 0
     for grant in grants.order_by("pk"):
         grant_revoke(grant=grant, by=None, reason=reason)
@@ -339,11 +345,23 @@ def booking_window(booking) -> tuple[datetime, datetime]:
     )
 
 
+def member_wants_doors(booking, member: BookingDoorMember) -> bool:
+    """A member the booker let in shares the booking's doors while the booking wants them, the
+    member's account is open and they are still in the booking's team."""
+    return (
+        booking_wants_doors(booking)
+        and member.user.is_active
+        and booking.team_id is not None
+        and booking.team.memberships.filter(user_id=member.user_id).exists()
+    )
+
+
 @transaction.atomic
 def grant_sync(booking_id: int) -> str:
-    """Make a booking's door grant what its state requires, whatever happened before (an
-    approval whose follow-up failed, a move back to 待审批, a cancellation): idempotent, so
-    events, retries and the repair sweep may all call it. Returns what it did."""
+    """Make a booking's door grants — the booker's, and those of the members the booker let in
+    — what its state requires, whatever happened before (an approval whose follow-up failed, a
+    move back to 待审批, a cancellation): idempotent, so events, retries and the repair sweep
+    may all call it. Returns what it did (to the booker's grant, else to a member's)."""
     from openhall.bookings.models import Booking
 
     # The booking's row is locked: its follow-up and the repair sweep may sync it at the same
@@ -352,25 +370,16 @@ def grant_sync(booking_id: int) -> str:
     # finds the first one's grant (tests/test_faults.py).
     booking = (
         Booking.objects.select_for_update(of=("self",))
-        .select_related("space", "center", "booker")
+        .select_related("space", "center", "booker", "team")
         .get(pk=booking_id)
     )
     grant = Grant.objects.select_for_update().filter(booking=booking).first()
-    if not booking_wants_doors(booking):
-        if grant is None or grant.revoked_at:
-            return "none"
-        grant_revoke(
-            grant=grant, by=None, reason=f"预约 #{booking.pk} 已{booking.get_status_display()}"
-        )
-        return "revoked"
-    starts_at, ends_at = booking_window(booking)
-    if ends_at <= timezone.now():
-        return "over"
-    if grant is None:
-        doors = doors_for_space(booking.space)
-        if not doors:
-            return "no_doors"
-        grant_create(
+    done = _follow(
+        booking,
+        grant,
+        wanted=booking_wants_doors(booking),
+        withdrawn_because=f"预约 #{booking.pk} 已{booking.get_status_display()}",
+        create=lambda doors, starts_at, ends_at: grant_create(
             center=booking.center,
             by=None,
             user=booking.booker,
@@ -380,7 +389,60 @@ def grant_sync(booking_id: int) -> str:
             reason=f"预约 #{booking.pk}",
             booking=booking,
             team=booking.team,
+        ),
+    )
+    for member in booking.door_members.select_related("user", "grant").order_by("pk"):
+        member_done = _sync_member(booking, member)
+        if done in ("ok", "none") and member_done not in ("ok", "none", "over", "no_doors"):
+            done = member_done
+    return done
+
+
+def _sync_member(booking, member: BookingDoorMember) -> str:
+    def create(doors, starts_at, ends_at) -> None:
+        member.grant = grant_create(
+            center=booking.center,
+            by=None,
+            user=member.user,
+            doors=doors,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            reason=f"预约 #{booking.pk}（团体成员）",
+            team=booking.team,
         )
+        member.save(update_fields=["grant"])
+
+    grant = Grant.objects.select_for_update().filter(pk=member.grant_id).first()
+    wanted = member_wants_doors(booking, member)
+    return _follow(
+        booking,
+        grant,
+        wanted=wanted,
+        withdrawn_because=(
+            f"预约 #{booking.pk} 已{booking.get_status_display()}"
+            if not booking_wants_doors(booking)
+            else "已不在预约的团体中"
+        ),
+        create=create,
+    )
+
+
+def _follow(booking, grant: Grant | None, *, wanted: bool, withdrawn_because: str, create) -> str:
+    """One grant made to follow its booking: withdrawn when not wanted; else made, restored
+    or moved to the booking's window."""
+    if not wanted:
+        if grant is None or grant.revoked_at:
+            return "none"
+        grant_revoke(grant=grant, by=None, reason=withdrawn_because)
+        return "revoked"
+    starts_at, ends_at = booking_window(booking)
+    if ends_at <= timezone.now():
+        return "over"
+    if grant is None:
+        doors = doors_for_space(booking.space)
+        if not doors:
+            return "no_doors"
+        create(doors, starts_at, ends_at)
         return "created"
     if grant.revoked_at:
         _grant_restore(grant, starts_at, ends_at)
@@ -432,6 +494,20 @@ def grant_repair_sweep(*, now: datetime | None = None) -> int:
     )
     candidates = set(wanting.values_list("pk", flat=True)[:1000])
     candidates |= set(unwanted.values_list("booking_id", flat=True)[:1000])
+    # Members the booker let in: a grant missing or withdrawn while the booking wants doors,
+    # or live while it does not.
+    shares = BookingDoorMember.objects.filter(booking__end__gt=now, booking__center__in=with_doors)
+    wants = [Booking.Status.APPROVED, Booking.Status.CHECKED_IN]
+    candidates |= set(
+        shares.filter(booking__status__in=wants, booking__booker__is_active=True)
+        .filter(Q(grant__isnull=True) | Q(grant__revoked_at__isnull=False))
+        .values_list("booking_id", flat=True)[:1000]
+    )
+    candidates |= set(
+        shares.filter(grant__revoked_at__isnull=True, grant__isnull=False)
+        .exclude(booking__status__in=wants)
+        .values_list("booking_id", flat=True)[:1000]
+    )
     for center in AccessSettings.objects.filter(center__in=with_doors):
         early, late = (
             timedelta(minutes=center.early_minutes),

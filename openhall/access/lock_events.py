@@ -42,7 +42,17 @@ def _attribute(door: Door, *, user: User | None, at: datetime, credential_index:
         grants = grants.filter(credentials__secret_index=credential_index)
     elif user is not None:
         grants = grants.filter(user=user)
-    return grants.select_related("booking", "user").first()
+    return grants.select_related("booking", "user", "door_member__booking").first()
+
+
+def _booking_of(grant: Grant | None):
+    """The booking a grant opens doors for: the booker's own, or the one a member shares."""
+    if grant is None:
+        return None
+    if grant.booking_id is not None:
+        return grant.booking
+    member = getattr(grant, "door_member", None)  # none: its DoesNotExist is an AttributeError
+    return member.booking if member is not None else None
 
 
 def record_event(
@@ -75,7 +85,7 @@ def record_event(
                 opened=opened,
                 user=user or (grant.user if grant else None),
                 grant=grant,
-                booking=grant.booking if grant else None,
+                booking=_booking_of(grant),
                 external_id=external_id,
                 detail=detail[:200],
             )
@@ -84,7 +94,7 @@ def record_event(
     Door.objects.filter(pk=door.pk).update(last_seen_at=at, online=True)
     if opened:
         publish_on_commit("access.door_opened", center_id=door.center_id, event_id=event.pk)
-        booking = grant.booking if grant else None
+        booking = _booking_of(grant)  # a member let in arriving first checks the booking in too
         if booking is not None and booking.status == "approved":
             _check_in(booking, at)
     return event

@@ -114,6 +114,38 @@ class Grant(models.Model):
         return f"{self.user} {self.starts_at:%Y-%m-%d %H:%M}"
 
 
+class BookingDoorMember(models.Model):
+    """A member of a team booking's team whom the booker lets in too, with a grant (and a PIN)
+    of their own that follows the booking as the booker's does (grants.grant_sync)."""
+
+    booking = models.ForeignKey(
+        "bookings.Booking", models.CASCADE, related_name="door_members", verbose_name=_("booking")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    # Made when the booking wants doors; kept through a withdrawal, so a booking approved
+    # again gives the member the same grant back.
+    grant = models.OneToOneField(
+        Grant, models.SET_NULL, null=True, blank=True, related_name="door_member"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member sharing a booking's doors")
+        verbose_name_plural = _("members sharing a booking's doors")
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "user"], name="one_door_share_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}: {self.user}"
+
+
 class Credential(models.Model):
     class Kind(models.TextChoices):
         PIN = "pin", _("PIN code")

@@ -5,15 +5,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from openhall.access import lock_events, selectors
+from openhall.access import door_members, lock_events, selectors
 from openhall.access.drivers import simulator
 from openhall.access.models import Door
 from openhall.access.refusals import AccessRefused
-from openhall.core.refusals import Refused
+from openhall.core.refusals import Conflict, NotFound, Refused
 
 
 @login_required
@@ -91,3 +92,41 @@ def ttlock_webhook(request, secret: str):
         raise Http404
     lock_events.ttlock_webhook(request.POST)
     return HttpResponse("success", content_type="text/plain")
+
+
+def _booking(booking_id: int):
+    from openhall.bookings.models import Booking
+
+    booking = Booking.objects.select_related("center", "team").filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound
+    return booking
+
+
+def _back_to_booking(booking_id: int):
+    return redirect(reverse("portal:booking", args=[booking_id]) + "#door-access")
+
+
+@require_POST
+@login_required
+def door_member_add(request, booking_id: int):
+    """The booker lets a member of the team in (the booking page's door card)."""
+    booking = _booking(booking_id)
+    chosen = request.POST.get("user", "")
+    try:
+        member = door_members.door_member_add(
+            booking=booking, user_id=int(chosen) if chosen.isdigit() else 0, by=request.user
+        )
+        messages.success(request, _("%(name)s can now open the doors.") % {"name": member.user})
+    except (AccessRefused, Conflict) as exc:
+        messages.error(request, str(exc))
+    return _back_to_booking(booking.pk)
+
+
+@require_POST
+@login_required
+def door_member_remove(request, booking_id: int, user_id: int):
+    booking = _booking(booking_id)
+    door_members.door_member_remove(booking=booking, user_id=user_id, by=request.user)
+    messages.success(request, _("Their door code no longer works."))
+    return _back_to_booking(booking.pk)
