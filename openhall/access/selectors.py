@@ -14,16 +14,20 @@ def my_credentials(user, *, now=None) -> list[dict]:
     grants = (
         Grant.objects.filter(user=user, revoked_at__isnull=True, ends_at__gt=now)
         .prefetch_related("doors", "credentials")
-        .select_related("booking__space")
+        .select_related("booking__space", "door_member__booking__space")
         .order_by("starts_at")
     )
     rows = []
     for grant in grants:
+        # The booking it opens doors for: their own, or a team's booking they were let in on.
+        member = getattr(grant, "door_member", None)  # none: DoesNotExist is an AttributeError
+        booking = grant.booking or (member.booking if member is not None else None)
         for credential in grant.credentials.all():
             for door in grant.doors.all():
                 rows.append(
                     {
                         "grant": grant,
+                        "booking": booking,
                         "door": door,
                         "door_id": door.pk,
                         "door_name": door.name,

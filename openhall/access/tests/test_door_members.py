@@ -190,7 +190,7 @@ def test_a_booking_without_a_team_shares_with_no_one(
 
 # --- what the booker gives -------------------------------------------------------------------
 def test_a_member_let_in_gets_their_own_pin_a_notice_and_an_audit_entry(
-    booking, doors, tom, alice, django_capture_on_commit_callbacks
+    client, booking, doors, tom, alice, django_capture_on_commit_callbacks
 ):
     add(booking, alice, tom, django_capture_on_commit_callbacks)
     toms, alices = Grant.objects.get(booking=booking), grant_of(booking, alice)
@@ -199,6 +199,9 @@ def test_a_member_let_in_gets_their_own_pin_a_notice_and_an_audit_entry(
     assert opens(doors["dance"], alices) and opens(doors["entrance"], alices)
     notice = Message.objects.get(user=alice, title="已为您开通门禁")
     assert notice.url == "/access/"  # 我的门禁, where her code is
+    client.force_login(alice)
+    mine = client.get(notice.url).content.decode()
+    assert pin_of(alices) in mine and "舞蹈教室" in mine and pin_of(toms) not in mine
     entry = AuditEntry.objects.get(action="booking.door_member_add")
     assert (entry.actor, entry.after) == (tom, {"member": alice.pk})
 
