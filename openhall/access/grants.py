@@ -287,6 +287,15 @@ def grants_withdraw_for_person(*, user_id: int, team_id: int | None = None, reas
     for grant in grants.order_by("pk"):
         grant_revoke(grant=grant, by=None, reason=reason)
         count += 1
+    # A booker who goes takes their booking's doors with them: the members they let in lose
+    # theirs too (grant_sync finds the booking no longer wants doors).
+    booked = BookingDoorMember.objects.filter(
+        booking__booker_id=user_id, booking__end__gt=timezone.now()
+    )
+    if team_id is not None:
+        booked = booked.filter(booking__team_id=team_id)
+    for booking_id in sorted(set(booked.values_list("booking_id", flat=True))):
+        grant_sync(booking_id)
     return count
 
 

@@ -273,6 +273,17 @@ def test_a_member_who_leaves_the_team_loses_the_code_and_is_not_let_in_again(
     assert Grant.objects.get(booking=booking).revoked_at is None  # tom keeps his
 
 
+def test_when_the_booker_leaves_the_team_the_members_they_let_in_lose_their_codes_too(
+    booking, doors, tom, alice, olivia, django_capture_on_commit_callbacks
+):
+    add(booking, alice, tom, django_capture_on_commit_callbacks)
+    grant = grant_of(booking, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts.team_member_remove(team=booking.team, user=tom, by=olivia)
+    grant.refresh_from_db()
+    assert grant.revoked_at is not None and not opens(doors["dance"], grant)
+
+
 def test_the_repair_sweep_gives_a_member_the_grant_a_lost_follow_up_missed(
     booking, doors, tom, alice, django_capture_on_commit_callbacks
 ):
