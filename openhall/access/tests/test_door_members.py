@@ -347,3 +347,38 @@ def test_the_approval_notice_links_to_the_booking_page(booking, tom):
     notice = Message.objects.get(user=tom, title="预约已通过")
     assert notice.url == f"/bookings/{booking.pk}/"
     assert "开门密码" in notice.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_members_added_at_once_never_exceed_the_cap(
+    dance_room, doors, tom, alice, bob, team, olivia
+):
+    """Two additions at the same moment, one place left: one gets in, one is refused."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers anyway; the race needs PostgreSQL")
+    booking = team_booking(dance_room, tom, team, attendees=2)  # tom and one more
+    booking_approve(booking=booking, by=olivia)
+    outcomes = []
+    barrier = threading.Barrier(2)
+
+    def adder(member):
+        try:
+            barrier.wait()
+            door_member_add(booking=booking, user_id=member.pk, by=tom)
+            outcomes.append("added")
+        except AccessRefused as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=adder, args=(m,)) for m in (alice, bob)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["added", "too_many_members"]
+    assert BookingDoorMember.objects.filter(booking=booking).count() == 1
