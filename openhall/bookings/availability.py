@@ -12,10 +12,11 @@ start, with the reason.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from openhall.accounts.models import User
 from openhall.bookings.rules import RuleViolation, check_booking, minutes_text
@@ -36,6 +37,19 @@ REASON_OF_RULE = {
 }
 # When several stand in the way, the one a person can do least about is named.
 REASONS = ("past", "closed", "horizon", "notice", "unstaffed", "taken", "buffer", "too_short")
+# How the day view names each reason, in a word or two.
+REASON_LABELS = {
+    "": pgettext_lazy("availability", "free"),
+    "past": pgettext_lazy("availability", "past"),
+    "closed": pgettext_lazy("availability", "closed"),
+    "unstaffed": pgettext_lazy("availability", "no staff present"),
+    "taken": pgettext_lazy("availability", "booked"),
+    "buffer": pgettext_lazy("availability", "kept free between bookings"),
+    "too_short": pgettext_lazy("availability", "too short to book"),
+    "notice": pgettext_lazy("availability", "too soon to book"),
+    "horizon": pgettext_lazy("availability", "not bookable yet"),
+    "refused": pgettext_lazy("availability", "you cannot book"),
+}
 # Rules about what the request says (its length, purpose, head count), not about the time.
 REQUEST_RULES = frozenset(
     {
@@ -72,6 +86,10 @@ class Stretch:
     @property
     def free(self) -> bool:
         return not self.reason
+
+    @property
+    def label(self) -> str:
+        return str(REASON_LABELS[self.reason])
 
     @property
     def minutes(self) -> int:
@@ -263,11 +281,3 @@ def _too_short(stretches: list[Stretch], rules: EffectiveRules) -> list[Stretch]
         else s
         for s in stretches
     ]
-
-
-def picker_value(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%H:%M}"
-
-
-def local_time(moment: datetime) -> time:
-    return timezone.localtime(moment).time()
