@@ -177,18 +177,17 @@ def bookable_day(
             end=span.end + buffer,
         ).values_list("start", "end", "booking__end")
     )
-    cuts = {span.start, span.end}
+    # Where a rule's answer can change: the rules are judged once per stretch between these.
+    rule_cuts = {span.start, span.end}
     hours = setup.hours.get(day.weekday())
     if hours is not None:
         for moment in (hours.staffed_from, hours.staffed_until):
             if moment is not None:
-                cuts.add(timezone.make_aware(datetime.combine(day, moment)))
+                rule_cuts.add(timezone.make_aware(datetime.combine(day, moment)))
     for closure in setup.closures:
-        cuts.update((closure.start, closure.end))
-    for claim_start, claim_end, booking_end in claims:
-        cuts.update((claim_start, claim_end, booking_end, claim_start - buffer))
+        rule_cuts.update((closure.start, closure.end))
     latest_start = now + timedelta(days=rules.max_days_ahead)
-    cuts.update(
+    rule_cuts.update(
         (
             _round_up(now, NOW_STEP),
             _round_up(now + timedelta(minutes=rules.min_notice_minutes), NOW_STEP),
@@ -196,12 +195,18 @@ def bookable_day(
             _round_up(latest_start + timedelta(microseconds=1), timedelta(minutes=1)),
         )
     )
-    cuts = sorted(c for c in cuts if span.start <= c <= span.end)
+    # Where another booking's claim (its time, its buffer, this space's buffer before it) begins
+    # or ends: these only split a stretch the rules already judged.
+    claim_cuts = set()
+    for claim_start, claim_end, booking_end in claims:
+        claim_cuts.update((claim_start, claim_end, booking_end, claim_start - buffer))
+    rule_cuts = sorted(c for c in rule_cuts if span.start <= c <= span.end)
+    claim_cuts = {c for c in claim_cuts if span.start < c < span.end}
 
     purpose = _probe_purpose(rules)
     refusals: dict[str, RuleViolation] = {}
     pieces: list[Stretch] = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in zip(rule_cuts, rule_cuts[1:], strict=False):
         violations = check_booking(
             space=space,
             start=start,
@@ -217,7 +222,9 @@ def bookable_day(
         for v in violations:
             if v.code not in REASON_OF_RULE:
                 refusals.setdefault(v.code, v)
-        pieces.append(_judge(start, end, violations, claims, buffer))
+        inner = sorted({start, end} | {c for c in claim_cuts if start < c < end})
+        for piece_start, piece_end in zip(inner, inner[1:], strict=False):
+            pieces.append(_judge(piece_start, piece_end, violations, claims, buffer))
 
     stretches = _too_short(_joined(pieces), rules)
     if refusals:

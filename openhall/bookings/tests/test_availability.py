@@ -211,3 +211,25 @@ def test_the_api_lists_free_and_unavailable_in_time_order(
     assert body["taken"] == [
         {"start": "2026-12-02T15:00:00+08:00", "end": "2026-12-02T16:10:00+08:00"}
     ]
+
+
+def test_a_busy_day_costs_no_more_queries_than_a_quiet_one(
+    center_like_the_demo, alice, olivia, time_machine
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    time_machine.move_to(local(WEDNESDAY, 8, 0), tick=False)
+    dance, friday = center_like_the_demo["dance"], WEDNESDAY + timedelta(days=2)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            bookable_day(space=dance, day=friday, booker=alice)
+        return len(captured)
+
+    queries()  # the center's setup is read and kept once per process
+    quiet = queries()
+    bob = factories.UserFactory(real_name="鲍勃二")
+    for hour in range(9, 20):  # a booking every hour, each with its buffer
+        book(dance, bob, local(friday, hour), local(friday, hour, 30), by=olivia, for_activity=True)
+    assert queries() == quiet
