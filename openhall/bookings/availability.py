@@ -65,9 +65,8 @@ REQUEST_RULES = frozenset(
 )
 # Rules about the person (suspended, a full quota, not a kind of booker the space takes): they
 # hold for every time of the day, and a visitor who has not signed in is not judged by them.
-PERSON_RULES = frozenset(
-    {"space_not_bookable", "booker_not_allowed", "too_many_active", "suspended"}
-)
+# Any other rule that holds all day (a space not open for booking) refuses everyone.
+PERSON_RULES = frozenset({"booker_not_allowed", "too_many_active", "suspended"})
 # Starts the pickers offer besides the boundaries of the day's stretches.
 PICKER_STEP = timedelta(minutes=30)
 # "Now" and the notice are rounded up to this, so a start offered a moment ago is still

@@ -233,3 +233,16 @@ def test_a_busy_day_costs_no_more_queries_than_a_quiet_one(
     for hour in range(9, 20):  # a booking every hour, each with its buffer
         book(dance, bob, local(friday, hour), local(friday, hour, 30), by=olivia, for_activity=True)
     assert queries() == quiet
+
+
+def test_a_space_not_open_for_booking_offers_nothing_even_to_a_visitor(
+    center_like_the_demo, time_machine
+):
+    time_machine.move_to(local(WEDNESDAY, 8, 0), tick=False)
+    dance = center_like_the_demo["dance"]
+    dance.is_bookable = False
+    dance.save()
+    setup_changed(dance.center_id)
+    day = bookable_day(space=dance, day=WEDNESDAY + timedelta(days=1), booker=None)
+    assert day.free == [] and day.start_times() == []
+    assert {s.rule for s in day.unavailable if s.reason == "refused"} == {"space_not_bookable"}
