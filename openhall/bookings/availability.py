@@ -67,6 +67,8 @@ REQUEST_RULES = frozenset(
 # hold for every time of the day, and a visitor who has not signed in is not judged by them.
 # Any other rule that holds all day (a space not open for booking) refuses everyone.
 PERSON_RULES = frozenset({"booker_not_allowed", "too_many_active", "suspended"})
+# Rules about a team or an enterprise booked for: the day view books for the person themselves.
+BOOKED_FOR_RULES = frozenset({"not_team_leader", "not_enterprise_member", "enterprise_unverified"})
 # Starts the pickers offer besides the boundaries of the day's stretches.
 PICKER_STEP = timedelta(minutes=30)
 # "Now" and the notice are rounded up to this, so a start offered a moment ago is still
@@ -216,7 +218,9 @@ def bookable_day(
             now=now,
             rules=rules,
             setup=setup,
-            skip=REQUEST_RULES | (PERSON_RULES if booker is None else frozenset()),
+            skip=REQUEST_RULES
+            | BOOKED_FOR_RULES
+            | (PERSON_RULES if booker is None else frozenset()),
         )
         for v in violations:
             if v.code not in REASON_OF_RULE:

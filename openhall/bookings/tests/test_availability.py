@@ -246,3 +246,23 @@ def test_a_space_not_open_for_booking_offers_nothing_even_to_a_visitor(
     day = bookable_day(space=dance, day=WEDNESDAY + timedelta(days=1), booker=None)
     assert day.free == [] and day.start_times() == []
     assert {s.rule for s in day.unavailable if s.reason == "refused"} == {"space_not_bookable"}
+
+
+def test_every_rule_of_the_booking_service_has_its_place_in_the_day_view():
+    # A new rule about the time of day must name its reason here, or every free stretch would
+    # read "you cannot book" (an unknown rule counts as one that holds all day).
+    import inspect
+    import re
+
+    from openhall.bookings import availability, rules
+
+    codes = set(re.findall(r'(?:RuleViolation|refuse)\(\s*"([a-z_]+)"', inspect.getsource(rules)))
+    assert {"unstaffed_hours", "too_many_active", "outside_opening_hours"} <= codes
+    known = (
+        set(availability.REASON_OF_RULE)
+        | availability.REQUEST_RULES
+        | availability.PERSON_RULES
+        | availability.BOOKED_FOR_RULES
+        | {"space_not_bookable"}  # holds all day for everyone
+    )
+    assert codes - known == set()
