@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from openhall.accounts.models import User
+from openhall.accounts.models import Team, User
 from openhall.bookings.rules import RuleViolation, check_booking, minutes_text
 from openhall.bookings.selectors import Interval, local_day_bounds, opening_window
 from openhall.bookings.services import overlapping_claims
@@ -159,10 +159,16 @@ def _probe_purpose(rules: EffectiveRules) -> str:
 
 
 def bookable_day(
-    *, space: Space, day: date, booker: User | None = None, now: datetime | None = None
+    *,
+    space: Space,
+    day: date,
+    booker: User | None = None,
+    team: Team | None = None,
+    now: datetime | None = None,
 ) -> BookableDay:
-    """The day of `space` as `booker` (None: a visitor, judged by the time rules alone) sees it:
-    every stretch of the opening hours (the whole day when closed), free or with the reason."""
+    """The day of `space` as `booker` (None: a visitor, judged by the time rules alone) sees it,
+    booking for themselves or for the `team` they lead: every stretch of the opening hours (the
+    whole day when closed), free or with the reason."""
     now = now or timezone.now()
     setup = center_setup(space.center_id)
     rules = effective_rules(space, setup)
@@ -215,6 +221,7 @@ def bookable_day(
             purpose=purpose,
             attendees=1,
             booker=booker,  # type: ignore[arg-type]  # a visitor: person rules are skipped
+            team=team,
             now=now,
             rules=rules,
             setup=setup,

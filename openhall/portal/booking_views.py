@@ -130,9 +130,13 @@ def space_day(request, space_id):
     )
     day = _day(request.GET.get("date") or request.POST.get("date"))
     # What this person can book: the same rules the booking service applies, on the pickers' grid.
-    bookable = availability.bookable_day(
-        space=space, day=day, booker=request.user if request.user.is_authenticated else None
-    )
+    booker = request.user if request.user.is_authenticated else None
+    bookable = availability.bookable_day(space=space, day=day, booker=booker)
+    if any(r.code == "booker_not_allowed" for r in bookable.refusals):
+        # A room only teams may book: its leader sees what they can book for their team.
+        led = TeamMembership.objects.filter(user=booker, role=TeamMembership.Role.LEADER).first()
+        if led is not None:
+            bookable = availability.bookable_day(space=space, day=day, booker=booker, team=led.team)
     first_start, first_end = _suggested_times(bookable)
     form = BookingForm(
         request.user,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from openhall.accounts.models import Team
 from openhall.bookings.models import Booking
 from openhall.bookings.tests.conftest import at
 from openhall.bookings.tests.test_availability import center_like_the_demo  # noqa: F401
@@ -385,3 +386,43 @@ def test_the_day_view_offers_only_what_the_rules_allow_in_time_order(
     dance = demo_rooms["dance"]
     page = client.get(f"/book/space/{dance.pk}/", {"date": "2026-12-02"}).content.decode()
     assert '<option value="11:10"' in page
+
+
+def test_a_room_only_teams_may_book_offers_its_times_to_a_team_leader_not_to_a_resident(
+    client, alice, tom, demo_rooms, time_machine
+):
+    from openhall import factories
+    from openhall.bookings.tests.test_availability import WEDNESDAY, local
+    from openhall.venues.models import BookingRule
+    from openhall.venues.rules import setup_changed
+
+    time_machine.move_to(local(WEDNESDAY, 8, 0), tick=False)
+    table_tennis = demo_rooms["table_tennis"]
+    BookingRule.objects.create(
+        center=table_tennis.center, space=table_tennis, booker_kinds=["team"]
+    )
+    setup_changed(table_tennis.center_id)
+    factories.TeamFactory(center=table_tennis.center, name="乒乓球队", leader=tom)
+    url = f"/book/space/{table_tennis.pk}/"
+
+    client.force_login(alice)
+    page = client.get(url, {"date": "2026-12-03"}).content.decode()
+    assert 'class="slot is-free"' not in page and 'name="start"' not in page
+    assert "不接受居民预约" in page
+
+    client.force_login(tom)
+    page = client.get(url, {"date": "2026-12-03"}).content.decode()
+    assert 'class="slot is-free" data-start="08:30" data-end="17:00"' in page
+    response = client.post(
+        url,
+        {
+            "date": "2026-12-03",
+            "start": "08:30",
+            "end": "10:00",
+            "title": "乒乓球队训练",
+            "purpose": "team",
+            "attendees": "8",
+            "team": Team.objects.get(name="乒乓球队").pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
