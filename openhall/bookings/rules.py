@@ -7,8 +7,12 @@ service finds them under a lock and answers 409.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
+from dateutil.rrule import rrulestr
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils import timezone
 
 from openhall.accounts.models import Enterprise, EnterpriseMembership, Team, TeamMembership, User
@@ -25,12 +29,140 @@ from openhall.venues.rules import (
 )
 
 WEEKDAYS = "一二三四五六日"
+MAX_SERIES_OCCURRENCES = 200  # dates in one series: a year of twice a week, with room to spare
+CHECK_IN_EARLY_MINUTES = 30  # the booker may check in this long before the start
 
 
 @dataclass(frozen=True)
 class RuleViolation:
     code: str
     message: str
+
+
+class BookingRefused(Exception):
+    """The booking breaks one or more rules."""
+
+    def __init__(self, violations: list[RuleViolation]):
+        super().__init__("; ".join(v.message for v in violations))
+        self.violations = violations
+
+
+class InvalidTransition(Exception):
+    def __init__(self, message: str, code: str = "invalid_state"):
+        super().__init__(message)
+        self.code = code
+
+
+# --- who may do what ---------------------------------------------------------------------------
+
+
+def is_operator(user: User, center) -> bool:
+    return permissions.has_center_perm(user, center, Perm.OPERATE)
+
+
+def require_operator(user: User, center) -> None:
+    """An operator of `center`, or refused: 403 for staff who can see the center, else 404 (a
+    resident learns nothing about a center's staff pages)."""
+    if is_operator(user, center):
+        return
+    if permissions.has_center_perm(user, center, Perm.VIEW_STATS):
+        raise PermissionDenied
+    raise Http404
+
+
+def require_may_book_for(
+    *, by: User, booker: User, space: Space, for_activity: bool = False
+) -> None:
+    """People book for themselves; only an operator of the space's center books on someone
+    else's behalf, or holds a room for an activity (which counts against nobody's quota)."""
+    if by.pk != booker.pk or for_activity:
+        require_operator(by, space.center)
+
+
+def needs_approval(*, by_operator: bool, rules: EffectiveRules) -> bool:
+    """A request (or a move) waits for an operator where the space requires approval, unless an
+    operator made it: their own bookings are approved at once."""
+    return rules.requires_approval and not by_operator
+
+
+def booking_title(title: str | None) -> str:
+    """The title the booking keeps: trimmed, at most 100 characters, and never empty."""
+    title = (title or "").strip()
+    if not title:
+        raise BookingRefused([RuleViolation("title_required", "请填写活动名称。")])
+    return title[:100]
+
+
+def change_deadline(*, start: datetime, rules: EffectiveRules) -> datetime:
+    """The last moment the booker may cancel or move a booking themselves."""
+    return start - timedelta(minutes=rules.cancel_deadline_minutes)
+
+
+def require_before_change_deadline(
+    *,
+    start: datetime,
+    rules: EffectiveRules,
+    now: datetime,
+    by_operator: bool,
+    change: Literal["cancel", "reschedule"],
+) -> None:
+    """After the deadline only staff may cancel or move a booking (the room was kept for it)."""
+    deadline = change_deadline(start=start, rules=rules)
+    if by_operator or now <= deadline:
+        return
+    if change == "cancel":
+        message = f"已过取消截止时间（{timezone.localtime(deadline):%m-%d %H:%M}），如需取消请联系中心工作人员。"
+    else:
+        message = "已过修改截止时间，如需调整请联系中心工作人员。"
+    raise InvalidTransition(message, code="cancel_deadline_passed")
+
+
+def check_in_opens(start: datetime) -> datetime:
+    return start - timedelta(minutes=CHECK_IN_EARLY_MINUTES)
+
+
+def require_check_in_window(*, start: datetime, end: datetime, now: datetime) -> None:
+    """Check-in is open from CHECK_IN_EARLY_MINUTES before the start until the end."""
+    if not check_in_opens(start) <= now < end:
+        raise InvalidTransition(
+            f"签到时间为开始前 {CHECK_IN_EARLY_MINUTES} 分钟至结束，当前不在签到时间内。",
+            code="outside_check_in_window",
+        )
+
+
+def series_occurrences(
+    *, start: datetime, end: datetime, rrule: str
+) -> list[tuple[datetime, datetime]]:
+    """Dates of a repeat rule (an RRULE subset: FREQ=DAILY|WEEKLY|MONTHLY, INTERVAL, BYDAY,
+    BYMONTHDAY, COUNT, UNTIL), in local time so 19:00 stays 19:00 across the calendar, and at
+    most MAX_SERIES_OCCURRENCES of them."""
+    rule = (rrule or "").upper().removeprefix("RRULE:")
+    parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
+    if parts.get("FREQ") not in {"DAILY", "WEEKLY", "MONTHLY"}:
+        raise BookingRefused([RuleViolation("invalid_rrule", "重复规则只支持每天、每周或每月。")])
+    if "COUNT" not in parts and "UNTIL" not in parts:
+        raise BookingRefused([RuleViolation("invalid_rrule", "请设置重复次数或结束日期。")])
+    local_start = timezone.localtime(start).replace(tzinfo=None)
+    duration = end - start
+    try:
+        dates = rrulestr(rule, dtstart=local_start, cache=False)
+        starts = []
+        for occurrence in dates:
+            starts.append(occurrence)
+            if len(starts) > MAX_SERIES_OCCURRENCES:
+                raise BookingRefused(
+                    [
+                        RuleViolation(
+                            "series_too_long", f"一个系列最多 {MAX_SERIES_OCCURRENCES} 次。"
+                        )
+                    ]
+                )
+    except (ValueError, TypeError) as exc:
+        raise BookingRefused([RuleViolation("invalid_rrule", "重复规则格式不正确。")]) from exc
+    return [(timezone.make_aware(s), timezone.make_aware(s) + duration) for s in starts]
+
+
+# --- the rules of one slot ---------------------------------------------------------------------
 
 
 def minutes_text(minutes: int) -> str:
@@ -48,8 +180,7 @@ def booker_kind(
         return BookerKind.TEAM
     if enterprise is not None:
         return BookerKind.ENTERPRISE
-    center = space.center
-    if permissions.has_center_perm(booker, center, Perm.OPERATE):
+    if is_operator(booker, space.center):
         return BookerKind.STAFF
     return BookerKind.RESIDENT
 
@@ -109,7 +240,9 @@ def check_booking(
     elif space.capacity and attendees > space.capacity:
         refuse("over_capacity", f"参加人数超过“{space}”的容量（最多 {space.capacity} 人）。")
 
-    if (
+    if team is not None and team.center_id != space.center_id:
+        refuse("team_other_center", f"“{team}”不属于“{space}”所在的中心。")
+    elif (
         team is not None
         and not TeamMembership.objects.filter(
             team=team, user=booker, role=TeamMembership.Role.LEADER
@@ -117,7 +250,9 @@ def check_booking(
     ):
         refuse("not_team_leader", f"只有“{team}”的负责人可以为团体预约。")
     if enterprise is not None:
-        if not EnterpriseMembership.objects.filter(enterprise=enterprise, user=booker).exists():
+        if enterprise.center_id != space.center_id:
+            refuse("enterprise_other_center", f"“{enterprise}”不属于“{space}”所在的中心。")
+        elif not EnterpriseMembership.objects.filter(enterprise=enterprise, user=booker).exists():
             refuse("not_enterprise_member", f"您不是“{enterprise}”的成员。")
         elif not enterprise.is_verified:
             refuse(
