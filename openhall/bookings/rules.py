@@ -11,13 +11,12 @@ from typing import Literal
 
 from dateutil.rrule import rrulestr
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils import timezone
 
 from openhall.accounts.models import Enterprise, EnterpriseMembership, Team, TeamMembership, User
 from openhall.core import permissions
 from openhall.core.permissions import Perm
+from openhall.core.refusals import Forbidden, NotFound, Refused
 from openhall.venues.models import BookerKind, Purpose, Space
 from openhall.venues.rules import (
     MAX_CLAIM_MINUTES,
@@ -39,18 +38,26 @@ class RuleViolation:
     message: str
 
 
-class BookingRefused(Exception):
-    """The booking breaks one or more rules."""
+class BookingRefused(Refused):
+    """The booking breaks one or more rules: 422, coded by the first, every one in details."""
+
+    status = 422
 
     def __init__(self, violations: list[RuleViolation]):
-        super().__init__("; ".join(v.message for v in violations))
+        super().__init__(
+            "; ".join(v.message for v in violations),
+            code=violations[0].code,
+            details={"violations": [{"code": v.code, "message": v.message} for v in violations]},
+        )
         self.violations = violations
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(Refused):
+    """The booking's state forbids the step (409), or the step lacks something the person must
+    give, such as a reason (422, codes ending in `_required`)."""
+
     def __init__(self, message: str, code: str = "invalid_state"):
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code, status=422 if code.endswith("_required") else 409)
 
 
 # --- who may do what ---------------------------------------------------------------------------
@@ -66,8 +73,8 @@ def require_operator(user: User, center) -> None:
     if is_operator(user, center):
         return
     if permissions.has_center_perm(user, center, Perm.VIEW_STATS):
-        raise PermissionDenied
-    raise Http404
+        raise Forbidden
+    raise NotFound
 
 
 def require_may_book_for(

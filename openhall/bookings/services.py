@@ -32,6 +32,7 @@ from openhall.bookings.rules import (
     require_operator,
     series_occurrences,
 )
+from openhall.core import refusals
 from openhall.core.audit import audit_record, snapshot
 from openhall.core.events import publish_on_commit
 from openhall.venues.models import Space
@@ -69,14 +70,25 @@ class Conflict:
     end: datetime
 
 
-class BookingConflict(Exception):
-    """The slot is held by another booking."""
+class BookingConflict(refusals.Conflict):
+    """The slot is held by another booking: 409 "conflict", each booking in the way in details."""
 
     def __init__(self, conflicts: list[Conflict]):
         first = conflicts[0]
         local = timezone.localtime
         super().__init__(
-            f"“{first.space}”在 {local(first.start):%m-%d %H:%M}–{local(first.end):%H:%M} 已被预约，请换一个时间或场地。"
+            f"“{first.space}”在 {local(first.start):%m-%d %H:%M}–{local(first.end):%H:%M} 已被预约，请换一个时间或场地。",
+            details={
+                "conflicts": [
+                    {
+                        "space_id": c.space_id,
+                        "space": c.space,
+                        "start": local(c.start).isoformat(),
+                        "end": local(c.end).isoformat(),
+                    }
+                    for c in conflicts
+                ]
+            },
         )
         self.conflicts = conflicts
 
