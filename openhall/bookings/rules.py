@@ -6,11 +6,12 @@ service finds them under a lock and answers 409.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from dateutil.rrule import rrulestr
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from openhall.accounts.models import Enterprise, EnterpriseMembership, Team, TeamMembership, User
@@ -192,18 +193,92 @@ def booker_kind(
     return BookerKind.RESIDENT
 
 
-def suspension_until(*, booker: User, now: datetime) -> datetime | None:
-    """Repeated no-shows suspend booking rights for a while (OPENHALL_NO_SHOW_* settings)."""
+@dataclass(frozen=True)
+class Standing:
+    """What the database says about one request, read in one statement (booking_standing)."""
+
+    active: int  # live bookings of the booker (of the team, for a team booking) not yet over
+    no_shows: int  # the booker's no-shows within OPENHALL_NO_SHOW_WINDOW_DAYS
+    last_no_show: datetime | None
+    slot_taken: bool  # a live claim overlaps the slot (the service then names who holds it)
+
+
+# Hand-written because it runs on every booking request: one round trip for the quota, the
+# no-shows and the overlap, without compiling three ORM queries each time. The claims part is
+# services.overlapping_claims (bounded by MAX_CLAIM_MINUTES so the (unit, start) index is used).
+_STANDING_SQL = """
+SELECT
+  (SELECT COUNT(*) FROM bookings_booking
+    WHERE status IN (%s, %s, %s) AND "end" > %s AND id <> %s AND {mine}) AS active,
+  (SELECT COUNT(*) FROM bookings_booking
+    WHERE booker_id = %s AND status = %s AND start >= %s) AS no_shows,
+  (SELECT MAX(start) FROM bookings_booking
+    WHERE booker_id = %s AND status = %s AND start >= %s) AS last_no_show,
+  EXISTS (SELECT 1 FROM bookings_bookingclaim
+    WHERE unit_id IN ({units}) AND live = %s AND start >= %s AND start < %s AND "end" > %s
+      AND booking_id <> %s) AS slot_taken
+"""
+
+
+def booking_standing(
+    *,
+    booker: User,
+    team: Team | None,
+    now: datetime,
+    unit_ids: list[int],
+    claim_start: datetime,
+    claim_end: datetime,
+    exclude_booking_id: int | None = None,
+) -> Standing:
+    """The quota, the no-shows and whether [claim_start, claim_end) is taken, in one query."""
     from openhall.bookings.models import Booking
 
-    window_start = now - timedelta(days=settings.OPENHALL_NO_SHOW_WINDOW_DAYS)
-    no_shows = Booking.objects.filter(
-        booker=booker, status=Booking.Status.NO_SHOW, start__gte=window_start
-    )
-    if no_shows.count() < settings.OPENHALL_NO_SHOW_LIMIT:
+    at = connection.ops.adapt_datetimefield_value
+    exclude = exclude_booking_id or 0  # ids start at 1
+    window_start = at(now - timedelta(days=settings.OPENHALL_NO_SHOW_WINDOW_DAYS))
+    if team is not None:
+        mine, mine_params = "team_id = %s", [team.pk]
+    else:
+        mine, mine_params = "booker_id = %s AND team_id IS NULL", [booker.pk]
+    units = ", ".join(["%s"] * len(unit_ids)) or "NULL"
+    sql = _STANDING_SQL.format(mine=mine, units=units)
+    params = [
+        *Booking.LIVE,
+        at(now),
+        exclude,
+        *mine_params,
+        booker.pk,
+        Booking.Status.NO_SHOW,
+        window_start,
+        booker.pk,
+        Booking.Status.NO_SHOW,
+        window_start,
+        *unit_ids,
+        True,
+        at(claim_start - timedelta(minutes=MAX_CLAIM_MINUTES)),
+        at(claim_end),
+        at(claim_start),
+        exclude,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        active, no_shows, last_no_show, taken = cursor.fetchone()
+    if isinstance(last_no_show, str):  # SQLite returns MAX() of a datetime column as UTC text
+        last_no_show = datetime.fromisoformat(last_no_show).replace(tzinfo=UTC)
+    return Standing(active, no_shows, last_no_show, bool(taken))
+
+
+def suspension_until(
+    *, booker: User, now: datetime, standing: Standing | None = None
+) -> datetime | None:
+    """Repeated no-shows suspend booking rights for a while (OPENHALL_NO_SHOW_* settings)."""
+    if standing is None:
+        standing = booking_standing(
+            booker=booker, team=None, now=now, unit_ids=[], claim_start=now, claim_end=now
+        )
+    if standing.no_shows < settings.OPENHALL_NO_SHOW_LIMIT:
         return None
-    last = no_shows.order_by("-start").values_list("start", flat=True).first()
-    until = last + timedelta(days=settings.OPENHALL_SUSPENSION_DAYS)
+    until = standing.last_no_show + timedelta(days=settings.OPENHALL_SUSPENSION_DAYS)
     return until if until > now else None
 
 
@@ -222,12 +297,24 @@ def check_booking(
     rules: EffectiveRules | None = None,
     setup: CenterSetup | None = None,
     skip: frozenset[str] = frozenset(),
+    standing: Standing | None = None,
 ) -> list[RuleViolation]:
     """All the rules this booking breaks (empty when it may be made), except the codes in `skip`
-    (later dates of a series do not count against the active-booking quota)."""
+    (later dates of a series do not count against the active-booking quota). `standing`: the
+    booker's counts when the caller has read them already (booking_standing)."""
     now = now or timezone.now()
     setup = setup or center_setup(space.center_id)
     rules = rules or effective_rules(space, setup)
+    if standing is None:
+        standing = booking_standing(
+            booker=booker,
+            team=team,
+            now=now,
+            unit_ids=[],
+            claim_start=start,
+            claim_end=end,
+            exclude_booking_id=exclude_booking_id,
+        )
     refusals: list[RuleViolation] = []
 
     def refuse(code: str, message: str) -> None:
@@ -294,9 +381,10 @@ def check_booking(
             now=now,
             rules=rules,
             exclude_booking_id=exclude_booking_id,
+            standing=standing,
         )
     )
-    until = suspension_until(booker=booker, now=now)
+    until = suspension_until(booker=booker, now=now, standing=standing)
     if until is not None:
         local = timezone.localtime(until)
         refuse("suspended", f"因多次预约后未到场，您的预约权限暂停至 {local:%Y-%m-%d}。")
@@ -362,7 +450,7 @@ def _check_closures(
 
 
 def _check_quotas(
-    *, space, start, end, purpose, booker, team, now, rules, exclude_booking_id
+    *, space, start, end, purpose, booker, team, now, rules, exclude_booking_id, standing
 ) -> list[RuleViolation]:
     from openhall.bookings.models import Booking
 
@@ -370,12 +458,7 @@ def _check_quotas(
     live = Booking.objects.filter(status__in=Booking.LIVE, end__gt=now).exclude(
         pk=exclude_booking_id
     )
-    mine = (
-        live.filter(team=team)
-        if team is not None
-        else live.filter(booker=booker, team__isnull=True)
-    )
-    if mine.count() >= rules.max_active_per_booker:
+    if standing.active >= rules.max_active_per_booker:
         who = f"“{team}”" if team is not None else "您"
         refusals.append(
             RuleViolation(

@@ -22,6 +22,7 @@ from openhall.bookings.rules import (
     BookingRefused,
     InvalidTransition,
     RuleViolation,
+    booking_standing,
     booking_title,
     check_booking,
     is_operator,
@@ -210,7 +211,18 @@ def _check_slot(
     exclude_booking_id: int | None = None,
 ) -> None:
     """The one check of a slot for a new booking, a date of a series or a move: the rules first
-    (BookingRefused names every rule broken), then the other bookings (BookingConflict)."""
+    (BookingRefused names every rule broken), then the other bookings (BookingConflict). The
+    booker's counts and the overlap are read in one statement; who holds the slot is read only
+    when it is taken."""
+    standing = booking_standing(
+        booker=booker,
+        team=team,
+        now=now,
+        unit_ids=[u.pk for u in units],
+        claim_start=start,
+        claim_end=end + timedelta(minutes=rules.buffer_minutes),
+        exclude_booking_id=exclude_booking_id,
+    )
     violations = check_booking(
         space=space,
         start=start,
@@ -225,9 +237,12 @@ def _check_slot(
         setup=setup,
         skip=skip,
         exclude_booking_id=exclude_booking_id,
+        standing=standing,
     )
     if violations:
         raise BookingRefused(violations)
+    if not standing.slot_taken:
+        return
     conflicts = _conflicts(
         units=units,
         start=start,

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from django.db import connection
+
 from openhall.bookings.models import Booking
 from openhall.bookings.tests.conftest import at
 
@@ -318,3 +320,29 @@ def test_not_an_operator_reads_404_to_a_resident_and_403_to_staff_elsewhere(
         "message": "您没有执行此操作的权限。",
         "details": None,
     }
+
+
+def test_a_booking_request_takes_seven_statements(
+    api_client, alice, dance_room, django_assert_max_num_queries
+):
+    """The hot path: the space; the center's setup token (venues' cache check); the quota, the
+    no-shows and the overlap in one query; the booking, its claim, the audit entry and the
+    outbox row. The bearer token and its person's roles come from the cache (10 s), and the
+    test's transaction adds a savepoint and its release (BEGIN and COMMIT in production).
+    PostgreSQL adds the advisory locks (services.lock_units): they must be a statement of their
+    own, before the reads, or the reads' snapshot would predate a writer that held the lock."""
+    client = api_client(alice)
+    first = client.post(
+        "/api/v1/bookings",
+        payload(dance_room, at(2, 9), at(2, 10)),
+        content_type="application/json",
+    )
+    assert first.status_code == 201
+    locks = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_max_num_queries(7 + locks + 2):
+        response = client.post(
+            "/api/v1/bookings",
+            payload(dance_room, at(3, 9), at(3, 11)),
+            content_type="application/json",
+        )
+    assert response.status_code == 201
