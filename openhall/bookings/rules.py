@@ -13,6 +13,7 @@ from dateutil.rrule import rrulestr
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from openhall.accounts.models import Enterprise, EnterpriseMembership, Team, TeamMembership, User
 from openhall.core import permissions
@@ -335,7 +336,11 @@ def check_booking(
         refuse("over_capacity", f"参加人数超过“{space}”的容量（最多 {space.capacity} 人）。")
 
     if team is not None and team.center_id != space.center_id:
-        refuse("team_other_center", f"“{team}”不属于“{space}”所在的中心。")
+        refuse(
+            "team_other_center",
+            _("“%(team)s” is not a team of the center of “%(space)s”.")
+            % {"team": team, "space": space},
+        )
     elif (
         team is not None
         and not TeamMembership.objects.filter(
@@ -345,7 +350,11 @@ def check_booking(
         refuse("not_team_leader", f"只有“{team}”的负责人可以为团体预约。")
     if enterprise is not None:
         if enterprise.center_id != space.center_id:
-            refuse("enterprise_other_center", f"“{enterprise}”不属于“{space}”所在的中心。")
+            refuse(
+                "enterprise_other_center",
+                _("“%(enterprise)s” is not an enterprise of the center of “%(space)s”.")
+                % {"enterprise": enterprise, "space": space},
+            )
         elif not EnterpriseMembership.objects.filter(enterprise=enterprise, user=booker).exists():
             refuse("not_enterprise_member", f"您不是“{enterprise}”的成员。")
         elif not enterprise.is_verified:

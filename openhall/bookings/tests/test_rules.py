@@ -63,7 +63,8 @@ def test_the_service_refuses_a_team_of_another_center(olivia, tom, dance_room, c
     team_of_b.memberships.create(user=tom, role="leader")
     with pytest.raises(services.BookingRefused) as refused:
         book(dance_room, tom, at(2, 9), at(2, 11), team=team_of_b)
-    assert "team_other_center" in [v.code for v in refused.value.violations]
+    other_center = [v for v in refused.value.violations if v.code == "team_other_center"]
+    assert other_center and "不属于“舞蹈教室”所在的中心" in other_center[0].message
 
 
 def test_a_resident_cannot_preview_a_series_for_someone_else(api_client, alice, tom, dance_room):
