@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -36,6 +37,8 @@ from openhall.core.crypto import blind_index
 from openhall.core.events import publish_on_commit
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -182,6 +185,16 @@ def _token_cache_key(token_hash: str) -> str:
     return f"api-token:{token_hash}"
 
 
+def _token_cache(operation: str, *args):
+    """The cache only saves queries: if it is down (Redis outage), tokens are read from the
+    database as before instead of every API request failing."""
+    try:
+        return getattr(cache, operation)(*args)
+    except Exception as exc:  # any backend's connection error
+        logger.warning("API token cache unavailable (%s): %s", operation, type(exc).__name__)
+        return None
+
+
 @transaction.atomic
 def api_token_create(
     *, user: User, name: str, expires_at: datetime | None = None
@@ -210,8 +223,8 @@ def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
         # Dropped now for this process and again after commit, in case a request re-read the
         # token in between.
         key = _token_cache_key(token.token_hash)
-        cache.delete(key)
-        transaction.on_commit(lambda: cache.delete(key))
+        _token_cache("delete", key)
+        transaction.on_commit(lambda: _token_cache("delete", key))
         audit_record(
             actor=by,
             action="api_token.revoke",
@@ -226,7 +239,7 @@ def api_token_authenticate(raw: str) -> User | None:
         return None
     key = _token_cache_key(_token_hash(raw))
     now = timezone.now()
-    entry = cache.get(key)
+    entry = _token_cache("get", key)
     if entry is None:
         token = (
             ApiToken.objects.select_related("user")
@@ -240,7 +253,7 @@ def api_token_authenticate(raw: str) -> User | None:
         permissions.staff_memberships(token.user)
         entry = {"revoked": token.revoked_at is not None, "expires_at": token.expires_at}
         entry["user"] = token.user
-        cache.set(key, entry, API_TOKEN_CACHE_SECONDS)
+        _token_cache("set", key, entry, API_TOKEN_CACHE_SECONDS)
         # Touched only when read from the database: a busy API client must not turn every read
         # into a write, and last_used_at stays within a minute.
         last_used = token.last_used_at

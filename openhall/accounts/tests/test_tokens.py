@@ -110,3 +110,18 @@ def test_a_busy_token_is_touched_at_most_once_a_minute(alice):
     with time_machine.travel(start + timedelta(seconds=90), tick=False):
         services.api_token_authenticate(raw)
     assert ApiToken.objects.get(pk=token.pk).last_used_at > first_use
+
+
+def test_tokens_still_work_when_the_cache_is_down(alice, monkeypatch):
+    class Down:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise ConnectionError("redis is down")
+
+            return fail
+
+    monkeypatch.setattr(services, "cache", Down())
+    token, raw = services.api_token_create(user=alice, name="script")
+    assert services.api_token_authenticate(raw) == alice
+    services.api_token_revoke(token=token, by=alice)
+    assert services.api_token_authenticate(raw) is None
