@@ -139,9 +139,16 @@ def overlapping_claims(
 
 
 def _conflicts(
-    *, units: list[Space], start: datetime, end: datetime, buffer: int, exclude_booking_id=None
+    *,
+    units: list[Space],
+    start: datetime,
+    end: datetime,
+    buffer: int,
+    setup: CenterSetup,
+    exclude_booking_id: int | None = None,
 ) -> list[Conflict]:
-    # Plain values, not model instances: this runs on every request and is usually empty.
+    """The bookings holding [start, end + buffer) on these units, to name them in the refusal
+    (read only once the slot is known to be taken)."""
     rows = (
         overlapping_claims(
             unit_ids=[u.pk for u in units],
@@ -157,7 +164,8 @@ def _conflicts(
         if booking_id in seen:
             continue
         seen.add(booking_id)
-        space = Space.objects.get(pk=space_id)  # only on the refusal path
+        # A booking on these units is in the same center, so its space is in the setup.
+        space = setup.spaces.get(space_id) or Space.objects.get(pk=space_id)
         conflicts.append(
             Conflict(space_id=space_id, space=str(space), start=booked_start, end=booked_end)
         )
@@ -248,6 +256,7 @@ def _check_slot(
         start=start,
         end=end,
         buffer=rules.buffer_minutes,
+        setup=setup,
         exclude_booking_id=exclude_booking_id,
     )
     if conflicts:

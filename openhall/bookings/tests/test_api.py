@@ -346,3 +346,26 @@ def test_a_booking_request_takes_seven_statements(
             content_type="application/json",
         )
     assert response.status_code == 201
+
+
+def test_a_clash_is_refused_in_four_statements(
+    api_client, alice, tom, multimedia, django_assert_max_num_queries
+):
+    """Half the storm's requests clash: the space, the setup token, the one read that finds the
+    slot taken, and the one that names who holds it (their spaces come from the setup). The
+    test's transaction adds a savepoint, its rollback and its release."""
+    room, zone_a, _ = multimedia
+    api_client(alice).post(
+        "/api/v1/bookings", payload(zone_a, at(2, 9), at(2, 10)), content_type="application/json"
+    )
+    client = api_client(tom)
+    client.post(
+        "/api/v1/bookings", payload(zone_a, at(4, 9), at(4, 10)), content_type="application/json"
+    )
+    locks = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_max_num_queries(4 + locks + 3):
+        response = client.post(
+            "/api/v1/bookings", payload(room, at(2, 9), at(2, 11)), content_type="application/json"
+        )
+    assert response.status_code == 409
+    assert response.json()["details"]["conflicts"][0]["space"] == "多媒体活动室 · A区"
