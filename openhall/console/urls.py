@@ -124,6 +124,7 @@ urlpatterns = [
     *broadcast_urls.urlpatterns,
     path("c/<int:center_id>/news/", news_views.article_list, name="articles"),
     path("c/<int:center_id>/news/new/", news_views.article_new, name="article_new"),
+    path("c/<int:center_id>/news/pictures/", news_views.body_picture, name="article_picture"),
     path("c/<int:center_id>/news/<int:article_id>/", news_views.article_edit, name="article"),
     path(
         "c/<int:center_id>/news/<int:article_id>/files/",
