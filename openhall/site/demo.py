@@ -193,6 +193,9 @@ def load_demo_data() -> dict[str, int]:
     from openhall.display.demo import load_demo_screen
 
     created["service_records"] = load_demo_ledger(center, users["13800000002"])
+    from openhall.civic.services import service_counters
+
+    service_counters(center)  # the seed's five counters, before a screen first asks
     from openhall.access.demo import load_demo_doors
     from openhall.activities.demo import load_demo_activities
 
