@@ -22,8 +22,17 @@ WORD_PASTE = (
 
 
 def photo() -> bytes:
+    """A 2400 × 1600 picture (sky, a red hall, a lawn): re-encoded to 1200 px on upload."""
+    from PIL import ImageDraw
+
+    picture = Image.new("RGB", (2400, 1600), (135, 190, 235))
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, 1150, 2400, 1600), fill=(90, 160, 80))
+    draw.rectangle((700, 600, 1700, 1150), fill=(190, 40, 40))
+    draw.polygon([(600, 620), (1200, 300), (1800, 620)], fill=(150, 30, 30))
+    draw.rectangle((1080, 850, 1320, 1150), fill=(240, 200, 120))
     out = io.BytesIO()
-    Image.new("RGB", (2400, 1600), (200, 40, 40)).save(out, "PNG")
+    picture.save(out, "PNG")
     return out.getvalue()
 
 
@@ -55,6 +64,8 @@ def test_staff_write_a_wechat_style_article_with_a_picture(live_openhall, deskto
     desktop.keyboard.type("有疑问请拨打服务台电话")
     desktop.keyboard.press("Enter")
     desktop.click(".ql-toolbar button.ql-blockquote")
+
+    assert page_errors == []  # writing and formatting: no CSP violation, no script error
 
     # A paste from Word: the text stays, the styles and Word's XML do not.
     editor.evaluate(
@@ -97,4 +108,9 @@ def test_staff_write_a_wechat_style_article_with_a_picture(live_openhall, deskto
     desktop.locator(".phone-preview").screenshot(
         path=str(SCREENSHOTS / "console-article-phone-preview.png")
     )
-    assert page_errors == []  # no CSP violation, no script error
+    # The only complaints allowed are the browser refusing the Word paste's own style="…"
+    # attributes (Chromium parses a paste under the page's CSP): that is the CSP at work, and
+    # the text still arrives. The editor itself needs no inline script or style.
+    refused_paste_styles = [e for e in page_errors if e.startswith("Applying inline style")]
+    assert len(refused_paste_styles) <= 4
+    assert [e for e in page_errors if e not in refused_paste_styles] == []

@@ -37,8 +37,10 @@
     status.setAttribute("role", "status");
     var host = document.createElement("div");
     host.className = "editor-host";
-    textarea.parentNode.insertBefore(host, textarea);
-    textarea.parentNode.insertBefore(status, textarea);
+    // Outside the field's <label>: a click inside a label is forwarded to its first control,
+    // which would be the toolbar's first button — every click in the text would toggle it.
+    var label = textarea.closest("label") || textarea;
+    label.after(host, status);
     textarea.hidden = true;
 
     var quill = new Quill(host, {
@@ -71,6 +73,8 @@
       },
     });
     quill.setContents(quill.clipboard.convert({ html: textarea.value }), "silent");
+    var name = label.querySelector(".field-label");
+    if (name) quill.root.setAttribute("aria-label", name.textContent);
 
     function insertPictures(files, range) {
       var at = (range || quill.getSelection(true) || { index: quill.getLength() }).index;
