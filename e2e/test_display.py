@@ -46,12 +46,12 @@ def test_the_lobby_screen_updates_live_and_survives_a_server_restart(
     # next use instead of 暂停开放.
     first_room = screen.locator("#spaces .space").first
     if live_clock == "weekday-evening":
-        expect(screen.locator("#closed-banner")).to_have_text("今日已闭馆")
-        expect(first_room).not_to_contain_text("暂停开放")
+        expect(screen.locator("#status")).to_have_text("今日已闭馆")
+        expect(screen.locator("#spaces")).to_contain_text("下次使用")
         expect(screen.locator("#spaces")).not_to_contain_text("暂停开放")
     else:
         expect(first_room).to_contain_text("空闲")
-        expect(screen.locator("#closed-banner")).to_be_hidden()
+        expect(screen.locator("#status")).not_to_have_text("今日已闭馆")
     # The center's named counters, cumulative since the operation began.
     expect(screen.locator("#service-counters")).to_contain_text("法律咨询")
     services_today = screen.locator("#today li", has_text="今日服务").locator(".n")

@@ -27,12 +27,10 @@
     $("center").textContent = data.center;
     $("status").textContent = words[data.status] || "";
     $("status").className = "center-status status-" + data.status;
-    // After closing (or on a closed day) the screen says so once, and each room shows when it
-    // is next used, rather than "closed" on every line.
+    // After closing (or on a closed day) the screen says so once, in the header, and each room
+    // shows when it is next used, rather than "closed" on every line.
     var shut = !!data.closed_for_the_day;
     if (shut) $("status").textContent = words.closed_for_the_day;
-    $("closed-banner").textContent = shut ? words.closed_for_the_day : "";
-    $("closed-banner").hidden = !shut;
     var spaces = $("spaces");
     spaces.replaceChildren();
     data.spaces.forEach(function (s) {
