@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from openhall.core import permissions
 from openhall.core.decorators import center_view
+from openhall.core.html import show_pictures
 from openhall.core.images import PhotoField
 from openhall.core.permissions import Perm
 from openhall.news import services
@@ -77,6 +78,9 @@ def article_edit(request, article_id):
 
 def _edit(request, article):
     form = ArticleForm(request.POST or None, request.FILES or None, instance=article)
+    if article is not None and not form.is_bound:
+        # The editor shows the pictures: their stored paths as the storage's URLs (S3: signed).
+        form.initial["body"] = show_pictures(article.body)
     form.fields["body"].widget.attrs.update(
         {
             "data-upload-url": reverse("console:article_picture", args=[request.center.pk]),

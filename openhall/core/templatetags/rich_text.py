@@ -5,11 +5,11 @@ services (the admin, a data import)."""
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from openhall.core.html import clean_html
+from openhall.core.html import clean_html, show_pictures
 
 register = template.Library()
 
 
 @register.filter
 def rich_text(value: str) -> SafeString:
-    return mark_safe(clean_html(value))  # noqa: S308 — clean_html is the sanitiser
+    return mark_safe(show_pictures(clean_html(value)))  # noqa: S308 — clean_html sanitises

@@ -197,3 +197,36 @@ def test_the_editor_page_works_without_javascript(olivia, center_a, client):
     )
     assert response.status_code == 302
     assert Article.objects.get().body == "<h2>标题</h2><ul><li>一</li></ul>"
+
+
+@pytest.fixture
+def pictures_elsewhere(settings, tmp_path):
+    """Pictures served from another address, as from an S3 bucket (there with a signature that
+    expires): a storage whose URLs are not under MEDIA_URL."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path, "base_url": "https://bucket.example/public/"},
+        },
+    }
+
+
+def test_a_picture_is_stored_by_its_path_and_shown_by_the_storages_url(
+    pictures_elsewhere, olivia, adam, center_a, client
+):
+    signed = (
+        "https://bucket.example/public/news/1/body/ab12.jpg?X-Amz-Signature=abc&X-Amz-Expires=1"
+    )
+    article = save(center_a, olivia, f'<p>现场</p><img src="{signed}">')
+    # Stored without the URL of the day: a signature that expires would break the article.
+    assert '<img src="/media/news/1/body/ab12.jpg">' in article.body
+    services.article_publish(article=article, by=adam)
+    page = client.get(f"/news/{article.pk}/").content.decode()
+    assert '<img src="https://bucket.example/public/news/1/body/ab12.jpg">' in page
+    client.force_login(olivia)
+    editor = client.get(f"/console/c/{center_a.pk}/news/{article.pk}/").content.decode()
+    assert "https://bucket.example/public/news/1/body/ab12.jpg" in editor.split("<textarea", 1)[1]
+    # Another bucket, or another path on it, is not ours.
+    other = save(center_a, olivia, '<img src="https://other.example/public/news/1/body/ab12.jpg">')
+    assert "<img" not in other.body
