@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from openhall.core.events import durable_task
-from openhall.core.outbox import enqueue_quietly
+from openhall.core.outbox import enqueue_quietly, retry_delay
 from openhall.notifications.models import Delivery, Message, NotificationPreference
 
 log = logging.getLogger(__name__)
@@ -209,11 +209,6 @@ def _send(delivery: Delivery) -> str:
     return ""
 
 
-def retry_delay(attempts: int) -> int:
-    """Seconds before the next try: 30 s, 1 min, 2 min, 4 min … at most an hour."""
-    return min(3600, 30 * 2 ** max(0, attempts - 1))
-
-
 def delivery_attempt(*, delivery_id: int) -> Delivery:
     """Try one delivery once. Only a `pending` delivery is sent; anything else is left alone."""
     from openhall.core.sms import SmsError
@@ -270,7 +265,7 @@ def deliveries_retry_due(*, now: datetime | None = None, limit: int = 500) -> in
         for pk, attempts, claimed_at in pending.values_list("pk", "attempts", "claimed_at")[
             : limit * 4
         ]
-        if claimed_at is None or claimed_at + timedelta(seconds=retry_delay(attempts)) <= now
+        if claimed_at is None or claimed_at + retry_delay(attempts) <= now
     ][:limit]
     for pk in due:
         delivery_attempt(delivery_id=pk)
