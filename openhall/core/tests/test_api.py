@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils.module_loading import import_string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -187,3 +188,18 @@ def test_a_write_without_credentials_is_401_not_a_csrf_error(db):
         "/api/v1/bookings", "{}", content_type="application/json"
     )
     assert_error_shape(response, 401)
+
+
+def test_every_app_with_an_api_module_mounts_its_router_from_its_appconfig():
+    from django.apps import apps
+    from django.utils.module_loading import module_has_submodule
+
+    mounted = {prefix_router[1] for prefix_router in api._routers}
+    for config in apps.get_app_configs():
+        if not config.name.startswith("openhall.") or not module_has_submodule(
+            config.module, "api"
+        ):
+            continue
+        assert getattr(config, "api_router", None) == f"{config.name}.api.router", config.name
+        router = import_string(config.api_router)
+        assert router in mounted, f"{config.name}'s router is not mounted under /api/v1"
