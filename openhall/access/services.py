@@ -4,6 +4,7 @@ reconciler that makes the locks agree, unlocking, and the log of every unlock an
 import contextlib
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -137,7 +138,7 @@ def grant_create(
     doors: list[Door],
     starts_at: datetime,
     ends_at: datetime,
-    kinds: list[str] = ("pin", "remote"),
+    kinds: Sequence[str] = ("pin", "remote"),
     reason: str = "",
     booking=None,
     card_number: str = "",
@@ -783,7 +784,7 @@ def _check_in(booking, at: datetime) -> None:
         booking_check_in(booking=booking, by=booking.booker, now=at)
 
 
-def remote_unlock(*, door: Door, by: User, reason: str = "") -> AccessEvent:
+def remote_unlock(*, door: Door, by: User, reason: str = "") -> AccessEvent | None:
     """The grantee during the window, or staff at any time with a reason (audited)."""
     now = timezone.now()
     staff = permissions.has_center_perm(by, door.center, Perm.OPERATE)

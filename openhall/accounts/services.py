@@ -391,7 +391,7 @@ def user_sign_in_by_sms(
     mobile: str,
     code: str,
     real_name: str = "",
-    consents: set[str] = frozenset(),
+    consents: frozenset[str] | set[str] = frozenset(),
     ip: str = "",
 ) -> User:
     """Sign in, or sign up when the number is new: code right, name declared, policy agreed.
@@ -440,7 +440,12 @@ def user_sign_in_by_sms(
 
 @transaction.atomic
 def _user_signed_in_by_sms(
-    *, mobile: str, real_name: str, consents: set[str], needs_consent: bool, ip: str
+    *,
+    mobile: str,
+    real_name: str,
+    consents: frozenset[str] | set[str],
+    needs_consent: bool,
+    ip: str,
 ) -> User:
     now = timezone.now()
     user = User.objects.select_for_update().filter(mobile=mobile).first()

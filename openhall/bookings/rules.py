@@ -65,6 +65,8 @@ def suspension_until(*, booker: User, now: datetime) -> datetime | None:
     if no_shows.count() < settings.OPENHALL_NO_SHOW_LIMIT:
         return None
     last = no_shows.order_by("-start").values_list("start", flat=True).first()
+    if last is None:  # the no-shows were just counted; one may have been deleted since
+        return None
     until = last + timedelta(days=settings.OPENHALL_SUSPENSION_DAYS)
     return until if until > now else None
 
@@ -186,7 +188,12 @@ def _check_hours(
     if rules.allow_unstaffed:
         return []
     staffed = day.staffed_from is not None and day.staffed_until is not None
-    if not staffed or local_start.time() < day.staffed_from or end_time > day.staffed_until:
+    if (
+        day.staffed_from is None
+        or day.staffed_until is None
+        or local_start.time() < day.staffed_from
+        or end_time > day.staffed_until
+    ):
         when = (
             f"值守时间为每周{WEEKDAYS[local_start.weekday()]} {day.staffed_from:%H:%M}–{day.staffed_until:%H:%M}"
             if staffed

@@ -14,6 +14,7 @@ from dateutil.rrule import rrulestr
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -107,7 +108,11 @@ def lock_units(unit_ids: list[int], *, booker: User | None = None, team: Team | 
 
 
 def overlapping_claims(
-    *, unit_ids: list[int], start: datetime, end: datetime, exclude_booking_id: int | None = None
+    *,
+    unit_ids: list[int] | QuerySet,
+    start: datetime,
+    end: datetime,
+    exclude_booking_id: int | None = None,
 ):
     """Live claims on these units overlapping [start, end). Bounded on both sides of `start`
     (claims are at most MAX_CLAIM_MINUTES long), so the (unit, start) index reads only nearby rows."""
@@ -310,7 +315,9 @@ def _locked(booking: Booking) -> Booking:
     return Booking.objects.select_for_update().select_related("space", "center").get(pk=booking.pk)
 
 
-def _transition(booking: Booking, *, by: User, action: str, event: str, **changes) -> Booking:
+def _transition(
+    booking: Booking, *, by: User | None, action: str, event: str, **changes
+) -> Booking:
     before = snapshot(booking, AUDITED_FIELDS)
     for field, value in changes.items():
         setattr(booking, field, value)

@@ -91,6 +91,7 @@ def database_unavailable(exc: BaseException | None) -> bool:
 
 
 def unavailable_response(request: HttpRequest):
+    response: HttpResponse
     if _wants_json(request):
         from openhall.core.api_errors import error_body
 

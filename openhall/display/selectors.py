@@ -3,6 +3,7 @@ that center. Public facts only: rooms, times, titles of organised events, counts
 booked (a resident's own booking shows its purpose, not its title)."""
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count
 from django.db.models.functions import TruncDate
@@ -117,7 +118,7 @@ def _space_rows(center: Center, now: datetime, bookings: list[Booking], closed: 
 
 
 def _schedule(center: Center, day: date, bookings: list[Booking]) -> list[dict]:
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "start": b.start,
             "end": b.end,

@@ -96,7 +96,7 @@ def _channels(*, user_id: int, kind: str, critical: bool) -> list[str]:
     from openhall.wechat.services import openid_for, subscribe_opt_in_available
 
     pref = preference_for(user_id)
-    channels = []
+    channels: list[str] = []
     openid = openid_for(user_id) if pref.wechat else ""
     if openid:
         if settings.WECHAT_TEMPLATES.get(kind):
@@ -159,7 +159,7 @@ def notify(
             )
             if created:  # on record: if the queue is down, deliveries_retry_due sends it
                 transaction.on_commit(
-                    lambda pk=delivery.pk, eta=not_before: (
+                    lambda pk=delivery.pk, eta=not_before: (  # type: ignore[misc]
                         enqueue_quietly(delivery_task, pk, eta=eta)
                         if eta
                         else enqueue_quietly(delivery_task, pk)
@@ -408,6 +408,6 @@ def broadcast_delivery_counts(*, broadcast) -> list[tuple[str, str, int]]:
         .order_by("channel", "status")
     )
     return [
-        (Delivery.Channel(r["channel"]).label, Delivery.Status(r["status"]).label, r["n"])
+        (str(Delivery.Channel(r["channel"]).label), str(Delivery.Status(r["status"]).label), r["n"])
         for r in rows
     ]
