@@ -71,8 +71,7 @@ PUBLIC = {"x-openhall-public": True}  # the facts on a center's door: the same f
 )
 def list_centers(request: HttpRequest):
     # The H5 centers page lists the same: a mini program must find where to book before login.
-    # Read here, not while ninja serializes: pydantic would hide a database outage (503) as a 500.
-    return list(selectors.active_centers().select_related("street__district"))
+    return selectors.active_centers().select_related("street__district")
 
 
 @router.get(
