@@ -21,7 +21,6 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, SessionAuth
 
-from openhall.access.services import AccessRefused
 from openhall.accounts.services import api_token_authenticate
 from openhall.activities.services import ActivityRefused
 from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition
@@ -133,11 +132,6 @@ ACTIVITY_CONFLICTS = {
 def on_activity_refused(request, exc: ActivityRefused):
     status = 409 if exc.code in ACTIVITY_CONFLICTS else 422
     return _respond(request, status, code=exc.code, message=exc.messages[0])
-
-
-@api.exception_handler(AccessRefused)
-def on_access_refused(request, exc: AccessRefused):
-    return _respond(request, 422, code=exc.code or "refused", message=exc.messages[0])
 
 
 @api.exception_handler(BookingRefused)

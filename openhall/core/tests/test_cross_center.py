@@ -36,6 +36,7 @@ def objects_of(center_a, center_b):
             "registration_id": factories.registration(center).pk,
             "door_id": factories.door(center).pk,
             "grant_id": factories.grant(center).pk,
+            "user_id": factories.UserFactory().pk,  # a team booking's door member
         }
 
     return make
@@ -134,6 +135,7 @@ def test_staff_of_center_a_get_404_for_every_api_object_of_center_b(
             "start_time": "09:00",
             "end_time": "10:00",
             "pin": "123456",
+            "user_id": 1,  # a door member to add
         }
         response = getattr(client, method)(
             url, body if method != "get" else None, content_type="application/json"
