@@ -3,12 +3,11 @@ residents register and cancel; staff check tickets in."""
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
-from openhall.activities import services
+from openhall.activities import checkin, services, signup
 from openhall.activities.models import Activity, ActivityType, Registration
 from openhall.bookings.selectors import local_day_bounds
 from openhall.core import permissions
@@ -16,6 +15,7 @@ from openhall.core.api_schemas import BodyIn, refusals
 from openhall.core.dates import ApiDate, ApiDateTime
 from openhall.core.params import ApiId
 from openhall.core.permissions import Perm
+from openhall.core.refusals import Forbidden, NotFound
 from openhall.venues.models import Space
 
 router = Router(tags=["activities"])
@@ -230,7 +230,7 @@ def register(request: HttpRequest, activity_id: int, payload: RegistrationIn):
     activity = get_object_or_404(
         Activity, pk=activity_id, center__is_active=True, status="published"
     )
-    ticket = services.register(
+    ticket = signup.register(
         activity=activity,
         user=request.user,
         answers=payload.answers,
@@ -259,7 +259,7 @@ def _registration(user, registration_id: int) -> Registration:
     if registration.user_id != user.pk and not permissions.has_center_perm(
         user, registration.activity.center, Perm.VIEW_CENTER
     ):
-        raise Http404
+        raise NotFound()
     return registration
 
 
@@ -269,7 +269,7 @@ def _registration(user, registration_id: int) -> Registration:
     summary="Cancel a registration",
 )
 def cancel_registration(request: HttpRequest, registration_id: int):
-    services.registration_cancel(
+    signup.registration_cancel(
         registration=_registration(request.user, registration_id), by=request.user
     )
     return Status(204, None)
@@ -283,8 +283,8 @@ def cancel_registration(request: HttpRequest, registration_id: int):
 def check_in(request: HttpRequest, registration_id: int, payload: CheckInIn):
     registration = _registration(request.user, registration_id)
     if not permissions.has_center_perm(request.user, registration.activity.center, Perm.OPERATE):
-        raise PermissionDenied
-    result = services.check_in(
+        raise Forbidden()
+    result = checkin.check_in(
         activity=registration.activity, by=request.user, scanned=payload.code or registration.code
     )
     return {

@@ -7,7 +7,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self):
-        from openhall.activities import selectors, services
+        from openhall.activities import notices, selectors, signup
         from openhall.core.sweeps import register_sweep
         from openhall.notifications.digest import register_figure
         from openhall.notifications.services import Segments, register_audience
@@ -16,4 +16,4 @@ class ActivitiesConfig(AppConfig):
         register_audience(
             "activity", Segments(selectors.registrant_ids, selectors.broadcast_choices)
         )
-        register_sweep("activities", services.offers_expire, services.send_reminders)
+        register_sweep("activities", signup.offers_expire, notices.send_reminders)

@@ -1,6 +1,6 @@
 """Console pages for activities: write, review (with the flags and the checklist), the
 registrations and waitlist, payments, the check-in page for a phone at the door, and the
-summary afterwards. Rules live in activities.services; these views translate forms."""
+summary afterwards. Rules live in services, signup and checkin; these views translate forms."""
 
 from datetime import datetime, timedelta
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from openhall.activities import services
+from openhall.activities import checkin, services, signup
 from openhall.activities.models import Activity, Registration
 from openhall.core import permissions
 from openhall.core.dates import check_day
@@ -149,7 +149,7 @@ def activity_detail(request, activity_id):
     registrations = list(activity.registrations.select_related("user").order_by("pk"))
     for r in registrations:
         r.who = r.user.masked_name
-        r.position = services.waitlist_position(r)
+        r.position = signup.waitlist_position(r)
     user, center = request.user, request.center
     street_step = activity.status == Activity.Status.CENTER_APPROVED
     return render(
@@ -163,8 +163,8 @@ def activity_detail(request, activity_id):
             "checklist": services.CHECKLIST.items(),
             "can_write": Perm.OPERATE in request.center_perms,
             "can_review": activity.status in ("submitted", "center_approved")
-            and services._may_review(user, center, street=street_step),
-            "checked_in": services.attendance(activity),
+            and services.may_review(user, center, street=street_step),
+            "checked_in": checkin.attendance(activity),
             "payments": Registration.Payment.choices[1:],
             "rooms": Space.objects.filter(center=center, is_bookable=True),
         },
@@ -220,7 +220,7 @@ def registration_action(request, registration_id, action):
     )
     try:
         if action == "payment":
-            services.payment_record(
+            signup.payment_record(
                 registration=registration,
                 by=request.user,
                 status=request.POST.get("payment", ""),
@@ -228,9 +228,9 @@ def registration_action(request, registration_id, action):
                 reference=request.POST.get("reference", ""),
             )
         elif action == "cancel":
-            services.registration_cancel(registration=registration, by=request.user)
+            signup.registration_cancel(registration=registration, by=request.user)
         elif action in ("confirm", "waitlist"):
-            services.registration_move(
+            signup.registration_move(
                 registration=registration,
                 by=request.user,
                 to="confirmed" if action == "confirm" else "waitlisted",
@@ -258,7 +258,7 @@ def check_in_page(request, activity_id):
     activity = _activity(request, activity_id)
     result = None
     if request.method == "POST":
-        outcome = services.check_in(
+        outcome = checkin.check_in(
             activity=activity, scanned=request.POST.get("code", ""), by=request.user
         )
         who = outcome.registration
@@ -269,7 +269,7 @@ def check_in_page(request, activity_id):
             if who and outcome.outcome in ("ok", "again")
             else "",
         }
-    count = services.attendance(activity)
+    count = checkin.attendance(activity)
     confirmed = activity.registrations.filter(status="confirmed").count()
     template = (
         "activities/_check_in_result.html" if request.htmx else "activities/console_check_in.html"

@@ -3,15 +3,16 @@
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from openhall.activities import services
+from openhall.activities import checkin, services, signup
 from openhall.activities.models import Activity, ActivityType, Registration
+from openhall.activities.rules import ActivityRefused
+from openhall.core.refusals import Forbidden
 from openhall.core.selectors import current_center
 
 
@@ -62,7 +63,7 @@ def activity_detail(request, activity_id: int):
             "answers": answers,
         }
         try:
-            ticket = services.register(
+            ticket = signup.register(
                 activity=activity,
                 user=request.user,
                 answers=answers,
@@ -70,7 +71,7 @@ def activity_detail(request, activity_id: int):
                 attendee_age=int(age) if age.isdigit() else None,
                 lives_here=request.POST.get("lives_here") == "1",
             )
-        except services.ActivityRefused as exc:
+        except ActivityRefused as exc:
             messages.error(request, exc.messages[0])
         else:
             if ticket.position:
@@ -101,9 +102,9 @@ def my_activities(request):
         .order_by("-pk")[:50]
     )
     for r in registrations:
-        r.position = services.waitlist_position(r)
+        r.position = signup.waitlist_position(r)
         if r.status == Registration.Status.CONFIRMED:
-            r.qr = segno.make(services.ticket_token(r), error="m").svg_data_uri(scale=5, border=2)
+            r.qr = segno.make(checkin.ticket_token(r), error="m").svg_data_uri(scale=5, border=2)
     return render(request, "activities/mine.html", {"tab": "me", "registrations": registrations})
 
 
@@ -115,9 +116,9 @@ def _mine(request, registration_id) -> Registration:
 @login_required
 def cancel(request, registration_id: int):
     try:
-        services.registration_cancel(registration=_mine(request, registration_id), by=request.user)
+        signup.registration_cancel(registration=_mine(request, registration_id), by=request.user)
         messages.success(request, _("Your registration is cancelled."))
-    except services.ActivityRefused as exc:
+    except ActivityRefused as exc:
         messages.error(request, exc.messages[0])
     return redirect("activities:mine")
 
@@ -126,9 +127,9 @@ def cancel(request, registration_id: int):
 @login_required
 def accept(request, registration_id: int):
     try:
-        services.offer_accept(registration=_mine(request, registration_id), by=request.user)
+        signup.offer_accept(registration=_mine(request, registration_id), by=request.user)
         messages.success(request, _("The place is yours. Your ticket is below."))
-    except services.ActivityRefused as exc:
+    except ActivityRefused as exc:
         messages.error(request, exc.messages[0])
     return redirect("activities:mine")
 
@@ -163,9 +164,9 @@ def propose(request):
                 team=team,
                 enterprise=enterprise,
             )
-        except services.ActivityRefused as exc:
+        except ActivityRefused as exc:
             messages.error(request, exc.messages[0])
-        except PermissionDenied:
+        except Forbidden:
             messages.error(request, _("Choose a team you lead or your enterprise."))
         else:
             messages.success(

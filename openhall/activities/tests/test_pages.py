@@ -58,7 +58,7 @@ def test_staff_write_review_and_check_in_from_the_console(
     assert activity.status == "published"
     assert activity.sessions.filter(booking__status="approved").count() == 4
 
-    from openhall.activities.services import register
+    from openhall.activities.signup import register
 
     code = register(activity=activity, user=alice).registration.code
     client.force_login(olivia)
