@@ -49,6 +49,26 @@ class ActivityIn(BodyIn):
     registration_closes_at: ApiDateTime | None = None
 
 
+class ActivityPatch(BodyIn):
+    """Only the fields sent change. `sessions`, when sent, replaces them all (a published
+    activity keeps its number of sessions: each one may move to another time or room)."""
+
+    title: str | None = Field(None, max_length=60)
+    type: ActivityType | None = None
+    description: str | None = Field(None, max_length=20000)
+    speaker: str | None = Field(None, max_length=100)
+    capacity: int | None = Field(None, ge=1, le=100000)
+    sessions: list[SessionIn] | None = Field(None, min_length=1, max_length=60)
+    fee: Activity.Fee | None = None
+    price: float | None = Field(None, ge=0, le=100000)
+    audience: Activity.Audience | None = None
+    min_age: int | None = Field(None, ge=0, le=120)
+    max_age: int | None = Field(None, ge=0, le=120)
+    questions: list[str] | None = Field(None, max_length=10)
+    registration_opens_at: ApiDateTime | None = None
+    registration_closes_at: ApiDateTime | None = None
+
+
 class SessionOut(Schema):
     space_id: int
     space: str = Field(alias="space.name")
@@ -174,6 +194,25 @@ def create_activity(request: HttpRequest, payload: ActivityIn):
         center=center, by=request.user, values=values, sessions=sessions
     )
     return Status(201, activity)
+
+
+@router.patch(
+    "/activities/{activity_id}",
+    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Edit a draft, a returned or a published activity (staff)",
+)
+def edit_activity(request: HttpRequest, activity_id: int, payload: ActivityPatch):
+    activity = _staff_activity(request.user, activity_id)
+    sessions = None
+    if payload.sessions is not None:
+        sessions = [
+            (get_object_or_404(Space, pk=s.space_id, center=activity.center), s.start, s.end)
+            for s in payload.sessions
+        ]
+    values = payload.dict(exclude_unset=True, exclude={"sessions"})
+    return services.activity_update(
+        activity=activity, by=request.user, values=values, sessions=sessions
+    )
 
 
 @router.post(

@@ -4,9 +4,11 @@ Each notice is recorded with the change and sent by a worker after commit."""
 
 from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from openhall.activities.models import Activity, Registration, Session
+from openhall.activities.rules import may_review
 from openhall.core import permissions
 from openhall.core.events import durable_task
 from openhall.core.permissions import Perm
@@ -20,6 +22,7 @@ TEXTS = {
     "reminder_hour": ("活动即将开始", "您报名的“{title}”将于 {when} 开始，地点：{place}。"),
     "waitlisted_moved": ("报名调整", "工作人员已将您在“{title}”的报名调整为候补。"),
     "changed": ("活动时间地点变更", "您报名的“{title}”已调整为 {when}，地点：{place}。"),
+    "edited": ("活动信息变更", "您报名的“{title}”有变更（{reason}），现为 {when}，地点：{place}。"),
 }
 
 
@@ -88,11 +91,14 @@ def send_reminders(*, now: datetime | None = None) -> int:
                 sent += 1
 
 
-def tell_organizer(activity: Activity, title: str, body: str) -> None:
-    """A proposer who is not the center's staff hears how the review went."""
+def tell_organizer(activity: Activity, title: str, body: str, *, staff_too: bool = False) -> None:
+    """A proposer who is not the center's staff hears how the review went (staff who wrote it
+    hear that it is published, `staff_too`)."""
     from openhall.notifications.services import notify
 
-    if permissions.has_center_perm(activity.created_by, activity.center, Perm.OPERATE):
+    if not staff_too and permissions.has_center_perm(
+        activity.created_by, activity.center, Perm.OPERATE
+    ):
         return
     pk = activity.pk
     notify.defer(
@@ -104,3 +110,36 @@ def tell_organizer(activity: Activity, title: str, body: str) -> None:
         url=f"/activities/{pk}/",
         center_id=activity.center_id,
     )
+
+
+def tell_reviewers(activity: Activity) -> None:
+    """Those who may review it in its center hear that something waits for them (one notice
+    each per submission)."""
+    from openhall.core.models import StaffMembership
+    from openhall.notifications.services import notify
+
+    roles = set(
+        permissions.roles_with(Perm.REVIEW_CONTENT) + permissions.roles_with(Perm.MANAGE_CENTER)
+    )
+    candidates = {
+        m.user
+        for m in StaffMembership.objects.filter(
+            Q(center=activity.center_id)
+            | Q(street=activity.center.street_id)
+            | Q(district=activity.center.street.district_id),
+            role__in=roles,
+        ).select_related("user")
+    }
+    stamp = timezone.now().isoformat()
+    for user in sorted(candidates, key=lambda u: u.pk):
+        if user.pk == activity.created_by_id or not may_review(user, activity.center, street=False):
+            continue
+        notify.defer(
+            user_id=user.pk,
+            key=f"activity:to_review:{activity.pk}:{stamp}:{user.pk}",
+            kind="notice",
+            title="活动待审核",
+            body=f"“{activity.title}”已提交，等待您审核。",
+            url=f"/console/c/{activity.center_id}/activities/{activity.pk}/",
+            center_id=activity.center_id,
+        )

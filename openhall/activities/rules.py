@@ -5,6 +5,7 @@ change, and the one refusal type every activities service raises.
 when the present state forbids it — already registered, full, an offer gone, a transition not
 allowed, a registration no longer active — else 422, input a person can fix)."""
 
+from openhall.accounts.models import User
 from openhall.activities.models import Activity
 from openhall.core import permissions
 from openhall.core.html import clean_html
@@ -62,8 +63,8 @@ class ActivityRefused(Refused):
     code = "activity_refused"
 
 
-def refuse(code: str, message: str, *, status: int = 422) -> ActivityRefused:
-    return ActivityRefused(message, code=code, status=status)
+def refuse(code: str, message: str, *, status: int = 422, details=None) -> ActivityRefused:
+    return ActivityRefused(message, code=code, status=status, details=details)
 
 
 def conflict(code: str, message: str) -> ActivityRefused:
@@ -79,6 +80,14 @@ def require_perm(user, center: Center, perm: Perm) -> None:
     if permissions.has_center_perm(user, center, Perm.VIEW_STATS):
         raise Forbidden()
     raise NotFound()
+
+
+def may_review(user: User, center: Center, *, street: bool) -> bool:
+    if street:
+        return permissions.has_center_perm(user, center, Perm.REVIEW_CONTENT)
+    return permissions.has_center_perm(
+        user, center, Perm.MANAGE_CENTER
+    ) or permissions.has_center_perm(user, center, Perm.REVIEW_CONTENT)
 
 
 def screen_text(activity: Activity) -> list[dict]:

@@ -92,3 +92,8 @@ def broadcast_choices(center) -> list[tuple[int, str]]:
         .order_by("-pk")
         .values_list("pk", "title")[:50]
     )
+
+
+def holds_a_session(booking_id: int) -> bool:
+    """The booking holds an activity's session (the activity tells its people about it)."""
+    return Session.objects.filter(booking_id=booking_id).exists()

@@ -13,21 +13,27 @@ from openhall.accounts.models import User
 from openhall.activities import notices
 from openhall.activities.checkin import attendance
 from openhall.activities.models import Activity, Registration, Session
-from openhall.activities.notices import tell_organizer, tell_registrant
+from openhall.activities.notices import tell_organizer, tell_registrant, tell_reviewers
 from openhall.activities.rules import (
     CHECKLIST,
     clean_values,
     conflict,
+    may_review,
     refuse,
     require_perm,
     screen_text,
 )
+from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition
 from openhall.core import permissions
 from openhall.core.audit import audit_record, snapshot
 from openhall.core.events import durable_task, publish_on_commit
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
 from openhall.core.refusals import Forbidden
+
+# The booking rules' refusals (bookings raises its own types); activities turn them into a
+# refusal that names the session.
+ROOM_REFUSALS = (BookingRefused, BookingConflict, InvalidTransition)
 
 AUDITED = ["status", "title", "type", "capacity", "fee", "price", "review_note"]
 
@@ -104,11 +110,13 @@ def activity_propose(
         Session.objects.create(activity=activity, space=space, start=start, end=end)
     if not sessions:
         raise refuse("no_sessions", "请至少安排一个场次（时间和场地）。")
+    _refuse_room_problems(activity, by=by)
     activity.status = Activity.Status.SUBMITTED
     activity.flags = screen_text(activity)
     activity.save(update_fields=["status", "flags"])
     _record(activity, by=by, action="activity.propose")
     publish_on_commit("activity.changed", center_id=center.pk, activity_id=activity.pk)
+    tell_reviewers(activity)
     return activity
 
 
@@ -123,18 +131,133 @@ def session_add(*, activity: Activity, by: User, space, start: datetime, end: da
     return Session.objects.create(activity=activity, space=space, start=start, end=end)
 
 
+# What registrants of a published activity are told changed (the rest is the staff's business).
+TOLD_FIELDS = {
+    "title": "名称",
+    "speaker": "主讲人",
+    "description": "介绍",
+    "fee": "费用",
+    "price": "费用",
+}
+
+
+def _may_edit(by: User, activity: Activity) -> bool:
+    """Staff edit drafts, returned and published activities; a proposer edits their own draft or
+    returned proposal (to resubmit it)."""
+    if permissions.has_center_perm(by, activity.center, Perm.OPERATE):
+        return True
+    return by.pk == activity.created_by_id and activity.status in EDITABLE_BY_PROPOSER
+
+
+EDITABLE_BY_PROPOSER = (Activity.Status.DRAFT, Activity.Status.RETURNED)
+EDITABLE_BY_STAFF = (*EDITABLE_BY_PROPOSER, Activity.Status.PUBLISHED)
+
+
+def _check_sessions(activity: Activity, sessions: list[tuple]) -> None:
+    if not sessions:
+        raise refuse("no_sessions", "请至少安排一个场次（时间和场地）。")
+    for space, start, end in sessions:
+        if space.center_id != activity.center_id or end <= start:
+            raise refuse("invalid_session", "请为每一场选择本中心的场地和正确的时间。")
+
+
 @transaction.atomic
-def activity_update(*, activity: Activity, by: User, values: dict) -> Activity:
-    require_perm(by, activity.center, Perm.OPERATE)
+def activity_update(
+    *, activity: Activity, by: User, values: dict, sessions: list[tuple] | None = None, cover=None
+) -> Activity:
+    """Edit an activity, with the same cleaning as writing it. A draft or a returned one changes
+    freely (then it is submitted again). A published one keeps its number of sessions: each
+    session whose time or room changes moves its booking under the booking rules (a refusal
+    says which session and why), the capacity never drops below the places taken, and every
+    registrant is told once what changed. Under review it cannot change."""
+    from openhall.core.images import reencoded_jpeg
+
+    if not _may_edit(by, activity):
+        require_perm(by, activity.center, Perm.OPERATE)
     activity = _locked(activity)
-    if activity.status not in (Activity.Status.DRAFT, Activity.Status.RETURNED):
-        raise refuse("not_editable", "活动已提交审核或已发布，不能再修改内容。")
+    if activity.status not in EDITABLE_BY_STAFF:
+        raise conflict(
+            "not_editable",
+            f"活动当前为“{activity.get_status_display()}”，不能修改（审核中的活动请先退回）。",
+        )
+    published = activity.status == Activity.Status.PUBLISHED
+    clean = clean_values(values)
+    if published:
+        clean.pop("organizer_team", None)
+        clean.pop("organizer_enterprise", None)
+        taken = activity.places_taken
+        if "capacity" in clean and clean["capacity"] < taken:
+            raise refuse(
+                "capacity_below_registrations",
+                f"已有 {taken} 人报名，名额不能少于 {taken} 人；如需减少，请先取消部分报名。",
+            )
     before = snapshot(activity, AUDITED)
-    for field, value in clean_values(values).items():
+    told = sorted(
+        {
+            label
+            for f, label in TOLD_FIELDS.items()
+            if f in clean and clean[f] != getattr(activity, f)
+        }
+    )
+    for field, value in clean.items():
         setattr(activity, field, value)
+    if cover is not None:
+        image = reencoded_jpeg(cover, max_side=1200)
+        activity.cover.save(image.name, image, save=False)
     activity.save()
+    if sessions is not None:
+        _check_sessions(activity, sessions)
+        if published:
+            told += _move_sessions(activity, by=by, sessions=sessions)
+        else:
+            activity.sessions.all().delete()
+            for space, start, end in sessions:
+                Session.objects.create(activity=activity, space=space, start=start, end=end)
     _record(activity, by=by, action="activity.update", before=before)
+    if published:
+        publish_on_commit("activity.changed", center_id=activity.center_id, activity_id=activity.pk)
+        if told:
+            _tell_changes(activity, "、".join(dict.fromkeys(told)))
     return activity
+
+
+def _move_sessions(activity: Activity, *, by: User, sessions: list[tuple]) -> list[str]:
+    """Pair the published sessions with the new ones in time order and move those that changed;
+    returns what changed ("时间", "地点") for the registrants."""
+    current = list(activity.sessions.order_by("start"))
+    if len(current) != len(sessions):
+        raise refuse(
+            "sessions_count_changed",
+            f"已发布的活动有 {len(current)} 个场次，修改时场次数不能变（可改时间和地点）。",
+        )
+    changed = []
+    for session, (space, start, end) in zip(
+        current, sorted(sessions, key=lambda s: s[1]), strict=True
+    ):
+        if (session.space_id, session.start, session.end) == (space.pk, start, end):
+            continue
+        if (session.start, session.end) != (start, end):
+            changed.append("时间")
+        if session.space_id != space.pk:
+            changed.append("地点")
+        try:
+            _move_session(session, by=by, start=start, end=end, space=space)
+        except ROOM_REFUSALS as exc:
+            raise refuse(
+                "room_unavailable", f"{_session_label(start, space)}：{exc}", details=str(exc)
+            ) from exc
+    return changed
+
+
+def _tell_changes(activity: Activity, what: str) -> None:
+    stamp = timezone.now().isoformat()
+    for registration in activity.registrations.filter(status__in=Registration.ACTIVE):
+        tell_registrant(
+            registration,
+            "edited",
+            reason=what,
+            key=f"activity:edited:{activity.pk}:{stamp}:{registration.pk}",
+        )
 
 
 # --- review --------------------------------------------------------------------------------------
@@ -160,10 +283,15 @@ def _transition(activity, *, by, action, to, allowed, **changes) -> Activity:
 
 @transaction.atomic
 def activity_submit(*, activity: Activity, by: User) -> Activity:
-    require_perm(by, activity.center, Perm.OPERATE)
+    """Sent for review after the checks approval will run (the rooms under the booking rules),
+    so a proposer fixes a problem now rather than the reviewer finding it later."""
+    if not _may_edit(by, activity):
+        require_perm(by, activity.center, Perm.OPERATE)
+    activity = _locked(activity)
     if not activity.sessions.exists():
         raise refuse("no_sessions", "请至少安排一个场次（时间和场地）。")
-    return _transition(
+    _refuse_room_problems(activity, by=by)
+    activity = _transition(
         activity,
         by=by,
         action="activity.submit",
@@ -171,14 +299,8 @@ def activity_submit(*, activity: Activity, by: User) -> Activity:
         allowed=(Activity.Status.DRAFT, Activity.Status.RETURNED),
         flags=screen_text(activity),
     )
-
-
-def may_review(user: User, center: Center, *, street: bool) -> bool:
-    if street:
-        return permissions.has_center_perm(user, center, Perm.REVIEW_CONTENT)
-    return permissions.has_center_perm(
-        user, center, Perm.MANAGE_CENTER
-    ) or permissions.has_center_perm(user, center, Perm.REVIEW_CONTENT)
+    tell_reviewers(activity)
+    return activity
 
 
 @transaction.atomic
@@ -201,7 +323,13 @@ def activity_approve(*, activity: Activity, by: User, checklist: dict) -> Activi
             checklist={k: True for k in CHECKLIST},
         )
         _hold_rooms(activity, reviewer=by)
-        tell_organizer(activity, "活动已发布", f"您发起的“{activity.title}”已通过审核并发布。")
+        rooms = activity.sessions.count()
+        tell_organizer(
+            activity,
+            "活动已发布",
+            f"您发起的“{activity.title}”已通过审核并发布，{rooms} 个场次的场地已预约。",
+            staff_too=True,  # one message for the whole activity, not one per room booking
+        )
         publish_on_commit(
             "activity.published", center_id=activity.center_id, activity_id=activity.pk
         )
@@ -236,7 +364,48 @@ def activity_return(*, activity: Activity, by: User, reason: str) -> Activity:
     return activity
 
 
-def _room_holder(activity: Activity, reviewer: User) -> User:
+def _session_label(start: datetime, space) -> str:
+    return f"{timezone.localtime(start):%m月%d日 %H:%M} {space.name}"
+
+
+class _DryRun(Exception):
+    """Rolls back the rooms held only to see whether they could be."""
+
+
+def room_problems(activity: Activity, *, by: User) -> list[str]:
+    """What approval would refuse, found now: each session's room held under the booking rules
+    (the same call approval makes) inside a savepoint that is then rolled back."""
+    problems: list[str] = []
+    holder = _room_holder(activity, by, required=False)
+    if holder is None:  # no staff yet to hold a room: approval (by a staff member) decides
+        return problems
+    try:
+        with transaction.atomic():
+            for session in activity.sessions.select_related("space").order_by("start"):
+                if session.booking_id:
+                    continue
+                try:
+                    with transaction.atomic():
+                        _hold_session(activity, session, holder=holder)
+                except ROOM_REFUSALS as exc:
+                    problems.append(f"{_session_label(session.start, session.space)}：{exc}")
+            raise _DryRun
+    except _DryRun:
+        pass
+    return problems
+
+
+def _refuse_room_problems(activity: Activity, *, by: User) -> None:
+    problems = room_problems(activity, by=by)
+    if problems:
+        raise refuse(
+            "rooms_unavailable",
+            "场地不满足预约规则，请修改后再提交：" + "；".join(problems),
+            details={"problems": problems},
+        )
+
+
+def _room_holder(activity: Activity, reviewer: User, *, required: bool = True) -> User | None:
     """Who books the rooms: whoever wrote it if they are the center's staff, else the reviewer
     if they are, else one of the center's staff (a street reviewer books no rooms)."""
     from openhall.core.models import StaffMembership
@@ -247,6 +416,8 @@ def _room_holder(activity: Activity, reviewer: User) -> User:
     staff = StaffMembership.objects.filter(
         center=activity.center, role__in=permissions.roles_with(Perm.OPERATE)
     ).first()
+    if staff is None and not required:
+        return None
     if staff is None:
         raise refuse("no_staff", "该中心没有工作人员，无法占用场地。")
     return staff.user
@@ -255,31 +426,34 @@ def _room_holder(activity: Activity, reviewer: User) -> User:
 def _hold_rooms(activity: Activity, *, reviewer: User) -> None:
     """Each session books its room (all or none): an activity never clashes with a booking.
     Proposed by a team or an enterprise, the booking carries their name."""
+    holder = _room_holder(activity, reviewer)
+    for session in activity.sessions.select_related("space").select_for_update():
+        if not session.booking_id:
+            _hold_session(activity, session, holder=holder)
+
+
+def _hold_session(activity: Activity, session: Session, *, holder: User) -> None:
     from openhall.bookings.services import booking_request
 
-    holder = _room_holder(activity, reviewer)
     purpose = (
         "party"
         if activity.type == "party"
         else ("paid_course" if activity.fee == Activity.Fee.PAID else "public_benefit")
     )
-    for session in activity.sessions.select_related("space").select_for_update():
-        if session.booking_id:
-            continue
-        session.booking = booking_request(
-            space=session.space,
-            booker=activity.created_by,
-            by=holder,
-            start=session.start,
-            end=session.end,
-            team=activity.organizer_team,
-            enterprise=activity.organizer_enterprise,
-            title=activity.title,
-            purpose=purpose,
-            attendees=activity.capacity,
-            for_activity=True,
-        )
-        session.save(update_fields=["booking"])
+    session.booking = booking_request(
+        space=session.space,
+        booker=activity.created_by,
+        by=holder,
+        start=session.start,
+        end=session.end,
+        team=activity.organizer_team,
+        enterprise=activity.organizer_enterprise,
+        title=activity.title,
+        purpose=purpose,
+        attendees=activity.capacity,
+        for_activity=True,
+    )
+    session.save(update_fields=["booking"])
 
 
 @transaction.atomic
@@ -288,14 +462,28 @@ def session_move(
 ) -> Session:
     """Staff move a published session to another time or room: its booking moves under the
     booking rules (a clash refuses it), and everyone registered is told."""
-    from openhall.bookings.services import booking_reschedule
-
     activity = session.activity
     require_perm(by, activity.center, Perm.OPERATE)
     if end <= start:
         raise refuse("invalid_time", "结束时间必须晚于开始时间。")
+    session = _move_session(session, by=by, start=start, end=end, space=space)
+    publish_on_commit("activity.changed", center_id=activity.center_id, activity_id=activity.pk)
+    for registration in activity.registrations.filter(status__in=Registration.ACTIVE):
+        tell_registrant(
+            registration,
+            "changed",
+            key=f"activity:changed:{session.pk}:{start.isoformat()}:{registration.pk}",
+        )
+    return session
+
+
+def _move_session(session: Session, *, by: User, start: datetime, end: datetime, space=None):
+    from openhall.bookings.services import booking_reschedule
+
     session = (
-        Session.objects.select_for_update(of=("self",)).select_related("booking").get(pk=session.pk)
+        Session.objects.select_for_update(of=("self",))
+        .select_related("booking", "activity__center")
+        .get(pk=session.pk)
     )
     if session.booking is not None:
         booking_reschedule(booking=session.booking, by=by, start=start, end=end, space=space)
@@ -307,18 +495,11 @@ def session_move(
     audit_record(
         actor=by,
         action="activity.session_move",
-        center=activity.center,
-        obj=activity,
+        center=session.activity.center,
+        obj=session.activity,
         before=before,
         after={"start": start.isoformat(), "space": session.space_id},
     )
-    publish_on_commit("activity.changed", center_id=activity.center_id, activity_id=activity.pk)
-    for registration in activity.registrations.filter(status__in=Registration.ACTIVE):
-        tell_registrant(
-            registration,
-            "changed",
-            key=f"activity:changed:{session.pk}:{start.isoformat()}:{registration.pk}",
-        )
     return session
 
 

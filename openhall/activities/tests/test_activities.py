@@ -102,7 +102,9 @@ def test_a_returned_activity_says_why(olivia, adam, center_a, dance_room):
     assert (activity.status, activity.review_note) == ("returned", "请补充主讲人资质")
 
 
-def test_an_activity_cannot_take_a_booked_room(olivia, adam, center_a, dance_room):
+def test_a_room_already_booked_is_refused_at_submit_with_the_session_named(
+    olivia, center_a, dance_room
+):
     factories.BookingFactory(
         center=center_a,
         space=dance_room,
@@ -111,7 +113,32 @@ def test_an_activity_cannot_take_a_booked_room(olivia, adam, center_a, dance_roo
         status="approved",
     )
     activity = draft(center_a, olivia, dance_room)
+    with pytest.raises(ActivityRefused) as refused:
+        services.activity_submit(activity=activity, by=olivia)
+    assert refused.value.code == "rooms_unavailable" and refused.value.status == 422
+    assert dance_room.name in str(refused.value)
+    activity.refresh_from_db()
+    assert activity.status == "draft"
+    assert not activity.sessions.filter(booking__isnull=False).exists()  # the check held nothing
+    assert (
+        not Booking.objects.filter(space=dance_room, status="approved")
+        .exclude(start=later() - timedelta(hours=1))
+        .exists()
+    )
+
+
+def test_an_activity_cannot_take_a_room_booked_after_it_was_submitted(
+    olivia, adam, center_a, dance_room
+):
+    activity = draft(center_a, olivia, dance_room)
     services.activity_submit(activity=activity, by=olivia)
+    factories.BookingFactory(
+        center=center_a,
+        space=dance_room,
+        start=later() - timedelta(hours=1),
+        end=later() + timedelta(hours=1),
+        status="approved",
+    )
     from openhall.bookings.services import BookingConflict
 
     with pytest.raises(BookingConflict):
