@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -141,6 +142,67 @@ def activity_new(request):
             messages.success(request, _("Saved as a draft. Send it for review when it is ready."))
             return redirect("console:activity", request.center.pk, activity.pk)
     return render(request, "activities/console_new.html", {"nav": "activities", "form": form})
+
+
+SESSION_FIELDS = ("space", "day", "start_time", "end_time", "weeks")
+
+
+def _form_initial(activity: Activity) -> dict:
+    """The create form's fields for an existing activity: its sessions as the first one's room,
+    day and hours, repeated weekly as many times as there are sessions."""
+    sessions = list(activity.sessions.order_by("start"))
+    initial = {"question_lines": "\n".join(activity.questions), "weeks": len(sessions) or 1}
+    if sessions:
+        first = sessions[0]
+        start, end = timezone.localtime(first.start), timezone.localtime(first.end)
+        initial.update(
+            space=first.space_id, day=start.date(), start_time=start.time(), end_time=end.time()
+        )
+    return initial
+
+
+@center_view(Perm.OPERATE)
+def activity_edit(request, activity_id):
+    """The create form, prefilled: a draft or a returned activity (then sent again), or a
+    published one (its rooms move and its registrants are told)."""
+    activity = _activity(request, activity_id)
+    form = ActivityForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=activity,
+        center=request.center,
+        initial=_form_initial(activity),
+    )
+    if request.method == "POST" and form.is_valid():
+        values = {f: form.cleaned_data[f] for f in ActivityForm.Meta.fields}
+        values["questions"] = form.cleaned_data["question_lines"].splitlines()
+        # Sessions are rewritten only when their fields changed: a session moved on its own
+        # (a different weekday) is not undone by editing the text.
+        moved = any(f in form.changed_data for f in SESSION_FIELDS)
+        try:
+            with transaction.atomic():  # saved and sent, or neither
+                activity = services.activity_update(
+                    activity=activity,
+                    by=request.user,
+                    values=values,
+                    sessions=form.sessions() if moved else None,
+                    cover=form.cleaned_data.get("cover_upload"),
+                )
+                if "then_submit" in request.POST:
+                    services.activity_submit(activity=activity, by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("Sent for review.") if "then_submit" in request.POST else _("Changes saved."),
+            )
+            return redirect("console:activity", request.center.pk, activity.pk)
+    return render(
+        request,
+        "activities/console_new.html",
+        {"nav": "activities", "form": form, "activity": _activity(request, activity_id)},
+    )
 
 
 @center_view(Perm.VIEW_CENTER)

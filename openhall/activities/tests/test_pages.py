@@ -101,3 +101,67 @@ def test_a_cover_picture_is_re_encoded_and_shown(client, olivia, center_a, dance
     activity = Activity.objects.get()
     with Image.open(activity.cover.path) as stored:
         assert stored.format == "JPEG" and max(stored.size) <= 1200
+
+
+def _form_of(activity, **changes):
+    """What the prefilled edit form posts back, with `changes`."""
+    session = activity.sessions.order_by("start").first()
+    start, end = timezone.localtime(session.start), timezone.localtime(session.end)
+    data = {
+        "type": activity.type,
+        "title": activity.title,
+        "description": activity.description,
+        "speaker": activity.speaker,
+        "capacity": activity.capacity,
+        "audience": activity.audience,
+        "fee": activity.fee,
+        "price": str(activity.price),
+        "cancel_hours": activity.cancel_hours,
+        "space": session.space_id,
+        "day": start.date().isoformat(),
+        "start_time": f"{start:%H:%M}",
+        "end_time": f"{end:%H:%M}",
+        "weeks": activity.sessions.count(),
+        "question_lines": "",
+    }
+    return {**data, **changes}
+
+
+def test_a_returned_activity_is_edited_on_the_prefilled_form_and_sent_again(
+    client, olivia, adam, center_a, dance_room
+):
+    from openhall.activities import services
+    from openhall.activities.tests.test_activities import draft
+
+    activity = draft(center_a, olivia, dance_room, capacity=20)
+    services.activity_submit(activity=activity, by=olivia)
+    services.activity_return(activity=activity, by=adam, reason="人数请按房间容量填写")
+    client.force_login(olivia)
+    edit = f"/console/c/{center_a.pk}/activities/{activity.pk}/edit/"
+    page = client.get(edit).content.decode()
+    assert "人数请按房间容量填写" in page and 'value="防范电信诈骗讲座"' in page
+    too_many = client.post(
+        edit, _form_of(activity, capacity=dance_room.capacity + 10, then_submit="1")
+    )
+    assert too_many.status_code == 200  # the problem is on the form, nothing sent
+    assert f"最多 {dance_room.capacity} 人" in too_many.content.decode()
+    activity.refresh_from_db()
+    assert (activity.status, activity.capacity) == ("returned", 20)  # all or nothing
+    sent = client.post(edit, _form_of(activity, speaker="社区民警", then_submit="1"))
+    assert sent.status_code == 302
+    activity.refresh_from_db()
+    assert (activity.status, activity.speaker, activity.sessions.count()) == (
+        "submitted",
+        "社区民警",
+        1,
+    )
+
+
+def test_typed_text_on_the_edit_form_is_shown_as_text(client, olivia, center_a, dance_room):
+    from openhall.activities.tests.test_activities import draft
+
+    hostile = "</script><img src=x onerror=alert(1)>"
+    activity = draft(center_a, olivia, dance_room, capacity=5, speaker=hostile)
+    client.force_login(olivia)
+    page = client.get(f"/console/c/{center_a.pk}/activities/{activity.pk}/edit/").content.decode()
+    assert hostile not in page and "&lt;/script&gt;&lt;img" in page
