@@ -130,8 +130,11 @@ class CheckInIn(BodyIn):
 
 
 class CheckInOut(Schema):
-    outcome: str
+    outcome: str = Field(
+        description="ok | again | wrong_activity | unknown | not_confirmed | outside_window"
+    )
     registration_id: int | None
+    message: str = Field("", description="outside_window: when check-in is open")
 
 
 class ActivityFilter(Schema):
@@ -329,4 +332,5 @@ def check_in(request: HttpRequest, registration_id: int, payload: CheckInIn):
     return {
         "outcome": result.outcome,
         "registration_id": result.registration.pk if result.registration else None,
+        "message": result.message,
     }

@@ -8,7 +8,12 @@ from django.utils import timezone
 
 from openhall.accounts.models import User
 from openhall.activities.models import Activity, CheckIn, Registration
-from openhall.activities.rules import TICKET_SALT, require_perm
+from openhall.activities.rules import (
+    TICKET_SALT,
+    check_in_hours_text,
+    check_in_open,
+    require_perm,
+)
 from openhall.core.events import publish_on_commit
 from openhall.core.permissions import Perm
 
@@ -20,8 +25,10 @@ def ticket_token(registration: Registration) -> str:
 
 @dataclass(frozen=True)
 class CheckInResult:
-    outcome: str  # "ok" | "again" | "wrong_activity" | "unknown" | "not_confirmed"
+    # "ok" | "again" | "wrong_activity" | "unknown" | "not_confirmed" | "outside_window"
+    outcome: str
     registration: Registration | None = None
+    message: str = ""  # outside the window: when check-in is open
 
 
 def _registration_from(scanned: str) -> Registration | None:
@@ -47,10 +54,14 @@ def check_in(
         return CheckInResult("wrong_activity", registration)
     if registration.status != Registration.Status.CONFIRMED:
         return CheckInResult("not_confirmed", registration)
-    sessions = list(activity.sessions.all())
-    session = min(sessions, key=lambda s: abs((s.start - now).total_seconds()), default=None)
-    if session is None:
+    sessions = list(activity.sessions.order_by("start"))
+    if not sessions:
         return CheckInResult("unknown")
+    session = next((s for s in sessions if check_in_open(s, now)), None)
+    if session is None:
+        # Not counted anywhere (attendance, the lobby screen): say when the door opens.
+        upcoming = next((s for s in sessions if s.end > now), sessions[-1])
+        return CheckInResult("outside_window", registration, check_in_hours_text(upcoming, now))
     _row, created = CheckIn.objects.get_or_create(
         registration=registration, session=session, defaults={"by": by}
     )

@@ -312,6 +312,7 @@ RESULT_TEXT = {
     "wrong_activity": gettext_lazy("This ticket is for another activity."),
     "not_confirmed": gettext_lazy("Not a confirmed place (waitlist or cancelled)."),
     "unknown": gettext_lazy("Unknown ticket."),
+    "outside_window": gettext_lazy("Not the time to check in."),
 }
 
 
@@ -326,7 +327,7 @@ def check_in_page(request, activity_id):
         who = outcome.registration
         result = {
             "outcome": outcome.outcome,
-            "text": RESULT_TEXT[outcome.outcome],
+            "text": outcome.message or RESULT_TEXT[outcome.outcome],
             "who": (who.attendee or who.user.masked_name)
             if who and outcome.outcome in ("ok", "again")
             else "",

@@ -5,14 +5,19 @@ change, and the one refusal type every activities service raises.
 when the present state forbids it — already registered, full, an offer gone, a transition not
 allowed, a registration no longer active — else 422, input a person can fix)."""
 
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
 from openhall.accounts.models import User
-from openhall.activities.models import Activity
+from openhall.activities.models import Activity, Session
 from openhall.core import permissions
 from openhall.core.html import clean_html
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
 from openhall.core.refusals import Forbidden, NotFound, Refused
 
+CHECK_IN_OPENS_BEFORE = timedelta(minutes=60)  # the door opens an hour before; closes at the end
 OFFER_HOURS = 12  # a freed place waits this long for the next in line, then passes on
 TICKET_SALT = "openhall.activities.ticket"
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at the door
@@ -61,6 +66,24 @@ class ActivityRefused(Refused):
     """A refusal a resident or staff member can act on; `code` is stable for the API."""
 
     code = "activity_refused"
+
+
+def check_in_window(session: Session) -> tuple[datetime, datetime]:
+    """When a ticket for `session` is accepted at the door: from CHECK_IN_OPENS_BEFORE its start
+    until it ends (a ticket scanned days early is not attendance)."""
+    return session.start - CHECK_IN_OPENS_BEFORE, session.end
+
+
+def check_in_open(session: Session, now: datetime) -> bool:
+    opens, closes = check_in_window(session)
+    return opens <= now <= closes
+
+
+def check_in_hours_text(session: Session, now: datetime) -> str:
+    """「签到时间为 HH:MM 至 HH:MM」 in the center's time, with the date when it is not today."""
+    opens, closes = (timezone.localtime(t) for t in check_in_window(session))
+    day = "" if opens.date() == timezone.localtime(now).date() else f"{opens:%m月%d日} "
+    return f"签到时间为 {day}{opens:%H:%M} 至 {closes:%H:%M}"
 
 
 def refuse(code: str, message: str, *, status: int = 422, details=None) -> ActivityRefused:

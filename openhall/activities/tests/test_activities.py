@@ -270,6 +270,8 @@ def test_a_ticket_checks_in_once_and_only_at_its_own_activity(
     registration = signup.register(activity=activity, user=alice).registration
     token = checkin.ticket_token(registration)
 
+    at_the_door = time_machine.travel(later() - timedelta(minutes=20), tick=False)
+    at_the_door.start()
     assert checkin.check_in(activity=activity, scanned=token, by=olivia).outcome == "ok"
     assert checkin.check_in(activity=activity, scanned=token, by=olivia).outcome == "again"
     assert (
@@ -281,7 +283,35 @@ def test_a_ticket_checks_in_once_and_only_at_its_own_activity(
         checkin.check_in(activity=activity, scanned=token[:-2] + "xx", by=olivia).outcome
         == "unknown"
     )  # a forged ticket
+    at_the_door.stop()
     assert CheckIn.objects.count() == 1
+
+
+def test_check_in_opens_an_hour_before_and_closes_at_the_end(
+    olivia, adam, center_a, dance_room, alice
+):
+    activity = published(center_a, olivia, adam, dance_room)  # later() for two hours
+    code = signup.register(activity=activity, user=alice).registration.code
+    start = later()
+    days_early = start - timedelta(days=2, hours=5)
+    for moment, outcome in [
+        (days_early, "outside_window"),
+        (start - timedelta(minutes=61), "outside_window"),
+        (start + timedelta(hours=2, minutes=1), "outside_window"),
+    ]:
+        with time_machine.travel(moment, tick=False):
+            result = checkin.check_in(activity=activity, scanned=code, by=olivia)
+        assert result.outcome == outcome, moment
+    # Said in the center's time; the date too when it is another day.
+    with time_machine.travel(days_early, tick=False):
+        early = checkin.check_in(activity=activity, scanned=code, by=olivia)
+    assert early.message == f"签到时间为 {start:%m月%d日} 18:00 至 21:00"
+    with time_machine.travel(start - timedelta(minutes=61), tick=False):
+        same_day = checkin.check_in(activity=activity, scanned=code, by=olivia)
+    assert same_day.message == "签到时间为 18:00 至 21:00"
+    assert CheckIn.objects.count() == 0 and checkin.attendance(activity) == 0
+    with time_machine.travel(start - timedelta(minutes=60), tick=False):
+        assert checkin.check_in(activity=activity, scanned=code, by=olivia).outcome == "ok"
 
 
 def test_a_completed_activity_counts_its_attendance_once(
@@ -289,8 +319,9 @@ def test_a_completed_activity_counts_its_attendance_once(
 ):
     activity = published(center_a, olivia, adam, dance_room, capacity=5)
     tickets = [signup.register(activity=activity, user=u).registration for u in residents(3)]
-    for registration in tickets[:2]:
-        checkin.check_in(activity=activity, scanned=registration.code, by=olivia)
+    with time_machine.travel(later() + timedelta(minutes=5), tick=False):
+        for registration in tickets[:2]:
+            checkin.check_in(activity=activity, scanned=registration.code, by=olivia)
     with (
         time_machine.travel(later() + timedelta(hours=3)),
         django_capture_on_commit_callbacks(execute=True),

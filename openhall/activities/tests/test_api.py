@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from openhall import factories
@@ -62,10 +63,16 @@ def test_staff_write_submit_and_publish_and_residents_register(
     public = api_client(factories.UserFactory()).get(f"/api/v1/activities/{activity_id}").json()
     assert public["places_left"] == 0
 
-    checked = staff.post(
-        f"/api/v1/registrations/{first.json()['id']}/check-in", {}, content_type="application/json"
-    )
-    assert checked.json()["outcome"] == "ok"
+    check_in = f"/api/v1/registrations/{first.json()['id']}/check-in"
+    early = staff.post(check_in, {}, content_type="application/json").json()
+    assert early["outcome"] == "outside_window" and early["message"].startswith("签到时间为")
+    with time_machine.travel(start - timedelta(minutes=15), tick=False):
+        checked = staff.post(check_in, {}, content_type="application/json")
+    assert checked.json() == {
+        "outcome": "ok",
+        "registration_id": first.json()["id"],
+        "message": "",
+    }
     gone = resident.delete(f"/api/v1/registrations/{first.json()['id']}")
     assert gone.status_code == 204
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from openhall.activities.models import Activity, Registration
@@ -62,12 +63,18 @@ def test_staff_write_review_and_check_in_from_the_console(
 
     code = register(activity=activity, user=alice).registration.code
     client.force_login(olivia)
+    early = client.post(f"{base}/check-in/", {"code": code}, HTTP_HX_REQUEST="true")
+    assert "签到时间为" in early.content.decode() and "已签到 0 / 1" in early.content.decode()
+    first = activity.sessions.order_by("start").first()
+    door = time_machine.travel(first.start - timedelta(minutes=10), tick=False)
+    door.start()
     page = client.post(f"{base}/check-in/", {"code": code}, HTTP_HX_REQUEST="true").content.decode()
     assert "有效" in page and "已签到 1 / 1" in page and "<html" not in page  # a fragment
     again = client.post(
         f"{base}/check-in/", {"code": code}, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "已签到" in again
+    door.stop()
 
 
 def test_a_cover_picture_is_re_encoded_and_shown(client, olivia, center_a, dance_room):
