@@ -97,3 +97,10 @@ def broadcast_choices(center) -> list[tuple[int, str]]:
 def holds_a_session(booking_id: int) -> bool:
     """The booking holds an activity's session (the activity tells its people about it)."""
     return Session.objects.filter(booking_id=booking_id).exists()
+
+
+def awaiting_review_count(center) -> int:
+    """Activities of `center` sent for review (the center's or the street's) and not decided."""
+    return Activity.objects.filter(
+        center=center, status__in=[Activity.Status.SUBMITTED, Activity.Status.CENTER_APPROVED]
+    ).count()

@@ -172,3 +172,24 @@ def test_typed_text_on_the_edit_form_is_shown_as_text(client, olivia, center_a, 
     client.force_login(olivia)
     page = client.get(f"/console/c/{center_a.pk}/activities/{activity.pk}/edit/").content.decode()
     assert hostile not in page and "&lt;/script&gt;&lt;img" in page
+
+
+def test_the_console_overview_counts_what_waits_for_review_with_links(
+    client, olivia, center_a, center_b, dance_room
+):
+    from openhall import factories
+    from openhall.activities import services
+    from openhall.activities.tests.test_activities import draft
+
+    activity = draft(center_a, olivia, dance_room)
+    services.activity_submit(activity=activity, by=olivia)
+    draft(center_a, olivia, dance_room, title="还是草稿")  # not waiting
+    factories.ArticleFactory(center=center_a, title="社区通知", status="in_review")
+    factories.ArticleFactory(center=center_b, title="别的中心", status="in_review")
+    client.force_login(olivia)
+    page = client.get(f"/console/c/{center_a.pk}/").content.decode()
+    activities_link = f"/console/c/{center_a.pk}/activities/?status=submitted"
+    articles_link = f"/console/c/{center_a.pk}/news/?status=in_review"
+    assert f'href="{activities_link}"><span class="figure-value">1</span>' in page
+    assert f'href="{articles_link}"><span class="figure-value">1</span>' in page
+    assert "待审核活动" in page and "待审核文章" in page
