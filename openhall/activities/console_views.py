@@ -147,7 +147,7 @@ def activity_new(request):
 SESSION_FIELDS = ("space", "day", "start_time", "end_time", "weeks")
 
 
-def _form_initial(activity: Activity) -> dict:
+def form_initial(activity: Activity) -> dict:
     """The create form's fields for an existing activity: its sessions as the first one's room,
     day and hours, repeated weekly as many times as there are sessions."""
     sessions = list(activity.sessions.order_by("start"))
@@ -171,7 +171,7 @@ def activity_edit(request, activity_id):
         request.FILES or None,
         instance=activity,
         center=request.center,
-        initial=_form_initial(activity),
+        initial=form_initial(activity),
     )
     if request.method == "POST" and form.is_valid():
         values = {f: form.cleaned_data[f] for f in ActivityForm.Meta.fields}

@@ -104,3 +104,14 @@ def awaiting_review_count(center) -> int:
     return Activity.objects.filter(
         center=center, status__in=[Activity.Status.SUBMITTED, Activity.Status.CENTER_APPROVED]
     ).count()
+
+
+def proposals_by(user) -> list[Activity]:
+    """What a team leader or an enterprise's member proposed, newest first, with its state and
+    the reviewer's note (我的活动)."""
+    return list(
+        Activity.objects.filter(created_by=user)
+        .exclude(organizer_team=None, organizer_enterprise=None)
+        .prefetch_related("sessions__space")
+        .order_by("-pk")[:20]
+    )

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from openhall.activities import checkin, services, signup
+from openhall.activities import checkin, selectors, services, signup
 from openhall.activities.models import Activity, ActivityType, Registration
 from openhall.activities.rules import ActivityRefused
 from openhall.core.refusals import Forbidden
@@ -94,6 +94,46 @@ def activity_detail(request, activity_id: int):
 
 
 @login_required
+def proposal_edit(request, activity_id: int):
+    """A proposer edits their draft or returned proposal on the propose form and sends it again."""
+    from django.db import transaction
+
+    from openhall.activities.console_views import ActivityForm, form_initial
+
+    activity = get_object_or_404(
+        Activity.objects.select_related("center"),
+        pk=activity_id,
+        created_by=request.user,
+        status__in=services.EDITABLE_BY_PROPOSER,
+    )
+    form = ActivityForm(
+        request.POST or None,
+        instance=activity,
+        center=activity.center,
+        initial=form_initial(activity),
+    )
+    if request.method == "POST" and form.is_valid():
+        values = {f: form.cleaned_data[f] for f in ActivityForm.Meta.fields}
+        values["questions"] = form.cleaned_data["question_lines"].splitlines()
+        try:
+            with transaction.atomic():  # saved and sent again, or neither
+                activity = services.activity_update(
+                    activity=activity, by=request.user, values=values, sessions=form.sessions()
+                )
+                services.activity_submit(activity=activity, by=request.user)
+        except ActivityRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Sent to the center for review again."))
+            return redirect("activities:mine")
+    return render(
+        request,
+        "activities/propose.html",
+        {"tab": "me", "form": form, "activity": get_object_or_404(Activity, pk=activity_id)},
+    )
+
+
+@login_required
 def my_activities(request):
     registrations = list(
         Registration.objects.filter(user=request.user)
@@ -105,7 +145,15 @@ def my_activities(request):
         r.position = signup.waitlist_position(r)
         if r.status == Registration.Status.CONFIRMED:
             r.qr = segno.make(checkin.ticket_token(r), error="m").svg_data_uri(scale=5, border=2)
-    return render(request, "activities/mine.html", {"tab": "me", "registrations": registrations})
+    return render(
+        request,
+        "activities/mine.html",
+        {
+            "tab": "me",
+            "registrations": registrations,
+            "proposals": selectors.proposals_by(request.user),
+        },
+    )
 
 
 def _mine(request, registration_id) -> Registration:
@@ -165,7 +213,7 @@ def propose(request):
                 enterprise=enterprise,
             )
         except ActivityRefused as exc:
-            messages.error(request, exc.messages[0])
+            form.add_error(None, str(exc))  # on the form, beside what to change
         except Forbidden:
             messages.error(request, _("Choose a team you lead or your enterprise."))
         else:

@@ -193,3 +193,55 @@ def test_the_console_overview_counts_what_waits_for_review_with_links(
     assert f'href="{activities_link}"><span class="figure-value">1</span>' in page
     assert f'href="{articles_link}"><span class="figure-value">1</span>' in page
     assert "待审核活动" in page and "待审核文章" in page
+
+
+def test_a_team_leader_sees_a_returned_proposal_edits_it_and_sends_it_again(
+    client, adam, alice, center_a, dance_room
+):
+    from openhall import factories
+    from openhall.accounts.models import TeamMembership
+    from openhall.activities import services
+    from openhall.activities.tests.test_activities import later
+
+    team = factories.TeamFactory(center=center_a, name="书法协会")
+    TeamMembership.objects.create(team=team, user=alice, role="leader")
+    activity = services.activity_propose(
+        center=center_a,
+        by=alice,
+        values={"type": "salon", "title": "书法交流会", "capacity": 15},
+        sessions=[(dance_room, later(), later() + timedelta(hours=2))],
+        team=team,
+    )
+    services.activity_return(activity=activity, by=adam, reason="请<b>写明</b>主讲人")
+    client.force_login(alice)
+    mine = client.get("/activities/mine/").content.decode()
+    assert "书法交流会" in mine and "退回修改" in mine
+    assert "请&lt;b&gt;写明&lt;/b&gt;主讲人" in mine  # the reviewer's note, as text
+    edit = f"/activities/proposals/{activity.pk}/edit/"
+    assert edit in mine
+    activity.refresh_from_db()
+    sent = client.post(edit, _form_of(activity, speaker="王老师"))
+    assert sent.status_code == 302
+    activity.refresh_from_db()
+    assert (activity.status, activity.speaker) == ("submitted", "王老师")
+    assert "待审核" in client.get("/activities/mine/").content.decode()
+    assert client.get(edit).status_code == 404  # under review: no longer theirs to change
+
+
+def test_someone_elses_proposal_cannot_be_edited(client, alice, tom, center_a, dance_room):
+    from openhall import factories
+    from openhall.accounts.models import TeamMembership
+    from openhall.activities import services
+    from openhall.activities.tests.test_activities import later
+
+    team = factories.TeamFactory(center=center_a, name="书法协会")
+    TeamMembership.objects.create(team=team, user=alice, role="leader")
+    activity = services.activity_propose(
+        center=center_a,
+        by=alice,
+        values={"type": "salon", "title": "书法交流会", "capacity": 15},
+        sessions=[(dance_room, later(), later() + timedelta(hours=2))],
+        team=team,
+    )
+    client.force_login(tom)
+    assert client.get(f"/activities/proposals/{activity.pk}/edit/").status_code == 404
