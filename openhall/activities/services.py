@@ -376,7 +376,7 @@ def room_problems(activity: Activity, *, by: User) -> list[str]:
     """What approval would refuse, found now: each session's room held under the booking rules
     (the same call approval makes) inside a savepoint that is then rolled back."""
     problems: list[str] = []
-    holder = _room_holder(activity, by, required=False)
+    holder = _staff_to_hold_rooms(activity, by)
     if holder is None:  # no staff yet to hold a room: approval (by a staff member) decides
         return problems
     try:
@@ -405,7 +405,14 @@ def _refuse_room_problems(activity: Activity, *, by: User) -> None:
         )
 
 
-def _room_holder(activity: Activity, reviewer: User, *, required: bool = True) -> User | None:
+def _room_holder(activity: Activity, reviewer: User) -> User:
+    holder = _staff_to_hold_rooms(activity, reviewer)
+    if holder is None:
+        raise refuse("no_staff", "该中心没有工作人员，无法占用场地。")
+    return holder
+
+
+def _staff_to_hold_rooms(activity: Activity, reviewer: User) -> User | None:
     """Who books the rooms: whoever wrote it if they are the center's staff, else the reviewer
     if they are, else one of the center's staff (a street reviewer books no rooms)."""
     from openhall.core.models import StaffMembership
@@ -416,11 +423,7 @@ def _room_holder(activity: Activity, reviewer: User, *, required: bool = True) -
     staff = StaffMembership.objects.filter(
         center=activity.center, role__in=permissions.roles_with(Perm.OPERATE)
     ).first()
-    if staff is None and not required:
-        return None
-    if staff is None:
-        raise refuse("no_staff", "该中心没有工作人员，无法占用场地。")
-    return staff.user
+    return staff.user if staff else None
 
 
 def _hold_rooms(activity: Activity, *, reviewer: User) -> None:
