@@ -23,6 +23,7 @@ from openhall.activities.rules import (
     require_perm,
     screen_text,
 )
+from openhall.activities.signup import offer_new_places
 from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition
 from openhall.core import permissions
 from openhall.core.audit import audit_record, snapshot
@@ -191,6 +192,7 @@ def activity_update(
                 "capacity_below_registrations",
                 f"已有 {taken} 人报名，名额不能少于 {taken} 人；如需减少，请先取消部分报名。",
             )
+        _check_rooms_hold(activity, clean.get("capacity", activity.capacity), sessions)
     before = snapshot(activity, AUDITED)
     told = sorted(
         {
@@ -215,10 +217,27 @@ def activity_update(
                 Session.objects.create(activity=activity, space=space, start=start, end=end)
     _record(activity, by=by, action="activity.update", before=before)
     if published:
+        offer_new_places(activity, now=timezone.now())  # more places: the waitlist moves up
         publish_on_commit("activity.changed", center_id=activity.center_id, activity_id=activity.pk)
         if told:
             _tell_changes(activity, "、".join(dict.fromkeys(told)))
     return activity
+
+
+def _check_rooms_hold(activity: Activity, capacity: int, sessions: list[tuple] | None) -> None:
+    """More places on a published activity: every room it will use must hold them (the booking
+    rules' room capacity; the rest of the rules were checked when the rooms were booked)."""
+    rooms = (
+        [s[0] for s in sessions]
+        if sessions is not None
+        else [s.space for s in activity.sessions.select_related("space")]
+    )
+    for room in rooms:
+        if room.capacity and capacity > room.capacity:
+            raise refuse(
+                "over_capacity",
+                f"名额超过“{room.name}”的容量（最多 {room.capacity} 人）。",
+            )
 
 
 def _move_sessions(activity: Activity, *, by: User, sessions: list[tuple]) -> list[str]:

@@ -178,6 +178,30 @@ def _pass_place_on(activity: Activity, *, now: datetime) -> None:
     tell_registrant(nxt, "offered")
 
 
+def offer_new_places(activity: Activity, *, now: datetime) -> int:
+    """Capacity raised: each new place goes to the next in line (offered and held for them,
+    as a freed place is); returns how many were offered."""
+    offered = 0
+    while Activity.objects.filter(pk=activity.pk, places_taken__lt=F("capacity")).update(
+        places_taken=F("places_taken") + 1
+    ):
+        nxt = (
+            Registration.objects.select_for_update()
+            .filter(activity=activity, status=Registration.Status.WAITLISTED)
+            .order_by("pk")
+            .first()
+        )
+        if nxt is None:  # nobody waits: give the place back to the pool
+            Activity.objects.filter(pk=activity.pk).update(places_taken=F("places_taken") - 1)
+            break
+        nxt.status = Registration.Status.OFFERED
+        nxt.offer_expires_at = now + timedelta(hours=OFFER_HOURS)
+        nxt.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        tell_registrant(nxt, "offered")
+        offered += 1
+    return offered
+
+
 @transaction.atomic
 def offer_accept(*, registration: Registration, by: User, now: datetime | None = None) -> None:
     now = now or timezone.now()

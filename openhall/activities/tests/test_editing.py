@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from openhall import factories
 from openhall.activities import services, signup
+from openhall.activities.models import Registration
 from openhall.activities.rules import ActivityRefused
 from openhall.bookings.models import Booking
 from openhall.notifications.models import Message
@@ -176,3 +177,21 @@ def test_publishing_four_sessions_tells_the_writer_once(
         services.activity_approve(activity=activity, by=adam, checklist=ALL_TICKED)
     assert Booking.objects.filter(status="approved").count() == 4
     assert Message.objects.filter(user=olivia).count() == 1
+
+
+def test_more_places_go_to_the_waitlist_in_order_and_never_beyond_the_room(
+    olivia, adam, center_a, dance_room
+):
+    activity = published(center_a, olivia, adam, dance_room, capacity=1)
+    people = [factories.UserFactory() for _ in range(3)]
+    tickets = [signup.register(activity=activity, user=p).registration for p in people]
+    services.activity_update(activity=activity, by=olivia, values={"capacity": 2})
+    statuses = [Registration.objects.get(pk=t.pk).status for t in tickets]
+    assert statuses == ["confirmed", "offered", "waitlisted"]
+    activity.refresh_from_db()
+    assert activity.places_taken == 2
+    with pytest.raises(ActivityRefused) as refused:
+        services.activity_update(
+            activity=activity, by=olivia, values={"capacity": dance_room.capacity + 1}
+        )
+    assert refused.value.code == "over_capacity"
