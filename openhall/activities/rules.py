@@ -142,8 +142,26 @@ EDITABLE = [
 ]
 
 
+# What an activity cannot be without: an edit may change these, never empty them (null).
+NOT_NULL = {
+    "type",
+    "title",
+    "description",
+    "speaker",
+    "capacity",
+    "audience",
+    "cancel_hours",
+    "fee",
+    "price",
+    "questions",
+}
+
+
 def clean_values(values: dict) -> dict:
     values = {k: v for k, v in values.items() if k in EDITABLE}
+    emptied = sorted(k for k in NOT_NULL if k in values and values[k] is None)
+    if emptied:
+        raise refuse("required", "活动信息不完整，请填写后再保存。", details={"fields": emptied})
     if "title" in values:
         values["title"] = (values["title"] or "").strip()
         if not values["title"]:

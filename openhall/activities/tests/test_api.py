@@ -205,3 +205,19 @@ def test_a_submit_the_rooms_refuse_answers_422_with_each_problem(
     refused = api_client(olivia).post(f"/api/v1/activities/{activity.pk}/submit")
     assert refused.status_code == 422 and refused.json()["code"] == "rooms_unavailable"
     assert len(refused.json()["details"]["problems"]) == 1
+
+
+def test_patch_cannot_empty_what_an_activity_needs(api_client, olivia, center_a, dance_room):
+    start = timezone.localtime() + timedelta(days=3)
+    activity = services.activity_create(
+        center=center_a,
+        by=olivia,
+        values={"type": "lecture", "title": "讲座", "capacity": 10},
+        sessions=[(dance_room, start, start + timedelta(hours=1))],
+    )
+    emptied = api_client(olivia).patch(
+        f"/api/v1/activities/{activity.pk}",
+        {"type": None, "fee": None},
+        content_type="application/json",
+    )
+    assert emptied.status_code == 422 and emptied.json()["details"] == {"fields": ["fee", "type"]}
