@@ -20,7 +20,6 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, SessionAuth
 
-from openhall.access.services import AccessRefused
 from openhall.accounts.services import api_token_authenticate
 from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition
 from openhall.core.api_errors import error_body
@@ -115,11 +114,6 @@ def on_django_validation_error(request, exc: DjangoValidationError):
     details = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     message = "；".join(m for messages in details.values() for m in messages)
     return _respond(request, 422, message=message, details=details)
-
-
-@api.exception_handler(AccessRefused)
-def on_access_refused(request, exc: AccessRefused):
-    return _respond(request, 422, code=exc.code or "refused", message=exc.messages[0])
 
 
 @api.exception_handler(BookingRefused)
