@@ -21,7 +21,6 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, SessionAuth
 
 from openhall.accounts.services import api_token_authenticate
-from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition
 from openhall.core.api_errors import error_body
 from openhall.core.refusals import Refused
 
@@ -70,10 +69,6 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-def local_iso(moment: datetime) -> str:
-    return timezone.localtime(moment).isoformat()
-
-
 api = NinjaAPI(
     title="OpenHall API",
     version="1",
@@ -114,41 +109,6 @@ def on_django_validation_error(request, exc: DjangoValidationError):
     details = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     message = "；".join(m for messages in details.values() for m in messages)
     return _respond(request, 422, message=message, details=details)
-
-
-@api.exception_handler(BookingRefused)
-def on_booking_refused(request, exc: BookingRefused):
-    violations = [{"code": v.code, "message": v.message} for v in exc.violations]
-    return _respond(
-        request,
-        422,
-        code=exc.violations[0].code,
-        message=str(exc),
-        details={"violations": violations},
-    )
-
-
-@api.exception_handler(BookingConflict)
-def on_booking_conflict(request, exc: BookingConflict):
-    conflicts = [
-        {
-            "space_id": c.space_id,
-            "space": c.space,
-            "start": local_iso(c.start),
-            "end": local_iso(c.end),
-        }
-        for c in exc.conflicts
-    ]
-    return _respond(
-        request, 409, code="conflict", message=str(exc), details={"conflicts": conflicts}
-    )
-
-
-@api.exception_handler(InvalidTransition)
-def on_invalid_transition(request, exc: InvalidTransition):
-    return _respond(
-        request, 422 if exc.code.endswith("_required") else 409, code=exc.code, message=str(exc)
-    )
 
 
 @api.exception_handler(OverflowError)

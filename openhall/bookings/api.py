@@ -147,15 +147,18 @@ def _booking_args(request: HttpRequest, payload: BookingIn) -> dict:
     space = _space(payload.space_id)
     booker = request.user
     if payload.booker_id is not None and payload.booker_id != request.user.pk:
-        permissions.require_center_perm(request.user, space.center, Perm.OPERATE)
+        # Who may book on someone's behalf is the service's rule (rules.require_may_book_for).
         booker = get_object_or_404(User, pk=payload.booker_id, is_active=True)
+    # A team or an enterprise books only the spaces of its own center.
     team = (
         get_object_or_404(Team, pk=payload.team_id, center=space.center)
         if payload.team_id
         else None
     )
     enterprise = (
-        get_object_or_404(Enterprise, pk=payload.enterprise_id) if payload.enterprise_id else None
+        get_object_or_404(Enterprise, pk=payload.enterprise_id, center=space.center)
+        if payload.enterprise_id
+        else None
     )
     return {
         "space": space,
@@ -304,6 +307,7 @@ def check_in_booking(request: HttpRequest, booking_id: int):
 def preview_series(request: HttpRequest, payload: SeriesIn):
     args = _booking_args(request, payload)
     return services.series_preview(
+        by=request.user,
         space=args["space"],
         booker=args["booker"],
         start=payload.start,
