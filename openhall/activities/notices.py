@@ -112,7 +112,7 @@ def tell_organizer(activity: Activity, title: str, body: str, *, staff_too: bool
     )
 
 
-def tell_reviewers(activity: Activity) -> None:
+def tell_reviewers(activity: Activity, *, street: bool = False) -> None:
     """Those who may review it in its center hear that something waits for them (one notice
     each per submission)."""
     from openhall.core.models import StaffMembership
@@ -132,7 +132,9 @@ def tell_reviewers(activity: Activity) -> None:
     }
     stamp = timezone.now().isoformat()
     for user in sorted(candidates, key=lambda u: u.pk):
-        if user.pk == activity.created_by_id or not may_review(user, activity.center, street=False):
+        if user.pk == activity.created_by_id or not may_review(
+            user, activity.center, street=street
+        ):
             continue
         notify.defer(
             user_id=user.pk,

@@ -353,7 +353,7 @@ def activity_approve(*, activity: Activity, by: User, checklist: dict) -> Activi
             "activity.published", center_id=activity.center_id, activity_id=activity.pk
         )
         return activity
-    return _transition(
+    activity = _transition(
         activity,
         by=by,
         action="activity.approve_center",
@@ -361,6 +361,8 @@ def activity_approve(*, activity: Activity, by: User, checklist: dict) -> Activi
         allowed=(Activity.Status.SUBMITTED,),
         checklist={k: True for k in CHECKLIST},
     )
+    tell_reviewers(activity, street=True)  # now the street's reviewers decide
+    return activity
 
 
 @transaction.atomic

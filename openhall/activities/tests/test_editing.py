@@ -195,3 +195,15 @@ def test_more_places_go_to_the_waitlist_in_order_and_never_beyond_the_room(
             activity=activity, by=olivia, values={"capacity": dance_room.capacity + 1}
         )
     assert refused.value.code == "over_capacity"
+
+
+def test_with_street_review_on_the_streets_reviewer_hears_after_the_center_approves(
+    settings, olivia, adam, rita, center_a, dance_room, django_capture_on_commit_callbacks
+):
+    settings.OPENHALL_ACTIVITY_STREET_REVIEW = True
+    activity = draft(center_a, olivia, dance_room)
+    services.activity_submit(activity=activity, by=olivia)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.activity_approve(activity=activity, by=adam, checklist=ALL_TICKED)
+    waiting = set(Message.objects.filter(title="活动待审核").values_list("user_id", flat=True))
+    assert waiting == {rita.pk}
