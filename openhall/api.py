@@ -22,7 +22,6 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, SessionAuth
 
 from openhall.accounts.services import api_token_authenticate
-from openhall.activities.services import ActivityRefused
 from openhall.core.api_errors import error_body
 from openhall.core.refusals import Refused
 
@@ -111,22 +110,6 @@ def on_django_validation_error(request, exc: DjangoValidationError):
     details = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     message = "；".join(m for messages in details.values() for m in messages)
     return _respond(request, 422, message=message, details=details)
-
-
-# Refusals that contradict the present state answer 409; the rest are input a person can fix.
-ACTIVITY_CONFLICTS = {
-    "already_registered",
-    "invalid_transition",
-    "full",
-    "offer_gone",
-    "not_active",
-}
-
-
-@api.exception_handler(ActivityRefused)
-def on_activity_refused(request, exc: ActivityRefused):
-    status = 409 if exc.code in ACTIVITY_CONFLICTS else 422
-    return _respond(request, status, code=exc.code, message=exc.messages[0])
 
 
 @api.exception_handler(OverflowError)
