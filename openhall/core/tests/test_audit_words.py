@@ -32,7 +32,7 @@ def test_a_bookings_history_names_each_step_in_chinese_at_shanghai_time(
 ):
     client.force_login(olivia)
     page = client.get(f"/console/c/{center_a.pk}/bookings/{moved_booking.pk}/").content.decode()
-    history = page.split("<table class=\"table audit\">")[1]
+    history = page.split('<table class="table audit">')[1]
     for words in ("提交预约", "通过预约", "预约改期", "待审批 → 已通过", "2026-06-04 13:45"):
         assert words in history, words
     for raw in ("booking.", "requested", "approved", "+00:00", "05:45"):
@@ -63,6 +63,8 @@ def test_every_action_any_service_records_has_a_chinese_label():
     recorded = set()
     for source in root.glob("*/*.py"):
         recorded |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', source.read_text()))
-        recorded |= set(re.findall(r'_record\(\w+, by=\w+, action="([a-z_.]+)"', source.read_text()))
+        recorded |= set(
+            re.findall(r'_record\(\w+, by=\w+, action="([a-z_.]+)"', source.read_text())
+        )
     assert recorded, "the pattern no longer finds the services' actions"
     assert recorded - audit_display.known_actions() == set()
