@@ -58,6 +58,15 @@ SKIPPED_ROUTES = (
     "news/files/",
 )
 
+# Other states of one page, worth reading too: {name} is an id from `a_lived_in_center`.
+VARIANTS = {
+    "console/c/<int:center_id>/bookings/calendar/": ["?view=week"],
+    "console/c/<int:center_id>/booking-rules/": ["?space={space_id}"],
+    "console/c/<int:center_id>/audit/": ["?action=booking"],
+    "book/find/": ["?start=19:00&end=20:00&attendees=5"],
+    "activities/": ["?type=lecture"],
+}
+
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 URL_OR_EMAIL = re.compile(r"(https?://|www\.)\S+|\S+@\S+\.\w+|/\S*")
 # Where a person only sees the text if they go looking (the <head>, scripts, styles, code that
@@ -201,8 +210,11 @@ def test_every_page_reads_in_chinese(persona, request, client, a_lived_in_center
     allowed = ALLOWED
     found = {}
     read = 0
+    urls = []
     for route in page_routes():
         url = page_url(route, a_lived_in_center)
+        urls += [url] + [url + q.format(**a_lived_in_center) for q in VARIANTS.get(route, [])]
+    for url in urls:
         response = client.get(url, headers={"accept-language": "zh-hans"})
         # Refusals (403, 404) are pages people read too; a redirect or a 405 shows nothing.
         if response.status_code in (301, 302, 405) or "text/html" not in response.get(
