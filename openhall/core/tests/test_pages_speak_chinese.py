@@ -22,21 +22,10 @@ from openhall import factories
 ALLOWED = {
     "openhall",  # the product
     "pin",  # 临时密码/PIN: what the lock's keypad calls it
-    "excel",
+    "excel",  # products and formats people know by these names
     "ical",
-    "ics",
-    "api",
-    "ip",
-    "ttlock",
-    "mqtt",
-    "url",
-    "id",
-    "sms",
-    "ok",
-    "wifi",
-    "am",
-    "pm",
-    "pdf",  # file formats and products people know by these names
+    "ics",  # the calendar file a link downloads (.ics)
+    "pdf",
     "word",
     "powerpoint",
     "zigbee",
