@@ -7,6 +7,7 @@ one conditional UPDATE (`places_taken < capacity`), so no concurrency can overse
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -142,7 +143,7 @@ class Session(models.Model):
         ordering = ["start", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.activity} {self.start:%Y-%m-%d %H:%M}"
+        return f"{self.activity} {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
 
 
 class Registration(models.Model):

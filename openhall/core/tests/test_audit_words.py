@@ -68,3 +68,16 @@ def test_every_action_any_service_records_has_a_chinese_label():
         )
     assert recorded, "the pattern no longer finds the services' actions"
     assert recorded - audit_display.known_actions() == set()
+
+
+def test_what_an_entry_is_about_is_named_at_shanghai_time(client, adam, center_a):
+    """The object column is the object's name when it was recorded: a door grant from 13:45
+    reads 13:45 (it read 05:45, the time in UTC)."""
+    grant = factories.grant(center_a)
+    grant.starts_at = datetime(2026, 6, 4, 13, 45, tzinfo=SHANGHAI)
+    grant.save()
+    grant.refresh_from_db()  # as a service reads it: in UTC
+    audit_record(actor=adam, action="grant.revoke", center=center_a, obj=grant)
+    client.force_login(adam)
+    page = client.get(f"/console/c/{center_a.pk}/audit/").content.decode()
+    assert "2026-06-04 13:45" in page and "05:45" not in page
