@@ -47,13 +47,23 @@ SKIPPED_ROUTES = (
     "news/files/",
 )
 
-# Other states of one page, worth reading too: {name} is an id from `a_lived_in_center`.
+# Other states of one page, worth reading too: a query added to its URL, or another URL of the
+# same page ("/..."); {name} is an id from `a_lived_in_center`.
 VARIANTS = {
     "console/c/<int:center_id>/bookings/calendar/": ["?view=week"],
     "console/c/<int:center_id>/booking-rules/": ["?space={space_id}"],
     "console/c/<int:center_id>/audit/": ["?action=booking"],
     "book/find/": ["?start=19:00&end=20:00&attendees=5"],
     "activities/": ["?type=lecture"],
+    # An activity and an article waiting for review show the reviewer's buttons and checklist.
+    "console/c/<int:center_id>/activities/<int:activity_id>/": [
+        "/console/c/{center_id}/activities/{submitted_activity_id}/",
+        "/console/c/{center_id}/activities/{cost_activity_id}/",
+    ],
+    "console/c/<int:center_id>/news/<int:article_id>/": [
+        "/console/c/{center_id}/news/{article_in_review_id}/"
+    ],
+    "activities/<int:activity_id>/": ["/activities/{cost_activity_id}/"],
 }
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
@@ -182,6 +192,9 @@ def a_lived_in_center(_a_weekday_evening, center_a, alice, olivia, adam, dance_r
         "door_id": factories.door(center_a).pk,
         "grant_id": factories.grant(center_a).pk,
         "column": "notices",
+        "submitted_activity_id": factories.activity(center_a, status="submitted").pk,
+        "cost_activity_id": factories.activity(center_a, fee="cost", price=10).pk,
+        "article_in_review_id": factories.ArticleFactory(center=center_a, status="in_review").pk,
     }
 
 
@@ -202,7 +215,10 @@ def test_every_page_reads_in_chinese(persona, request, client, a_lived_in_center
     urls = []
     for route in page_routes():
         url = page_url(route, a_lived_in_center)
-        urls += [url] + [url + q.format(**a_lived_in_center) for q in VARIANTS.get(route, [])]
+        for variant in VARIANTS.get(route, []):
+            variant = variant.format(**a_lived_in_center)
+            urls.append(variant if variant.startswith("/") else url + variant)
+        urls.append(url)
     for url in urls:
         response = client.get(url, headers={"accept-language": "zh-hans"})
         # Refusals (403, 404) are pages people read too; a redirect or a 405 shows nothing.
