@@ -68,9 +68,8 @@ VARIANTS = {
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 URL_OR_EMAIL = re.compile(r"(https?://|www\.)\S+|\S+@\S+\.\w+|/\S*")
-# Where a person only sees the text if they go looking (the <head>, scripts, styles, code that
-# the page offers to copy as is, like the lobby screen's URL) is not checked.
-INVISIBLE = {"script", "style", "head", "template", "noscript"}
+# Text a browser never shows is not checked (the <title> in the <head> is: it names the tab).
+INVISIBLE = {"script", "style", "template", "noscript"}
 ATTRIBUTES_PEOPLE_READ = ("placeholder", "title", "aria-label", "alt")
 
 
@@ -196,6 +195,15 @@ def a_lived_in_center(_a_weekday_evening, center_a, alice, olivia, adam, dance_r
         "cost_activity_id": factories.activity(center_a, fee="cost", price=10).pk,
         "article_in_review_id": factories.ArticleFactory(center=center_a, status="in_review").pk,
     }
+
+
+def test_the_reader_finds_english_only_where_people_see_it():
+    html = (
+        "<html><head><title>Booking</title><script>var s = 'approved';</script></head>"
+        "<body><p>已通过 requested</p><a href='/book/'>https://example.com/x 91210204MA0000002J</a>"
+        "<input placeholder='Reason'><style>.open { color: red }</style> OpenHall PIN</body></html>"
+    )
+    assert english_words(html, ALLOWED) == ["Booking", "requested", "Reason"]
 
 
 def test_the_walk_covers_the_h5_and_the_console():
