@@ -81,3 +81,18 @@ def test_what_an_entry_is_about_is_named_at_shanghai_time(client, adam, center_a
     client.force_login(adam)
     page = client.get(f"/console/c/{center_a.pk}/audit/").content.decode()
     assert "2026-06-04 13:45" in page and "05:45" not in page
+
+
+def test_what_a_person_typed_is_shown_as_text_in_the_log(client, adam, center_a, dance_room):
+    booking = factories.BookingFactory(center=center_a, space=dance_room)
+    typed = "</script><img src=x onerror=alert(1)>"
+    audit_record(
+        actor=adam, action="booking.cancel", center=center_a, obj=booking, after={"title": typed}
+    )
+    client.force_login(adam)
+    for url in (
+        f"/console/c/{center_a.pk}/audit/",
+        f"/console/c/{center_a.pk}/bookings/{booking.pk}/",
+    ):
+        page = client.get(url).content.decode()
+        assert typed not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
