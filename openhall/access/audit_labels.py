@@ -12,6 +12,10 @@ ACTION_LABELS = {
     "grant.restore": pgettext_lazy("audit action", "Door access restored"),
     "grant.revoke": pgettext_lazy("audit action", "Door access revoked"),
     "lock.orphans_removed": pgettext_lazy("audit action", "Unknown lock codes removed"),
+    "booking.door_member_add": pgettext_lazy("audit action", "Team member given door access"),
+    "booking.door_member_remove": pgettext_lazy(
+        "audit action", "Team member's door access removed"
+    ),
 }
 FIELD_LABELS = {
     "early": pgettext_lazy("audit field", "Minutes before"),

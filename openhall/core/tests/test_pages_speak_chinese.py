@@ -191,6 +191,7 @@ def a_lived_in_center(_a_weekday_evening, center_a, alice, olivia, adam, dance_r
         "door_id": factories.door(center_a).pk,
         "grant_id": factories.grant(center_a).pk,
         "column": "notices",
+        "user_id": alice.pk,
         "submitted_activity_id": factories.activity(center_a, status="submitted").pk,
         "cost_activity_id": factories.activity(center_a, fee="cost", price=10).pk,
         "article_in_review_id": factories.ArticleFactory(center=center_a, status="in_review").pk,
