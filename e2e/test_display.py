@@ -42,9 +42,18 @@ def test_the_lobby_screen_updates_live_and_survives_a_server_restart(
     screen.on("console", lambda m: page_errors.append(m.text) if m.type == "error" else None)
     screen.goto(base + SCREEN)
     # The rooms read what the pinned hour makes them: free on a weekday morning or a Sunday
-    # (open, unstaffed), closed after 21:30.
+    # (open, unstaffed); after 21:30 the screen says 今日已闭馆 once and each room shows its
+    # next use instead of 暂停开放.
     first_room = screen.locator("#spaces .space").first
-    expect(first_room).to_contain_text("暂停开放" if live_clock == "weekday-evening" else "空闲")
+    if live_clock == "weekday-evening":
+        expect(screen.locator("#status")).to_have_text("今日已闭馆")
+        expect(screen.locator("#spaces")).to_contain_text("下次使用")
+        expect(screen.locator("#spaces")).not_to_contain_text("暂停开放")
+    else:
+        expect(first_room).to_contain_text("空闲")
+        expect(screen.locator("#status")).not_to_have_text("今日已闭馆")
+    # The center's named counters, cumulative since the operation began.
+    expect(screen.locator("#service-counters")).to_contain_text("法律咨询")
     services_today = screen.locator("#today li", has_text="今日服务").locator(".n")
     before = int(services_today.inner_text())
     expect(screen.locator("#freshness")).to_contain_text("更新于")

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm install --no-audit --no-fund --ignore-scripts >/dev/null
 dest=openhall/static/vendor
-rm -rf "$dest" && mkdir -p "$dest/htmx" "$dest/weui" "$dest/weixin" "$dest/echarts"
+rm -rf "$dest" && mkdir -p "$dest/htmx" "$dest/weui" "$dest/weixin" "$dest/echarts" "$dest/quill"
 cp node_modules/htmx.org/dist/htmx.min.js "$dest/htmx/"
 cp node_modules/htmx.org/LICENSE "$dest/htmx/LICENSE"
 cp node_modules/weui/dist/style/weui.min.css "$dest/weui/"
@@ -17,7 +17,11 @@ cp node_modules/weui/LICENSE* "$dest/weui/" 2>/dev/null || true
 cp node_modules/weixin-js-sdk/LICENSE "$dest/weixin/LICENSE"
 cp node_modules/echarts/dist/echarts.min.js "$dest/echarts/"
 cp node_modules/echarts/LICENSE "$dest/echarts/LICENSE"
-for pkg in htmx.org weui weixin-js-sdk echarts; do
+# The articles' rich-text editor (BSD-3-Clause). Quill sets styles only through the CSSOM, never
+# a style attribute or <style> element, so it runs under the CSP's plain style-src 'self'.
+cp node_modules/quill/dist/quill.js node_modules/quill/dist/quill.snow.css "$dest/quill/"
+cp node_modules/quill/LICENSE "$dest/quill/LICENSE"
+for pkg in htmx.org weui weixin-js-sdk echarts quill; do
   printf '%s %s\n' "$pkg" "$(node -p "require('./node_modules/$pkg/package.json').version")"
 done > "$dest/VERSIONS"
 cat "$dest/VERSIONS"

@@ -61,6 +61,10 @@ REQUEST_RULES = frozenset(
         "invalid_attendees",
         "over_capacity",
         "paid_cap",
+        # Checked on the request itself (a title, a series' recurrence), not on a time of day.
+        "title_required",
+        "invalid_rrule",
+        "series_too_long",
     }
 )
 # Rules about the person (suspended, a full quota, not a kind of booker the space takes): they
@@ -68,7 +72,15 @@ REQUEST_RULES = frozenset(
 # Any other rule that holds all day (a space not open for booking) refuses everyone.
 PERSON_RULES = frozenset({"booker_not_allowed", "too_many_active", "suspended"})
 # Rules about a team or an enterprise booked for: the day view books for the person themselves.
-BOOKED_FOR_RULES = frozenset({"not_team_leader", "not_enterprise_member", "enterprise_unverified"})
+BOOKED_FOR_RULES = frozenset(
+    {
+        "not_team_leader",
+        "not_enterprise_member",
+        "enterprise_unverified",
+        "team_other_center",
+        "enterprise_other_center",
+    }
+)
 # Starts the pickers offer besides the boundaries of the day's stretches.
 PICKER_STEP = timedelta(minutes=30)
 # "Now" and the notice are rounded up to this, so a start offered a moment ago is still

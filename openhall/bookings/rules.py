@@ -290,7 +290,7 @@ def check_booking(
     end: datetime,
     purpose: str,
     attendees: int,
-    booker: User,
+    booker: User | None,
     team: Team | None = None,
     enterprise: Enterprise | None = None,
     now: datetime | None = None,
@@ -306,6 +306,9 @@ def check_booking(
     now = now or timezone.now()
     setup = setup or center_setup(space.center_id)
     rules = rules or effective_rules(space, setup)
+    if standing is None and booker is None:
+        # A visitor's day view (bookings.availability): no quota or no-shows to count yet.
+        standing = Standing(active=0, no_shows=0, last_no_show=None, slot_taken=False)
     if standing is None:
         standing = booking_standing(
             booker=booker,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from openhall.civic import selectors, services
-from openhall.civic.models import ServiceRecord
+from openhall.civic.models import ServiceCounter, ServiceRecord
 from openhall.core import permissions
 from openhall.core.decorators import center_view
 from openhall.core.images import PhotoField
@@ -141,3 +141,99 @@ def record_delete(request, record_id):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("console:ledger", request.center.pk)
+
+
+# --- Named counters ------------------------------------------------------------------------------
+
+
+class CounterForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name on the screen"), max_length=30)
+    activity_types = forms.MultipleChoiceField(
+        label=gettext_lazy("Completed activities of these types"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    service_types = forms.MultipleChoiceField(
+        label=gettext_lazy("Ledger records of these services"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    resolved_reports = forms.BooleanField(
+        label=gettext_lazy("Resolved issue reports"), required=False
+    )
+    since = forms.DateField(
+        label=gettext_lazy("Counted since (empty: since the operation began)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    order = forms.IntegerField(label=gettext_lazy("Order"), min_value=0, initial=0)
+
+    def __init__(self, *args, center, **kwargs):
+        from openhall.activities.models import ActivityType
+
+        super().__init__(*args, **kwargs)
+        self.fields["activity_types"].choices = ActivityType.choices
+        self.fields["service_types"].choices = [
+            (t.code, t.name) for t in services.service_types(center, active_only=False)
+        ]
+
+
+def _counter(request, counter_id) -> ServiceCounter:
+    return permissions.object_or_404(
+        request.user,
+        ServiceCounter.objects.filter(center=request.center).select_related("center"),
+        Perm.OPERATE,
+        pk=counter_id,
+    )
+
+
+@center_view(Perm.VIEW_CENTER)
+def counter_list(request):
+    context = {
+        "nav": "ledger",
+        "figures": zip(
+            services.service_counters(request.center),
+            selectors.counter_figures(request.center, timezone.localdate()),
+            strict=True,
+        ),
+        "can_write": Perm.OPERATE in request.center_perms,
+    }
+    return render(request, "civic/counters.html", context)
+
+
+@center_view(Perm.OPERATE)
+def counter_edit(request, counter_id=None):
+    counter = _counter(request, counter_id) if counter_id else None
+    initial = (
+        {
+            "name": counter.name,
+            "activity_types": counter.activity_types,
+            "service_types": counter.service_types,
+            "resolved_reports": counter.resolved_reports,
+            "since": counter.since,
+            "order": counter.order,
+        }
+        if counter
+        else {"order": len(services.service_counters(request.center))}
+    )
+    form = CounterForm(request.POST or None, initial=initial, center=request.center)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.counter_save(
+                center=request.center, by=request.user, values=form.cleaned_data, counter=counter
+            )
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("console:ledger_counters", request.center.pk)
+    context = {"form": form, "counter": counter, "nav": "ledger"}
+    return render(request, "civic/counter_form.html", context)
+
+
+@require_POST
+@center_view(Perm.OPERATE)
+def counter_delete(request, counter_id):
+    services.counter_delete(counter=_counter(request, counter_id), by=request.user)
+    messages.success(request, _("Deleted."))
+    return redirect("console:ledger_counters", request.center.pk)

@@ -103,3 +103,50 @@ class ServiceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.kind} ×{self.people}"
+
+
+# The seed's lobby-screen counters (name, activity types, ledger service types, resolved issue
+# reports): each center starts with these and edits them in the console.
+DEFAULT_SERVICE_COUNTERS = [
+    (_("Party activities served"), ["party"], ["party"], False),
+    (_("Salons held"), ["salon"], ["salon"], False),
+    (
+        _("Information services for residents and enterprises"),
+        [],
+        ["resident_info", "enterprise_info"],
+        False,
+    ),
+    (_("Legal consultations"), [], ["legal"], False),
+    (_("Problems of residents or enterprises solved"), [], ["problem_solved"], True),
+]
+
+
+class ServiceCounter(models.Model):
+    """A cumulative figure shown by name on the lobby screen and in reports ("法律咨询 326 次"):
+    the ledger's records since `since` that came from a completed activity of one of
+    `activity_types`, or were recorded as one of `service_types`, or (when `resolved_reports`)
+    came from a resolved issue report. Counted in civic.selectors.counter_figures, the one place
+    both the screen and the reports read."""
+
+    center = models.ForeignKey(
+        Center, models.CASCADE, related_name="service_counters", verbose_name=_("center")
+    )
+    name = models.CharField(_("name"), max_length=30)
+    activity_types = models.JSONField(_("activity types"), default=list, blank=True)
+    service_types = models.JSONField(_("ledger service types"), default=list, blank=True)
+    resolved_reports = models.BooleanField(_("resolved issue reports"), default=False)
+    since = models.DateField(
+        _("counted since"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: since the operation began."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("service counter")
+        verbose_name_plural = _("service counters")
+        ordering = ["center", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,9 +2,11 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import CharField, Count, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 
-from openhall.civic.models import ServiceRecord
+from openhall.civic.models import ServiceCounter, ServiceRecord
+from openhall.core.models import Center
 
 
 def records(center_ids, since: date | None = None, until: date | None = None) -> QuerySet:
@@ -57,3 +59,39 @@ def by_day(center_ids, since: date, until: date) -> list[tuple[date, int]]:
     return [
         (since + timedelta(days=n), counted.get(since + timedelta(days=n), 0)) for n in range(days)
     ]
+
+
+def counter_match(counter: ServiceCounter) -> Q:
+    """The ledger records a counter counts. An activity counts through its type only: its
+    record's service type is a stand-in (a course falls back to the center's first type)."""
+    from openhall.activities.models import Activity
+
+    match = Q(kind__code__in=counter.service_types) & ~Q(source=ServiceRecord.Source.ACTIVITY)
+    if counter.activity_types:
+        activities = (
+            Activity.objects.filter(center_id=counter.center_id, type__in=counter.activity_types)
+            .annotate(key=Cast("pk", CharField()))
+            .values("key")
+        )
+        match |= Q(source=ServiceRecord.Source.ACTIVITY, source_id__in=activities)
+    if counter.resolved_reports:
+        match |= Q(source=ServiceRecord.Source.REPORT)
+    return match
+
+
+def counter_figures(center: Center, until: date) -> list[dict]:
+    """Each named counter of the center, cumulative from its start to `until`: its name, how
+    many services and how many people. The lobby screen and the reports both read this."""
+    from openhall.civic.services import service_counters
+
+    figures = []
+    for counter in service_counters(center):
+        row = (
+            records([center.pk], counter.since, until)
+            .filter(counter_match(counter))
+            .aggregate(services=Count("pk"), people=Sum("people"))
+        )
+        figures.append(
+            {"name": counter.name, "services": row["services"] or 0, "people": row["people"] or 0}
+        )
+    return figures

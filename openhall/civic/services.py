@@ -9,13 +9,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from openhall.accounts.models import User
-from openhall.civic.models import DEFAULT_SERVICE_TYPES, ServiceRecord, ServiceType
+from openhall.civic.models import (
+    DEFAULT_SERVICE_COUNTERS,
+    DEFAULT_SERVICE_TYPES,
+    ServiceCounter,
+    ServiceRecord,
+    ServiceType,
+)
 from openhall.core import permissions
 from openhall.core.audit import audit_record, snapshot
 from openhall.core.events import publish_on_commit
 from openhall.core.images import reencoded_jpeg
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
+from openhall.core.refusals import Refused
 
 AUDITED = ["kind", "date", "people", "delivered_by", "note"]
 MAX_PEOPLE = 100_000  # one record, however large the event
@@ -187,3 +194,97 @@ def record_withdraw_source(*, source: str, source_id) -> None:
         for record in records:
             record.delete()
             _changed(record.center_id)
+
+
+# --- Named counters (the lobby screen's and the reports' cumulative figures) ------------------
+COUNTER_AUDITED = ["name", "activity_types", "service_types", "resolved_reports", "since", "order"]
+
+
+def service_counters(center: Center) -> list[ServiceCounter]:
+    """The center's counters in order; a center that has none gets the seed's five on first use
+    (a new center, the demo), named in the center's language."""
+    counters = list(ServiceCounter.objects.filter(center=center))
+    if not counters:
+        with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+            # One center at a time: two first readers must not both create the five.
+            Center.objects.select_for_update().filter(pk=center.pk).first()
+            if not ServiceCounter.objects.filter(center=center).exists():
+                ServiceCounter.objects.bulk_create(
+                    ServiceCounter(
+                        center=center,
+                        name=str(name),
+                        activity_types=activity_types,
+                        service_types=service_types,
+                        resolved_reports=reports,
+                        order=n,
+                    )
+                    for n, (name, activity_types, service_types, reports) in enumerate(
+                        DEFAULT_SERVICE_COUNTERS
+                    )
+                )
+        counters = list(ServiceCounter.objects.filter(center=center))
+    return counters
+
+
+def _check_counter(center: Center, values: dict) -> None:
+    from openhall.activities.models import ActivityType
+
+    if not (values.get("name") or "").strip():
+        raise Refused("请填写计数名称。", code="counter_name_required")
+    known = {t.code for t in service_types(center, active_only=False)}
+    if not set(values.get("service_types") or []) <= known:
+        raise Refused("未知的服务类型。", code="unknown_service_type")
+    if not set(values.get("activity_types") or []) <= set(ActivityType.values):
+        raise Refused("未知的活动类型。", code="unknown_activity_type")
+    if not (
+        values.get("activity_types")
+        or values.get("service_types")
+        or values.get("resolved_reports")
+    ):
+        raise Refused("请至少选择一种活动类型或服务类型。", code="counter_counts_nothing")
+    since = values.get("since")
+    if since is not None and since > timezone.localdate():
+        raise Refused("起算日期不能晚于今天。", code="invalid_date")
+
+
+@transaction.atomic
+def counter_save(
+    *, center: Center, by: User, values: dict, counter: ServiceCounter | None = None
+) -> ServiceCounter:
+    permissions.require_center_perm(by, center, Perm.OPERATE)
+    if counter is not None and counter.center_id != center.pk:
+        raise Refused("该计数不属于本中心。", code="other_center", status=404)
+    _check_counter(center, values)
+    before = snapshot(counter, COUNTER_AUDITED) if counter else None
+    counter = counter or ServiceCounter(center=center)
+    counter.name = values["name"].strip()[:30]
+    counter.activity_types = sorted(values.get("activity_types") or [])
+    counter.service_types = sorted(values.get("service_types") or [])
+    counter.resolved_reports = bool(values.get("resolved_reports"))
+    counter.since = values.get("since")
+    counter.order = values.get("order") or 0
+    counter.save()
+    audit_record(
+        actor=by,
+        action="ledger.counter_update" if before else "ledger.counter_create",
+        center=center,
+        obj=counter,
+        before=before,
+        after=snapshot(counter, COUNTER_AUDITED),
+    )
+    _changed(center.pk)
+    return counter
+
+
+@transaction.atomic
+def counter_delete(*, counter: ServiceCounter, by: User) -> None:
+    permissions.require_center_perm(by, counter.center, Perm.OPERATE)
+    audit_record(
+        actor=by,
+        action="ledger.counter_delete",
+        center=counter.center,
+        obj=counter,
+        before=snapshot(counter, COUNTER_AUDITED),
+    )
+    counter.delete()
+    _changed(counter.center_id)

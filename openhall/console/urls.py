@@ -113,6 +113,22 @@ urlpatterns = [
     ),
     path("c/<int:center_id>/ledger/", ledger_views.ledger, name="ledger"),
     path("c/<int:center_id>/ledger/new/", ledger_views.record_new, name="ledger_new"),
+    path("c/<int:center_id>/ledger/counters/", ledger_views.counter_list, name="ledger_counters"),
+    path(
+        "c/<int:center_id>/ledger/counters/new/",
+        ledger_views.counter_edit,
+        name="ledger_counter_new",
+    ),
+    path(
+        "c/<int:center_id>/ledger/counters/<int:counter_id>/",
+        ledger_views.counter_edit,
+        name="ledger_counter",
+    ),
+    path(
+        "c/<int:center_id>/ledger/counters/<int:counter_id>/delete/",
+        ledger_views.counter_delete,
+        name="ledger_counter_delete",
+    ),
     path(
         "c/<int:center_id>/ledger/<int:record_id>/", ledger_views.record_edit, name="ledger_record"
     ),
@@ -124,6 +140,7 @@ urlpatterns = [
     *broadcast_urls.urlpatterns,
     path("c/<int:center_id>/news/", news_views.article_list, name="articles"),
     path("c/<int:center_id>/news/new/", news_views.article_new, name="article_new"),
+    path("c/<int:center_id>/news/pictures/", news_views.body_picture, name="article_picture"),
     path("c/<int:center_id>/news/<int:article_id>/", news_views.article_edit, name="article"),
     path(
         "c/<int:center_id>/news/<int:article_id>/files/",

@@ -153,6 +153,18 @@ def _chart(center: Center, today: date) -> dict:
     }
 
 
+def closed_for_the_day(status, now: datetime) -> bool:
+    """The center will not open again today: a closed weekday, or past today's closing time.
+    (Before opening in the morning it is only "closed now".)"""
+    if status.state == "closed_today":
+        return True
+    return (
+        status.state == "closed_now"
+        and status.hours is not None
+        and timezone.localtime(now).time() >= status.hours.closes
+    )
+
+
 def snapshot(center_id: int, now: datetime | None = None) -> dict:
     from openhall.news.selectors import published
 
@@ -179,10 +191,15 @@ def snapshot(center_id: int, now: datetime | None = None) -> dict:
         "center": center.name,
         "generated_at": timezone.localtime(now).isoformat(timespec="seconds"),
         "status": status.state,
+        # The screen then says 今日已闭馆 once and shows each room's next use, instead of
+        # 暂停开放 on every room.
+        "closed_for_the_day": closed_for_the_day(status, now),
         "spaces": _space_rows(center, now, bookings, closed=status.state.startswith("clos")),
         "schedule": _schedule(center, today, bookings),
         "today": figures,
         "ledger": ledger.counters(center.pk, today),
+        # Named by staff (typed text): the page carries them in json_script, the JS sets text.
+        "service_counters": ledger.counter_figures(center, today),
         "notices": [a.title for a in published(center=center)[:5]],
         "chart": _chart(center, today),
     }

@@ -11,8 +11,10 @@ ACTION_LABELS = {
     "article.withdraw": pgettext_lazy("audit action", "Article withdrawn"),
     "article.attachment_add": pgettext_lazy("audit action", "Attachment added"),
     "article.attachment_remove": pgettext_lazy("audit action", "Attachment removed"),
+    "article.picture_upload": pgettext_lazy("audit action", "Picture uploaded"),
 }
 FIELD_LABELS = {
     "attachment": pgettext_lazy("audit field", "Attachment"),
     "size": pgettext_lazy("audit field", "Size (bytes)"),
+    "picture": pgettext_lazy("audit field", "Picture"),
 }

@@ -4,13 +4,16 @@ review actions. Rules are in news.services; these views only translate forms and
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from openhall.core import permissions
 from openhall.core.decorators import center_view
+from openhall.core.html import show_pictures
 from openhall.core.images import PhotoField
 from openhall.core.permissions import Perm
 from openhall.news import services
@@ -24,7 +27,9 @@ class ArticleForm(forms.ModelForm):
         model = Article
         fields = services.EDITABLE
         widgets = {
-            "body": forms.Textarea(attrs={"rows": 14}),
+            # static/openhall/editor.js turns it into the rich-text editor; without JS it stays a
+            # textarea of HTML, cleaned the same way when saved.
+            "body": forms.Textarea(attrs={"rows": 14, "data-rich-text": ""}),
             "publish_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
@@ -73,6 +78,15 @@ def article_edit(request, article_id):
 
 def _edit(request, article):
     form = ArticleForm(request.POST or None, request.FILES or None, instance=article)
+    if article is not None and not form.is_bound:
+        # The editor shows the pictures: their stored paths as the storage's URLs (S3: signed).
+        form.initial["body"] = show_pictures(article.body)
+    form.fields["body"].widget.attrs.update(
+        {
+            "data-upload-url": reverse("console:article_picture", args=[request.center.pk]),
+            "data-uploading": _("Uploading the picture…"),
+        }
+    )
     if request.method == "POST":
         if Perm.OPERATE not in request.center_perms:
             raise PermissionDenied
@@ -129,6 +143,20 @@ def article_action(request, article_id, action):
     except ValidationError as exc:
         messages.error(request, exc.message)
     return redirect("console:article", center_id=request.center.pk, article_id=article.pk)
+
+
+@require_POST
+@center_view(Perm.OPERATE)
+def body_picture(request):
+    """The editor's picture upload: JSON in and out, for editor.js."""
+    upload = request.FILES.get("picture")
+    if upload is None:
+        return JsonResponse({"message": _("Choose a file first.")}, status=422)
+    try:
+        url = services.body_picture_save(center=request.center, by=request.user, upload=upload)
+    except ValidationError as exc:
+        return JsonResponse({"message": exc.messages[0]}, status=422)
+    return JsonResponse({"url": url})
 
 
 @require_POST

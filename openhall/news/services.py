@@ -5,10 +5,12 @@ publishes or returns with a note. Reviewers are the street's content reviewers
 (Perm.REVIEW_CONTENT) and, unless OPENHALL_NEWS_STREET_REVIEW is on, the center's admins.
 """
 
+import uuid
 from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -168,6 +170,17 @@ def article_withdraw(*, article: Article, by: User) -> Article:
     article.save(update_fields=["status", "updated_at"])
     _record(article, by=by, action="article.withdraw", before=before)
     return article
+
+
+def body_picture_save(*, center: Center, by: User, upload) -> str:
+    """A picture for an article's text, uploaded from the editor: re-encoded like a cover (no
+    metadata, at most 1200 px, the pixel cap), stored under a random name, its public URL
+    returned for the editor to insert. The sanitiser keeps <img> only with such a URL."""
+    permissions.require_center_perm(by, center, Perm.OPERATE)
+    image = reencoded_jpeg(upload, max_side=1200)
+    name = default_storage.save(f"news/{center.pk}/body/{uuid.uuid4().hex}.jpg", image)
+    audit_record(actor=by, action="article.picture_upload", center=center, after={"picture": name})
+    return default_storage.url(name)
 
 
 def article_viewed(article: Article) -> None:

@@ -156,12 +156,31 @@ def _ledger_section(centers: list[Center], since: date, until: date) -> Section:
     )
 
 
+def _service_counters_section(centers: list[Center], since: date, until: date) -> Section:
+    """Each center's named counters, cumulative from their start to the report's last day: the
+    figures the lobby screen shows (civic.selectors.counter_figures, read by both)."""
+    several = len(centers) > 1
+    rows = [
+        [center.name] * several + [figure["name"], figure["services"], figure["people"]]
+        for center in centers
+        for figure in ledger.counter_figures(center, until)
+    ]
+    columns = [_("Center")] * several + [_("Counter"), _("Times"), _("People served")]
+    return Section(
+        "service_counters",
+        str(_("Cumulative services, since the operation began")),
+        [str(c) for c in columns],
+        rows,
+    )
+
+
 def report(*, centers: list[Center], since: date, until: date) -> dict:
     since, until = clamp_range(since, until)
     sections = [
         _center_section(centers, since, until),
         _purpose_section(centers, since, until),
         _ledger_section(centers, since, until),
+        _service_counters_section(centers, since, until),
     ]
     sections += [s for source in _sections if (s := source(centers, since, until))]
     return {

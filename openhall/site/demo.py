@@ -193,6 +193,9 @@ def load_demo_data() -> dict[str, int]:
     from openhall.display.demo import load_demo_screen
 
     created["service_records"] = load_demo_ledger(center, users["13800000002"])
+    from openhall.civic.services import service_counters
+
+    service_counters(center)  # the seed's five counters, before a screen first asks
     from openhall.access.demo import load_demo_doors
     from openhall.activities.demo import load_demo_activities
 
@@ -208,31 +211,17 @@ def load_demo_data() -> dict[str, int]:
 
 def _demo_articles(center, admin) -> int:
     from openhall.news.models import Article
+    from openhall.site.demo_articles import DEMO_ARTICLES
 
-    articles = [
-        ("notices", "冬季开放时间调整", "12月起每晚开放至21:30，周末照常开放。", {}),
-        (
-            "guides",
-            "如何预约中心场地",
-            "居民、团队和企业都可以在“场地预约”里选择房间或分区。",
-            {
-                "guide_audience": "本街道居民、团队、企业",
-                "guide_steps": "1. 进入“场地预约”\n2. 选择房间和时间\n3. 提交后等待审批",
-                "guide_fees": "公益活动免费",
-                "guide_office": "中心一楼服务台，工作日 8:30–17:00",
-            },
-        ),
-        ("party_news", "党员志愿服务日活动回顾", "二十余名党员为社区老人义务理发、测血压。", {}),
-    ]
     made = 0
-    for column, title, text, extra in articles:
+    for column, title, summary, body, extra in DEMO_ARTICLES:
         _, new = Article.objects.get_or_create(
             center=center,
             title=title,
             defaults={
                 "column": column,
-                "summary": text[:60],
-                "body": f"<p>{text}</p>",
+                "summary": summary,
+                "body": body,
                 "status": Article.Status.PUBLISHED,
                 "publish_at": timezone.now(),
                 "published_at": timezone.now(),

@@ -18,6 +18,8 @@ from openhall.api import api
 def objects_of(center_a, center_b):
     """`objects_of(center)`: one object of each kind in that center, keyed by its URL argument."""
 
+    from openhall.civic.services import service_counters
+
     def make(center):
         return {
             "center_id": center.pk,
@@ -36,6 +38,7 @@ def objects_of(center_a, center_b):
             "registration_id": factories.registration(center).pk,
             "door_id": factories.door(center).pk,
             "grant_id": factories.grant(center).pk,
+            "counter_id": service_counters(center)[0].pk,
         }
 
     return make
@@ -91,7 +94,8 @@ def test_the_same_pages_open_for_their_own_center(client, adam, objects_of, cent
     for pattern in console_patterns():
         url = console_url(pattern, ids)
         response = fetch(client, url)
-        assert response.status_code in (200, 302), f"{url} answered {response.status_code}"
+        # 422: it opened and refused the empty POST (the editor's picture upload without a file).
+        assert response.status_code in (200, 302, 422), f"{url} answered {response.status_code}"
 
 
 def api_operations():

@@ -153,6 +153,7 @@ def a_lived_in_center(_a_weekday_evening, center_a, alice, olivia, adam, dance_r
     so the audit log and every detail page have something to show."""
     from openhall.activities.models import Registration
     from openhall.bookings.services import booking_approve, booking_reschedule
+    from openhall.civic.services import service_counters
     from openhall.display.services import screen_create
 
     booking = factories.BookingFactory(center=center_a, space=dance_room, booker=alice)
@@ -192,6 +193,7 @@ def a_lived_in_center(_a_weekday_evening, center_a, alice, olivia, adam, dance_r
         "grant_id": factories.grant(center_a).pk,
         "column": "notices",
         "user_id": alice.pk,
+        "counter_id": service_counters(center_a)[0].pk,
         "submitted_activity_id": factories.activity(center_a, status="submitted").pk,
         "cost_activity_id": factories.activity(center_a, fee="cost", price=10).pk,
         "article_in_review_id": factories.ArticleFactory(center=center_a, status="in_review").pk,

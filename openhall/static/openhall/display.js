@@ -27,13 +27,17 @@
     $("center").textContent = data.center;
     $("status").textContent = words[data.status] || "";
     $("status").className = "center-status status-" + data.status;
+    // After closing (or on a closed day) the screen says so once, in the header, and each room
+    // shows when it is next used, rather than "closed" on every line.
+    var shut = !!data.closed_for_the_day;
+    if (shut) $("status").textContent = words.closed_for_the_day;
     var spaces = $("spaces");
     spaces.replaceChildren();
     data.spaces.forEach(function (s) {
-      var li = el("li", "space state-" + s.state);
+      var li = el("li", "space state-" + (shut ? "after-hours" : s.state));
       li.append(el("span", "space-name", (s.zone_of ? s.zone_of + " · " : "") + s.name));
-      li.append(el("span", "space-state", words[s.state] + (s.now ? " · " + s.now : "")));
-      li.append(el("span", "space-next", s.next ? words.next + " " + (s.next.date ? s.next.date + " " : "") + s.next.start + "–" + s.next.end + " " + s.next.title : words.nothing));
+      if (!shut) li.append(el("span", "space-state", words[s.state] + (s.now ? " · " + s.now : "")));
+      li.append(el("span", "space-next", s.next ? (shut ? words.next_use : words.next) + " " + (s.next.date ? s.next.date + " " : "") + s.next.start + "–" + s.next.end + " " + s.next.title : words.nothing));
       spaces.append(li);
     });
     var agenda = $("schedule");
@@ -58,6 +62,14 @@
     $("ledger-year").textContent = data.ledger.year.services;
     $("ledger-all").textContent = data.ledger.all.services;
     $("ledger-people").textContent = words.people.replace("{n}", data.ledger.all.people);
+    var named = $("service-counters");
+    named.replaceChildren();
+    (data.service_counters || []).forEach(function (c) {
+      var li = el("li");
+      li.append(el("span", "n", String(c.services)));
+      li.append(el("span", "l", c.name));  // typed by staff: text, never markup
+      named.append(li);
+    });
     notices = data.notices;
     if (!$("notice").textContent && notices.length) $("notice").textContent = notices[0];
     drawChart(data.chart);
