@@ -7,6 +7,7 @@ programs, `message` is for people (Chinese by default).
 import logging
 from datetime import datetime
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -177,10 +178,14 @@ def on_unexpected(request, exc):
     return _respond(request, 500, code="internal_error", message="服务器开小差了，请稍后再试。")
 
 
-api.add_router("/", "openhall.core.api.router")
-api.add_router("/", "openhall.accounts.api.router")
-api.add_router("/", "openhall.venues.api.router")
-api.add_router("/", "openhall.bookings.api.router")
-api.add_router("/", "openhall.news.api.router")
-api.add_router("/", "openhall.activities.api.router")
-api.add_router("/", "openhall.access.api.router")
+def add_app_routers(api: NinjaAPI) -> None:
+    """Mount each app's router, named by its AppConfig (`api_router = "openhall.<app>.api.router"`),
+    in INSTALLED_APPS order: a new app's API joins without an edit here, and the name stays a
+    string, so this module does not import every app's API (see docs/architecture.md)."""
+    for config in django_apps.get_app_configs():
+        router = getattr(config, "api_router", None)
+        if router:
+            api.add_router("/", router)
+
+
+add_app_routers(api)

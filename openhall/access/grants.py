@@ -5,6 +5,7 @@ Each change is reconciled onto the locks afterwards (reconcile.py)."""
 
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -114,7 +115,7 @@ def grant_create(
     doors: list[Door],
     starts_at: datetime,
     ends_at: datetime,
-    kinds: list[str] = ("pin", "remote"),
+    kinds: Sequence[str] = ("pin", "remote"),
     reason: str = "",
     booking=None,
     card_number: str = "",
@@ -421,7 +422,11 @@ def _sync_member(booking, member: BookingDoorMember) -> str:
         )
         member.save(update_fields=["grant"])
 
-    grant = Grant.objects.select_for_update().filter(pk=member.grant_id).first()
+    grant = (
+        Grant.objects.select_for_update().filter(pk=member.grant_id).first()
+        if member.grant_id is not None
+        else None
+    )
     wanted = member_wants_doors(booking, member)
     return _follow(
         booking,

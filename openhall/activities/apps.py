@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ActivitiesConfig(AppConfig):
     name = "openhall.activities"
     verbose_name = _("Activities")
+    api_router = "openhall.activities.api.router"  # mounted under /api/v1 by openhall/api.py
 
     def ready(self):
         from openhall.activities import selectors, services

@@ -3,6 +3,7 @@ room booking), registration without overselling, the waitlist, tickets and check
 count into the service ledger when an activity is done. Every staff decision is audited."""
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -141,7 +142,7 @@ def _clean_values(values: dict) -> dict:
 
 @transaction.atomic
 def activity_create(
-    *, center: Center, by: User, values: dict, sessions: list[tuple] = (), cover=None
+    *, center: Center, by: User, values: dict, sessions: Sequence[tuple] = (), cover=None
 ) -> Activity:
     """A draft. `sessions`: (space, start, end) — rooms are held only when it is published.
     A cover picture is re-encoded (camera data removed, at most 1200 px)."""
@@ -454,7 +455,7 @@ def activity_cancel(*, activity: Activity, by: User, reason: str) -> Activity:
         review_note=reason[:300],
     )
     for session in activity.sessions.filter(booking__status__in=["requested", "approved"]):
-        booking_cancel(booking=session.booking, by=by, reason=f"活动取消：{reason}")
+        booking_cancel(booking=session.booking, by=by, reason=f"活动取消：{reason}")  # type: ignore[arg-type]  # filtered on the booking
     people = list(activity.registrations.filter(status__in=Registration.ACTIVE))
     activity.registrations.filter(status__in=Registration.ACTIVE).update(
         status=Registration.Status.CANCELLED

@@ -183,13 +183,13 @@ def minutes_text(minutes: int) -> str:
 
 
 def booker_kind(
-    *, booker: User, team: Team | None, enterprise: Enterprise | None, space: Space
+    *, booker: User | None, team: Team | None, enterprise: Enterprise | None, space: Space
 ) -> str:
     if team is not None:
         return BookerKind.TEAM
     if enterprise is not None:
         return BookerKind.ENTERPRISE
-    if is_operator(booker, space.center):
+    if booker is not None and is_operator(booker, space.center):
         return BookerKind.STAFF
     return BookerKind.RESIDENT
 
@@ -270,14 +270,18 @@ def booking_standing(
 
 
 def suspension_until(
-    *, booker: User, now: datetime, standing: Standing | None = None
+    *, booker: User | None, now: datetime, standing: Standing | None = None
 ) -> datetime | None:
     """Repeated no-shows suspend booking rights for a while (OPENHALL_NO_SHOW_* settings)."""
     if standing is None:
+        if booker is None:
+            return None  # a visitor, not signed in
         standing = booking_standing(
             booker=booker, team=None, now=now, unit_ids=[], claim_start=now, claim_end=now
         )
     if standing.no_shows < settings.OPENHALL_NO_SHOW_LIMIT:
+        return None
+    if standing.last_no_show is None:  # counted as no-shows, yet none dated: nothing to serve
         return None
     until = standing.last_no_show + timedelta(days=settings.OPENHALL_SUSPENSION_DAYS)
     return until if until > now else None
@@ -306,19 +310,20 @@ def check_booking(
     now = now or timezone.now()
     setup = setup or center_setup(space.center_id)
     rules = rules or effective_rules(space, setup)
-    if standing is None and booker is None:
-        # A visitor's day view (bookings.availability): no quota or no-shows to count yet.
-        standing = Standing(active=0, no_shows=0, last_no_show=None, slot_taken=False)
     if standing is None:
-        standing = booking_standing(
-            booker=booker,
-            team=team,
-            now=now,
-            unit_ids=[],
-            claim_start=start,
-            claim_end=end,
-            exclude_booking_id=exclude_booking_id,
-        )
+        if booker is None:
+            # A visitor's day view (bookings.availability): no quota or no-shows to count yet.
+            standing = Standing(active=0, no_shows=0, last_no_show=None, slot_taken=False)
+        else:
+            standing = booking_standing(
+                booker=booker,
+                team=team,
+                now=now,
+                unit_ids=[],
+                claim_start=start,
+                claim_end=end,
+                exclude_booking_id=exclude_booking_id,
+            )
     refusals: list[RuleViolation] = []
 
     def refuse(code: str, message: str) -> None:
@@ -428,7 +433,12 @@ def _check_hours(
     if rules.allow_unstaffed:
         return []
     staffed = day.staffed_from is not None and day.staffed_until is not None
-    if not staffed or local_start.time() < day.staffed_from or end_time > day.staffed_until:
+    if (
+        day.staffed_from is None
+        or day.staffed_until is None
+        or local_start.time() < day.staffed_from
+        or end_time > day.staffed_until
+    ):
         when = (
             f"值守时间为每周{WEEKDAYS[local_start.weekday()]} {day.staffed_from:%H:%M}–{day.staffed_until:%H:%M}"
             if staffed

@@ -23,7 +23,7 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
 
 def audit_record(
     *,
-    actor,
+    actor: Any,  # a User, or None for the system
     action: str,
     center: Center | None = None,
     obj: models.Model | None = None,
