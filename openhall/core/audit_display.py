@@ -114,8 +114,9 @@ def readable_value(value: Any, field: models.Field | None = None, name: str = ""
     choices = _choices(field) or _labels()[2].get(name, {})
     if choices and str(value) in choices:
         return str(choices[str(value)])
-    if field is not None and field.is_relation and isinstance(value, int):
-        related = field.related_model._default_manager.filter(pk=value).first()
+    related_model = field.related_model if field is not None and field.is_relation else None
+    if isinstance(related_model, type) and isinstance(value, int):
+        related = related_model._default_manager.filter(pk=value).first()
         return str(related) if related is not None else f"#{value}"
     if isinstance(value, str) and TIMESTAMP.match(value):
         try:
@@ -129,8 +130,6 @@ def readable_value(value: Any, field: models.Field | None = None, name: str = ""
 def _choices(field: models.Field | None) -> dict[str, Any]:
     if field is None:
         return {}
-    if getattr(field, "base_field", None) is not None:  # an ArrayField of choices
-        field = field.base_field
     return {str(k): v for k, v in (field.flatchoices or [])}
 
 

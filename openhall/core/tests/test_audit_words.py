@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import timezone, translation
 
 from openhall import factories
 from openhall.bookings.services import booking_approve, booking_reschedule
@@ -96,3 +97,29 @@ def test_what_a_person_typed_is_shown_as_text_in_the_log(client, adam, center_a,
     ):
         page = client.get(url).content.decode()
         assert typed not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_a_new_booking_is_described_field_by_field_in_words(center_a, alice, dance_room):
+    from openhall.bookings.services import AUDITED_FIELDS
+    from openhall.core.audit import snapshot
+
+    booking = factories.BookingFactory(center=center_a, space=dance_room, booker=alice)
+    booking.refresh_from_db()
+    entry = audit_record(
+        actor=alice,
+        action="booking.request",
+        center=center_a,
+        obj=booking,
+        after=snapshot(booking, AUDITED_FIELDS),
+    )
+    with translation.override("zh-hans"):
+        changes = {c.field: c.after for c in audit_display.readable_changes(entry)}
+        assert audit_display.action_label(entry.action) == "提交预约"
+    assert changes["场地"] == "舞蹈教室"
+    assert changes["状态"] == "待审批"
+    assert changes["用途"] == "公益活动"
+    start = timezone.localtime(booking.start)
+    assert changes["开始"] == f"{start:%Y-%m-%d %H:%M}"
+    assert all(
+        before is None for before in [c.before for c in audit_display.readable_changes(entry)]
+    )
