@@ -92,7 +92,8 @@ def pages_to_walk(page, base: str, signed_in: bool) -> list[str]:
 
 @pytest.fixture(scope="module")
 def resident_booking(live_openhall, live_env):
-    """An approved booking of the resident's, so its page (QR code, 取消预约) is walked too."""
+    """An approved booking of the resident's, so its page (QR code, 取消预约) is walked too;
+    and the simulated lock's keypad page (it stands where a real keypad would: anonymous)."""
     code = (
         "from datetime import timedelta; from django.utils import timezone; "
         "from openhall import factories; from openhall.accounts.models import User; "
@@ -102,14 +103,18 @@ def resident_booking(live_openhall, live_env):
         "+ timedelta(days=6); "
         f"factories.BookingFactory(center=space.center, space=space, "
         f"booker=User.objects.get(mobile={RESIDENT!r}), title='读书会', status='approved', "
-        "start=start, end=start + timedelta(hours=1))"
+        "start=start, end=start + timedelta(hours=1)); "
+        "from openhall.access.models import Door; "
+        "print(Door.objects.filter(driver='simulator').order_by('pk').first().pk)"
     )
-    subprocess.run(  # noqa: S603
+    out = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "openhall.cli", "shell", "-c", code],
         env=live_env,
         check=True,
         capture_output=True,
-    )
+        text=True,
+    ).stdout
+    return {"keypad": f"/access/keypad/{out.strip().splitlines()[-1]}/"}
 
 
 @pytest.mark.parametrize("mode", ["anonymous", "resident", "elder"])
@@ -128,7 +133,8 @@ def test_every_h5_page_has_no_axe_violations_at_375_px(
         page.click(".elder-switch button")  # the switch on the home page
         page.wait_for_selector("body.elder")
     found = {}
-    for path in pages_to_walk(page, live_openhall, signed_in=mode != "anonymous"):
+    walk = pages_to_walk(page, live_openhall, signed_in=mode != "anonymous")
+    for path in [*walk, resident_booking["keypad"]]:
         response = page.goto(live_openhall + path)
         assert response.ok, f"{path}: {response.status}"
         if mode == "elder":

@@ -1,18 +1,17 @@
-"""The small things residents and staff saw, in a real browser at 375 px (and screenshots of
-each changed page at 375 and 1440 px in docs/screenshots/)."""
+"""The small things residents and staff saw, in a real browser at 375 px (screenshots of each
+changed page at 375 and 1440 px go to e2e/screenshots/; the ones in docs/screenshots/ come from
+there)."""
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from e2e.conftest import SCREENSHOTS
 from e2e.test_shells import OPERATOR, sign_in
 
 pytestmark = pytest.mark.e2e
-
-DOCS_SCREENSHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
 
 
 def shell(env: dict, code: str) -> str:
@@ -32,10 +31,10 @@ def shell(env: dict, code: str) -> str:
 
 def both_widths(page, name: str) -> None:
     """Screenshots at 375 px and 1440 px; the page is left at 375 px."""
-    DOCS_SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}-375.png"), full_page=True)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-375.png"), full_page=True)
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}-1440.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-1440.png"), full_page=True)
     page.set_viewport_size({"width": 375, "height": 812})
 
 
@@ -144,7 +143,7 @@ def test_the_broadcast_list_never_leaves_delivery_blank(live_openhall, browser):
     page.goto(page.url + "broadcasts/")
     for cell in page.locator("table tbody tr td:nth-child(4)").all():
         assert cell.inner_text().strip() != ""
-    page.screenshot(path=str(DOCS_SCREENSHOTS / "console-broadcasts-1440.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "console-broadcasts-1440.png"), full_page=True)
     page.set_viewport_size({"width": 375, "height": 812})
-    page.screenshot(path=str(DOCS_SCREENSHOTS / "console-broadcasts-375.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "console-broadcasts-375.png"), full_page=True)
     context.close()
