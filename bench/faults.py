@@ -101,7 +101,8 @@ from datetime import timedelta
 import time_machine
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
-from openhall.access import services as access
+from openhall.access.grants import doors_for_space, grant_repair_sweep
+from openhall.access.reconcile import sweep
 from openhall.access.models import Grant, LockCredential, SimulatedCode
 from openhall.activities.models import Registration
 from openhall.bookings.models import Booking
@@ -120,8 +121,8 @@ with time_machine.travel(timezone.now() + outbox.LEASE + timedelta(minutes=1)):
     relayed = 0
     while (n := outbox.relay()):
         relayed += n
-    repaired = access.grant_repair_sweep()
-    swept = access.sweep()
+    repaired = grant_repair_sweep()
+    swept = sweep()
     relayed += outbox.relay()
 
 approved = list(Booking.objects.filter(pk__in=ids, status="approved").select_related("space"))
@@ -135,7 +136,7 @@ for booking in approved:
     if grant is None:
         continue
     pin = grant.credentials.get(kind="pin")
-    doors = {{d.pk for d in access.doors_for_space(booking.space)}}
+    doors = {{d.pk for d in doors_for_space(booking.space)}}
     rows = set(LockCredential.objects.filter(credential=pin).values_list("door_id", "status"))
     not_on_every_lock += rows != {{(d, "set") for d in doors}}
 registrations = list(Registration.objects.values_list("pk", "status"))

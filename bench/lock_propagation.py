@@ -23,7 +23,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
-from openhall.access import services
+from openhall.access.grants import doors_for_space, grant_create
+from openhall.access.reconcile import sweep
 from openhall.access.models import Door, Grant, LockCredential
 from openhall.accounts.models import User
 from openhall.bookings.models import Booking
@@ -41,7 +42,7 @@ resident = User.objects.get(mobile="13900000003")
 from openhall.venues.models import Space
 room = Space.objects.create(center=center, name="压测室", capacity=20)
 Door.objects.create(center=center, name="压测室门").spaces.add(room)
-doors = services.doors_for_space(room)
+doors = doors_for_space(room)
 latencies = []
 start = timezone.now() + timedelta(days=1)
 for n in range({approvals}):
@@ -76,7 +77,7 @@ people = list(User.objects.filter(mobile__startswith="134"))
 made = time.perf_counter()
 with transaction.atomic():
     for n, person in enumerate(people):
-        services.grant_create(center=center, by=None, user=person, doors=doors[:1],
+        grant_create(center=center, by=None, user=person, doors=doors[:1],
                               starts_at=timezone.now() + timedelta(days=400, minutes=n),
                               ends_at=timezone.now() + timedelta(days=400, minutes=n + 60),
                               kinds=["pin"])
@@ -84,7 +85,7 @@ grant_seconds = time.perf_counter() - made
 sweeps = []
 for _ in range(5):
     t = time.perf_counter()
-    services.sweep()
+    sweep()
     sweeps.append(time.perf_counter() - t)
 print(json.dumps({{"latencies": latencies, "ttlock_latencies": ttlock_latencies,
                   "grant_seconds": grant_seconds, "sweeps": sweeps,

@@ -20,10 +20,8 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, SessionAuth
 
-from openhall.access.services import AccessRefused
 from openhall.accounts.services import api_token_authenticate
 from openhall.activities.services import ActivityRefused
-from openhall.bookings.services import BookingConflict, BookingRefused, InvalidTransition
 from openhall.core.api_errors import error_body
 from openhall.core.refusals import Refused
 
@@ -70,10 +68,6 @@ class Utf8JSONRenderer(JSONRenderer):
     # Chinese messages stay readable in logs and curl output instead of \uXXXX escapes.
     encoder_class = LocalTimeEncoder
     json_dumps_params = {"ensure_ascii": False}
-
-
-def local_iso(moment: datetime) -> str:
-    return timezone.localtime(moment).isoformat()
 
 
 api = NinjaAPI(
@@ -132,46 +126,6 @@ ACTIVITY_CONFLICTS = {
 def on_activity_refused(request, exc: ActivityRefused):
     status = 409 if exc.code in ACTIVITY_CONFLICTS else 422
     return _respond(request, status, code=exc.code, message=exc.messages[0])
-
-
-@api.exception_handler(AccessRefused)
-def on_access_refused(request, exc: AccessRefused):
-    return _respond(request, 422, code=exc.code or "refused", message=exc.messages[0])
-
-
-@api.exception_handler(BookingRefused)
-def on_booking_refused(request, exc: BookingRefused):
-    violations = [{"code": v.code, "message": v.message} for v in exc.violations]
-    return _respond(
-        request,
-        422,
-        code=exc.violations[0].code,
-        message=str(exc),
-        details={"violations": violations},
-    )
-
-
-@api.exception_handler(BookingConflict)
-def on_booking_conflict(request, exc: BookingConflict):
-    conflicts = [
-        {
-            "space_id": c.space_id,
-            "space": c.space,
-            "start": local_iso(c.start),
-            "end": local_iso(c.end),
-        }
-        for c in exc.conflicts
-    ]
-    return _respond(
-        request, 409, code="conflict", message=str(exc), details={"conflicts": conflicts}
-    )
-
-
-@api.exception_handler(InvalidTransition)
-def on_invalid_transition(request, exc: InvalidTransition):
-    return _respond(
-        request, 422 if exc.code.endswith("_required") else 409, code=exc.code, message=str(exc)
-    )
 
 
 @api.exception_handler(OverflowError)

@@ -8,7 +8,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from openhall.access import selectors, services
+from openhall.access import selectors
+from openhall.access.door_members import door_member_add, door_member_remove, require_door_sharer
+from openhall.access.grants import grant_create, grant_revoke
+from openhall.access.lock_events import keypad, remote_unlock
 from openhall.access.models import AccessEvent, Door, Grant
 from openhall.accounts.models import User
 from openhall.bookings.selectors import local_day_bounds
@@ -18,6 +21,7 @@ from openhall.core.dates import ApiDate, ApiDateTime
 from openhall.core.pagination import Paged
 from openhall.core.params import ApiId
 from openhall.core.permissions import Perm
+from openhall.core.refusals import NotFound
 
 router = Router(tags=["access"])
 
@@ -76,6 +80,17 @@ class GrantOut(Schema):
         return [d.pk for d in obj.doors.all()]
 
 
+class DoorMemberIn(BodyIn):
+    user_id: int = Field(description="a current member of the booking's team")
+
+
+class DoorMemberOut(Schema):
+    user_id: int
+    name: str
+    added_at: datetime
+    has_access: bool = Field(description="their own PIN opens the doors in the booking's window")
+
+
 class KeypadIn(BodyIn):
     pin: str = Field(max_length=12)
 
@@ -103,7 +118,7 @@ def unlock(request: HttpRequest, door_id: int, payload: UnlockIn):
         Grant.objects.filter(doors=door, user=request.user).exists()
     ):
         raise get_object_or_404(Door.objects.none(), pk=door_id)
-    return services.remote_unlock(door=door, by=request.user, reason=payload.reason)
+    return remote_unlock(door=door, by=request.user, reason=payload.reason)
 
 
 class DoorStateOut(Schema):
@@ -121,7 +136,7 @@ def door_state(request: HttpRequest, door_id: int):
 
     door = permissions.object_or_404(request.user, Door.objects.all(), Perm.OPERATE, pk=door_id)
     try:
-        state = driver_for(door).open_state(door)
+        state = driver_for(door.lock).open_state(door.lock)
     except LockError:
         state = "unknown"
     return {"door_id": door.pk, "state": state}
@@ -165,7 +180,7 @@ def create_grant(request: HttpRequest, payload: GrantIn):
     center = permissions.center_or_404(request.user, payload.center_id, Perm.OPERATE)
     person = get_object_or_404(User, pk=payload.user_id, is_active=True)
     doors = list(Door.objects.filter(center=center, pk__in=payload.door_ids))
-    grant = services.grant_create(
+    grant = grant_create(
         center=center,
         by=request.user,
         user=person,
@@ -184,7 +199,51 @@ def create_grant(request: HttpRequest, payload: GrantIn):
 )
 def delete_grant(request: HttpRequest, grant_id: int):
     grant = permissions.object_or_404(request.user, Grant.objects.all(), Perm.OPERATE, pk=grant_id)
-    services.grant_revoke(grant=grant, by=request.user)
+    grant_revoke(grant=grant, by=request.user)
+    return Status(204, None)
+
+
+def _booking(booking_id: int):
+    from openhall.bookings.models import Booking
+
+    booking = Booking.objects.select_related("center", "team").filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound
+    return booking
+
+
+@router.get(
+    "/bookings/{booking_id}/door-members",
+    response={200: list[DoorMemberOut], **refusals(401, 403, 404, 422)},
+    summary="Team members who share a booking's doors (the booker or staff)",
+)
+def list_door_members(request: HttpRequest, booking_id: int):
+    booking = _booking(booking_id)
+    require_door_sharer(booking, request.user)
+    return selectors.booking_door_members(booking)
+
+
+@router.post(
+    "/bookings/{booking_id}/door-members",
+    response={201: DoorMemberOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Give a member of the booking's team their own door code (the booker or staff)",
+)
+def add_door_member(request: HttpRequest, booking_id: int, payload: DoorMemberIn):
+    booking = _booking(booking_id)
+    member = door_member_add(booking=booking, user_id=payload.user_id, by=request.user)
+    return Status(
+        201,
+        next(m for m in selectors.booking_door_members(booking) if m["user_id"] == member.user_id),
+    )
+
+
+@router.delete(
+    "/bookings/{booking_id}/door-members/{user_id}",
+    response={204: None, **refusals(401, 403, 404, 422)},
+    summary="Take a member's door code away (the booker or staff)",
+)
+def remove_door_member(request: HttpRequest, booking_id: int, user_id: int):
+    door_member_remove(booking=_booking(booking_id), user_id=user_id, by=request.user)
     return Status(204, None)
 
 
@@ -203,5 +262,5 @@ def simulator_keypad(request: HttpRequest, door_id: int, payload: KeypadIn):
     door = get_object_or_404(Door, pk=door_id, driver=Door.Driver.SIMULATOR)
     if not permissions.has_center_perm(request.user, door.center, Perm.VIEW_CENTER):
         raise get_object_or_404(Door.objects.none(), pk=door_id)
-    answer = services.keypad(door=door, code=payload.pin)
+    answer = keypad(door=door, code=payload.pin)
     return {"opened": answer.opened, "reason": answer.reason}

@@ -16,14 +16,14 @@ class AccessConfig(AppConfig):
 
         simulator.use_memory(simulated_locks)
 
-        from openhall.access import services
+        from openhall.access.grants import grant_repair_sweep
+        from openhall.access.lock_events import ttlock_poll
         from openhall.access.models import LockCredential
+        from openhall.access.reconcile import sweep
         from openhall.core.metrics import register_gauge
         from openhall.core.sweeps import register_sweep
 
-        register_sweep(
-            "access", services.grant_repair_sweep, services.sweep, optional=(services.ttlock_poll,)
-        )
+        register_sweep("access", grant_repair_sweep, sweep, optional=(ttlock_poll,))
         register_gauge(
             "openhall_lock_credentials_failed",
             "Lock credentials given up on: a door that does not hold what its grants say.",

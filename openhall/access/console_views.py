@@ -14,9 +14,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from openhall.access import services
+from openhall.access.alerts import alerts
 from openhall.access.drivers import simulator
+from openhall.access.grants import (
+    grant_create,
+    grant_create_recurring,
+    grant_revoke_series,
+    settings_for,
+    settings_update,
+)
+from openhall.access.lock_events import remote_unlock
 from openhall.access.models import AccessEvent, Door, Grant
+from openhall.access.refusals import AccessRefused
 from openhall.accounts.models import User
 from openhall.core import permissions
 from openhall.core.audit import audit_record
@@ -126,8 +135,8 @@ def doors(request):
             "nav": "doors",
             "doors": Door.objects.filter(center=request.center).prefetch_related("spaces"),
             "form": form,
-            "alerts": services.alerts(request.center),
-            "rules": services.settings_for(request.center),
+            "alerts": alerts(request.center),
+            "rules": settings_for(request.center),
             "can_manage": Perm.MANAGE_CENTER in request.center_perms,
             "simulator_on": simulator.enabled(),
         },
@@ -138,7 +147,7 @@ def doors(request):
 @center_view(Perm.MANAGE_CENTER)
 def access_settings(request):
     try:
-        services.settings_update(
+        settings_update(
             center=request.center,
             by=request.user,
             early=int(request.POST.get("early", "")),
@@ -156,9 +165,9 @@ def access_settings(request):
 def door_unlock(request, door_id):
     door = _door(request, door_id, Perm.OPERATE)
     try:
-        services.remote_unlock(door=door, by=request.user, reason=request.POST.get("reason", ""))
+        remote_unlock(door=door, by=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, _("The door is open."))
-    except services.AccessRefused as exc:
+    except AccessRefused as exc:
         messages.error(request, exc.messages[0])
     return redirect("console:doors", request.center.pk)
 
@@ -214,7 +223,7 @@ def _give(request, person, data) -> None:
     }
     if data["weekdays"]:
         starts, ends = timezone.localtime(data["starts_at"]), timezone.localtime(data["ends_at"])
-        services.grant_create_recurring(
+        grant_create_recurring(
             **common,
             first_day=starts.date(),
             last_day=data["last_day"] or starts.date(),
@@ -223,7 +232,7 @@ def _give(request, person, data) -> None:
             daily_until=ends.time(),
         )
     else:
-        services.grant_create(
+        grant_create(
             **common,
             starts_at=data["starts_at"],
             ends_at=data["ends_at"],
@@ -237,9 +246,7 @@ def grant_revoke(request, grant_id):
     grant = permissions.object_or_404(
         request.user, Grant.objects.filter(center=request.center), Perm.OPERATE, pk=grant_id
     )
-    services.grant_revoke_series(
-        grant=grant, by=request.user, reason=request.POST.get("reason", "")
-    )
+    grant_revoke_series(grant=grant, by=request.user, reason=request.POST.get("reason", ""))
     messages.success(request, _("Access withdrawn; the codes are being removed from the locks."))
     return redirect("console:grants", request.center.pk)
 

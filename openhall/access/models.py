@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from openhall.access.drivers.base import Lock
 from openhall.core.crypto import EncryptedTextField
 from openhall.core.models import Center
 
@@ -62,6 +63,11 @@ class Door(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def lock(self) -> Lock:
+        """The door as its lock's driver knows it: plain values, not this row."""
+        return Lock(door_id=self.pk, device_id=self.device_id, driver=self.driver)
+
 
 class Grant(models.Model):
     class Source(models.TextChoices):
@@ -108,6 +114,38 @@ class Grant(models.Model):
         return f"{self.user} {self.starts_at:%Y-%m-%d %H:%M}"
 
 
+class BookingDoorMember(models.Model):
+    """A member of a team booking's team whom the booker lets in too, with a grant (and a PIN)
+    of their own that follows the booking as the booker's does (grants.grant_sync)."""
+
+    booking = models.ForeignKey(
+        "bookings.Booking", models.CASCADE, related_name="door_members", verbose_name=_("booking")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    # Made when the booking wants doors; kept through a withdrawal, so a booking approved
+    # again gives the member the same grant back.
+    grant = models.OneToOneField(
+        Grant, models.SET_NULL, null=True, blank=True, related_name="door_member"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member sharing a booking's doors")
+        verbose_name_plural = _("members sharing a booking's doors")
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "user"], name="one_door_share_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}: {self.user}"
+
+
 class Credential(models.Model):
     class Kind(models.TextChoices):
         PIN = "pin", _("PIN code")
@@ -146,7 +184,7 @@ class LockCredential(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    # A worker calling the lock holds the row until then (openhall/access/services.reconcile).
+    # A worker calling the lock holds the row until then (openhall/access/reconcile.py).
     claimed_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -37,7 +37,7 @@ def lock_orphans(*, remove: bool = False, center_id: int | None = None) -> list[
             found.append(DoorOrphans(door, [], error="有密码正在写入，稍后再查"))
             continue
         try:
-            listed = driver_for(door).our_passcodes(door)
+            listed = driver_for(door.lock).our_passcodes(door.lock)
         except LockError as exc:
             found.append(DoorOrphans(door, [], error=str(exc)))
             continue
@@ -50,10 +50,10 @@ def lock_orphans(*, remove: bool = False, center_id: int | None = None) -> list[
         )
         report = DoorOrphans(door, sorted(set(listed) - known))
         if remove and report.orphans:
-            driver = driver_for(door)
+            driver = driver_for(door.lock)
             for external_id in report.orphans:
                 try:
-                    driver.delete_passcode(door, external_id)
+                    driver.delete_passcode(door.lock, external_id)
                     report.removed += 1
                 except LockError as exc:
                     report.error = str(exc)

@@ -19,19 +19,19 @@ BOOKING_EVENTS = (
 
 
 def booking_changed(*, booking_id: int, **_) -> None:
-    from openhall.access.services import grant_sync
+    from openhall.access.grants import grant_sync
 
     grant_sync(booking_id)
 
 
 def user_closed(*, user_id: int, **_) -> None:
-    from openhall.access.services import grants_withdraw_for_person
+    from openhall.access.grants import grants_withdraw_for_person
 
     grants_withdraw_for_person(user_id=user_id, reason="账号已注销")
 
 
 def team_member_left(*, team_id: int, user_id: int, **_) -> None:
-    from openhall.access.services import grants_withdraw_for_person
+    from openhall.access.grants import grants_withdraw_for_person
 
     grants_withdraw_for_person(user_id=user_id, team_id=team_id, reason="已退出团体")
 

@@ -1,14 +1,15 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from openhall.access import services
+from openhall.access.lock_events import ttlock_poll
+from openhall.access.reconcile import reconcile_grant
 from openhall.core.sweeps import run_sweep
 
 
 @db_task(retries=2, retry_delay=10)
 def reconcile_grant_task(grant_id: int) -> None:
     """On every change of a grant: make its locks agree (idempotent)."""
-    services.reconcile_grant(grant_id)
+    reconcile_grant(grant_id)
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -21,4 +22,4 @@ def sweep_locks() -> dict[str, object]:
 @db_periodic_task(crontab(minute="*/5"))
 def poll_ttlock() -> int:
     """Every 5 minutes: TTLock records the webhook may have missed."""
-    return services.ttlock_poll()
+    return ttlock_poll()

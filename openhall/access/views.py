@@ -3,16 +3,18 @@ keypad (what stands at a door when there is no real lock)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from openhall.access import selectors, services
+from openhall.access import door_members, lock_events, selectors
 from openhall.access.drivers import simulator
 from openhall.access.models import Door
+from openhall.access.refusals import AccessRefused
+from openhall.core.refusals import Conflict, NotFound, Refused
 
 
 @login_required
@@ -47,12 +49,10 @@ def my_access(request):
 def unlock(request, door_id: int):
     door = get_object_or_404(Door, pk=door_id)
     try:
-        services.remote_unlock(door=door, by=request.user)
+        lock_events.remote_unlock(door=door, by=request.user)
         messages.success(request, _("The door is open."))
-    except PermissionDenied:
-        messages.error(request, _("You may not open this door now."))
-    except services.AccessRefused as exc:
-        messages.error(request, exc.messages[0])
+    except Refused as exc:  # not theirs now (403), or the lock would not open (422)
+        messages.error(request, str(exc))
     return redirect("access:mine")
 
 
@@ -65,13 +65,13 @@ def keypad(request, door_id: int):
     if request.method == "POST":
         kind = request.POST.get("kind", "pin")
         try:
-            answer = services.keypad(door=door, code=request.POST.get("code", ""), kind=kind)
+            answer = lock_events.keypad(door=door, code=request.POST.get("code", ""), kind=kind)
             result = {
                 "opened": answer.opened,
                 "text": answer.reason,
                 "frozen": answer.frozen_until is not None,
             }
-        except services.AccessRefused as exc:
+        except AccessRefused as exc:
             result = {"opened": False, "text": exc.messages[0], "frozen": False}
     return render(request, "access/keypad.html", {"door": door, "result": result})
 
@@ -90,5 +90,43 @@ def ttlock_webhook(request, secret: str):
         secret, settings.TTLOCK_WEBHOOK_SECRET
     ):
         raise Http404
-    services.ttlock_webhook(request.POST)
+    lock_events.ttlock_webhook(request.POST)
     return HttpResponse("success", content_type="text/plain")
+
+
+def _booking(booking_id: int):
+    from openhall.bookings.models import Booking
+
+    booking = Booking.objects.select_related("center", "team").filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound
+    return booking
+
+
+def _back_to_booking(booking_id: int):
+    return redirect(reverse("portal:booking", args=[booking_id]) + "#door-access")
+
+
+@require_POST
+@login_required
+def door_member_add(request, booking_id: int):
+    """The booker lets a member of the team in (the booking page's door card)."""
+    booking = _booking(booking_id)
+    chosen = request.POST.get("user", "")
+    try:
+        member = door_members.door_member_add(
+            booking=booking, user_id=int(chosen) if chosen.isdigit() else 0, by=request.user
+        )
+        messages.success(request, _("%(name)s can now open the doors.") % {"name": member.user})
+    except (AccessRefused, Conflict) as exc:
+        messages.error(request, str(exc))
+    return _back_to_booking(booking.pk)
+
+
+@require_POST
+@login_required
+def door_member_remove(request, booking_id: int, user_id: int):
+    booking = _booking(booking_id)
+    door_members.door_member_remove(booking=booking, user_id=user_id, by=request.user)
+    messages.success(request, _("Their door code no longer works."))
+    return _back_to_booking(booking.pk)

@@ -2,10 +2,12 @@
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -35,6 +37,8 @@ from openhall.core.crypto import blind_index
 from openhall.core.events import publish_on_commit
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -167,6 +171,30 @@ def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# Every API request authenticates, so a token and its person (with their staff roles) are kept
+# in the cache this long: a busy client reads them from the database once per window, not once
+# per request. Revoking through api_token_revoke (the `openhall token revoke` command) drops the
+# entry, so the token stops at once wherever the cache is shared (Redis, REDIS_URL); a process
+# with its own memory cache, and changes made elsewhere (the admin, a person deactivated, a
+# staff role removed), reach token clients within these seconds.
+API_TOKEN_CACHE_SECONDS = 10
+API_TOKEN_TOUCH_SECONDS = 60  # last_used_at is written at most this often
+
+
+def _token_cache_key(token_hash: str) -> str:
+    return f"api-token:{token_hash}"
+
+
+def _token_cache(operation: str, *args):
+    """The cache only saves queries: if it is down (Redis outage), tokens are read from the
+    database as before instead of every API request failing."""
+    try:
+        return getattr(cache, operation)(*args)
+    except Exception as exc:  # any backend's connection error
+        logger.warning("API token cache unavailable (%s): %s", operation, type(exc).__name__)
+        return None
+
+
 @transaction.atomic
 def api_token_create(
     *, user: User, name: str, expires_at: datetime | None = None
@@ -192,6 +220,11 @@ def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        # Dropped now for this process and again after commit, in case a request re-read the
+        # token in between.
+        key = _token_cache_key(token.token_hash)
+        _token_cache("delete", key)
+        transaction.on_commit(lambda: _token_cache("delete", key))
         audit_record(
             actor=by,
             action="api_token.revoke",
@@ -204,19 +237,35 @@ def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
 def api_token_authenticate(raw: str) -> User | None:
     if not raw or not raw.startswith(settings.OPENHALL_API_TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("user").filter(token_hash=_token_hash(raw)).first()
+    key = _token_cache_key(_token_hash(raw))
     now = timezone.now()
-    if (
-        token is None
-        or token.revoked_at
-        or (token.expires_at and token.expires_at <= now)
-        or not token.user.is_active
-    ):
-        return None
-    # Touch at most once a minute: a busy API client must not turn every read into a write.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    entry = _token_cache("get", key)
+    if entry is None:
+        token = (
+            ApiToken.objects.select_related("user")
+            .defer("user__password")  # the cache never holds a password hash
+            .filter(token_hash=_token_hash(raw))
+            .first()
+        )
+        if token is None:
+            return None
+        # Read the staff roles now, so they travel with the person for the cache's lifetime.
+        permissions.staff_memberships(token.user)
+        entry = {"revoked": token.revoked_at is not None, "expires_at": token.expires_at}
+        entry["user"] = token.user
+        _token_cache("set", key, entry, API_TOKEN_CACHE_SECONDS)
+        # Touched only when read from the database: a busy API client must not turn every read
+        # into a write, and last_used_at stays within a minute.
+        last_used = token.last_used_at
+        stale = last_used is None or (now - last_used).total_seconds() > API_TOKEN_TOUCH_SECONDS
+        if stale and _token_entry_valid(entry, now):
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return entry["user"] if _token_entry_valid(entry, now) else None
+
+
+def _token_entry_valid(entry: dict, now: datetime) -> bool:
+    expired = entry["expires_at"] is not None and entry["expires_at"] <= now
+    return not entry["revoked"] and not expired and entry["user"].is_active
 
 
 # --- Sign-in by SMS code -------------------------------------------------------------------

@@ -1,4 +1,5 @@
 from datetime import date, datetime, time
+from typing import Literal
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
@@ -9,7 +10,7 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 
 from openhall.accounts.models import Enterprise, Team, User
-from openhall.bookings import selectors, services
+from openhall.bookings import availability, selectors, services
 from openhall.bookings.models import Booking, BookingSeries
 from openhall.core import permissions
 from openhall.core.api_schemas import BodyIn, refusals
@@ -31,12 +32,32 @@ class IntervalOut(Schema):
     end: datetime
 
 
+class UnavailableOut(Schema):
+    start: datetime
+    end: datetime
+    reason: Literal[
+        "past",
+        "closed",
+        "unstaffed",
+        "taken",
+        "buffer",
+        "too_short",
+        "notice",
+        "horizon",
+        "refused",
+    ] = Field(description="why no booking may start here; see docs/bookings.md")
+    message: str = Field(description="the rule in words a resident reads (Chinese)")
+
+
 class AvailabilityOut(Schema):
     space_id: int
     date: date
     open: IntervalOut | None
     taken: list[IntervalOut]
-    free: list[IntervalOut]
+    free: list[IntervalOut] = Field(description="intervals the caller can book as they stand")
+    unavailable: list[UnavailableOut] = Field(
+        description="the rest of the opening hours (the whole day when closed), with the reason"
+    )
 
 
 class BookingIn(BodyIn):
@@ -126,15 +147,18 @@ def _booking_args(request: HttpRequest, payload: BookingIn) -> dict:
     space = _space(payload.space_id)
     booker = request.user
     if payload.booker_id is not None and payload.booker_id != request.user.pk:
-        permissions.require_center_perm(request.user, space.center, Perm.OPERATE)
+        # Who may book on someone's behalf is the service's rule (rules.require_may_book_for).
         booker = get_object_or_404(User, pk=payload.booker_id, is_active=True)
+    # A team or an enterprise books only the spaces of its own center.
     team = (
         get_object_or_404(Team, pk=payload.team_id, center=space.center)
         if payload.team_id
         else None
     )
     enterprise = (
-        get_object_or_404(Enterprise, pk=payload.enterprise_id) if payload.enterprise_id else None
+        get_object_or_404(Enterprise, pk=payload.enterprise_id, center=space.center)
+        if payload.enterprise_id
+        else None
     )
     return {
         "space": space,
@@ -153,17 +177,20 @@ def _booking_args(request: HttpRequest, payload: BookingIn) -> dict:
 @router.get(
     "/spaces/{space_id}/availability",
     response={200: AvailabilityOut, **refusals(401, 404, 422)},
-    summary="Free and taken times of a space on a day",
+    summary="What the caller can book in a space on a day, and why not the rest",
     openapi_extra=PUBLIC,
 )
 def space_availability(request: HttpRequest, space_id: int, date: ApiDate):
-    result = selectors.availability(space=_space(space_id), day=date)
+    space = _space(space_id)
+    result = selectors.availability(space=space, day=date)
+    bookable = availability.bookable_day(space=space, day=date, booker=request.user)
     return {
         "space_id": space_id,
         "date": date,
         "open": result["open"],
         "taken": result["taken"],
-        "free": result["free"],
+        "free": bookable.free,
+        "unavailable": bookable.unavailable,
     }
 
 
@@ -280,6 +307,7 @@ def check_in_booking(request: HttpRequest, booking_id: int):
 def preview_series(request: HttpRequest, payload: SeriesIn):
     args = _booking_args(request, payload)
     return services.series_preview(
+        by=request.user,
         space=args["space"],
         booker=args["booker"],
         start=payload.start,

@@ -359,9 +359,11 @@ def booking_rules(request):
 
 
 def _range_from(request) -> tuple[date, date]:
-    today = timezone.localdate()
-    since = parse_day(request.GET.get("since"), default=today.replace(day=1))
-    until = parse_day(request.GET.get("until"), default=today)
+    from openhall.bookings.stats import default_range
+
+    default_since, default_until = default_range(timezone.localdate())
+    since = parse_day(request.GET.get("since"), default=default_since)
+    until = parse_day(request.GET.get("until"), default=default_until)
     if until < since:
         since, until = until, since
     return since, min(until, since + timedelta(days=366))
@@ -373,11 +375,13 @@ def stats(request):
 
     since, until = _range_from(request)
     args = {"center": request.center, "since_day": since, "until_day": until}
+    utilisation = booking_stats.utilisation(**args)
     context = {
         "since": since,
         "until": until,
         "nav": "stats",
-        "utilisation": booking_stats.utilisation(**args),
+        "utilisation": utilisation,
+        "empty": not any(row["bookings"] or row["booked_hours"] for row in utilisation),
         "by_hour": sorted(booking_stats.by_hour(**args).items()),
         "by_purpose": [
             (Purpose(code).label, figures)

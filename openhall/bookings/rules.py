@@ -6,14 +6,19 @@ service finds them under a lock and answers 409.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
+from dateutil.rrule import rrulestr
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from openhall.accounts.models import Enterprise, EnterpriseMembership, Team, TeamMembership, User
 from openhall.core import permissions
 from openhall.core.permissions import Perm
+from openhall.core.refusals import Forbidden, NotFound, Refused
 from openhall.venues.models import BookerKind, Purpose, Space
 from openhall.venues.rules import (
     MAX_CLAIM_MINUTES,
@@ -25,12 +30,148 @@ from openhall.venues.rules import (
 )
 
 WEEKDAYS = "一二三四五六日"
+MAX_SERIES_OCCURRENCES = 200  # dates in one series: a year of twice a week, with room to spare
+CHECK_IN_EARLY_MINUTES = 30  # the booker may check in this long before the start
 
 
 @dataclass(frozen=True)
 class RuleViolation:
     code: str
     message: str
+
+
+class BookingRefused(Refused):
+    """The booking breaks one or more rules: 422, coded by the first, every one in details."""
+
+    status = 422
+
+    def __init__(self, violations: list[RuleViolation]):
+        super().__init__(
+            "; ".join(v.message for v in violations),
+            code=violations[0].code,
+            details={"violations": [{"code": v.code, "message": v.message} for v in violations]},
+        )
+        self.violations = violations
+
+
+class InvalidTransition(Refused):
+    """The booking's state forbids the step (409), or the step lacks something the person must
+    give, such as a reason (422, codes ending in `_required`)."""
+
+    def __init__(self, message: str, code: str = "invalid_state"):
+        super().__init__(message, code=code, status=422 if code.endswith("_required") else 409)
+
+
+# --- who may do what ---------------------------------------------------------------------------
+
+
+def is_operator(user: User, center) -> bool:
+    return permissions.has_center_perm(user, center, Perm.OPERATE)
+
+
+def require_operator(user: User, center) -> None:
+    """An operator of `center`, or refused: 403 for staff who can see the center, else 404 (a
+    resident learns nothing about a center's staff pages)."""
+    if is_operator(user, center):
+        return
+    if permissions.has_center_perm(user, center, Perm.VIEW_STATS):
+        raise Forbidden
+    raise NotFound
+
+
+def require_may_book_for(
+    *, by: User, booker: User, space: Space, for_activity: bool = False
+) -> None:
+    """People book for themselves; only an operator of the space's center books on someone
+    else's behalf, or holds a room for an activity (which counts against nobody's quota)."""
+    if by.pk != booker.pk or for_activity:
+        require_operator(by, space.center)
+
+
+def needs_approval(*, by_operator: bool, rules: EffectiveRules) -> bool:
+    """A request (or a move) waits for an operator where the space requires approval, unless an
+    operator made it: their own bookings are approved at once."""
+    return rules.requires_approval and not by_operator
+
+
+def booking_title(title: str | None) -> str:
+    """The title the booking keeps: trimmed, at most 100 characters, and never empty."""
+    title = (title or "").strip()
+    if not title:
+        raise BookingRefused([RuleViolation("title_required", "请填写活动名称。")])
+    return title[:100]
+
+
+def change_deadline(*, start: datetime, rules: EffectiveRules) -> datetime:
+    """The last moment the booker may cancel or move a booking themselves."""
+    return start - timedelta(minutes=rules.cancel_deadline_minutes)
+
+
+def require_before_change_deadline(
+    *,
+    start: datetime,
+    rules: EffectiveRules,
+    now: datetime,
+    by_operator: bool,
+    change: Literal["cancel", "reschedule"],
+) -> None:
+    """After the deadline only staff may cancel or move a booking (the room was kept for it)."""
+    deadline = change_deadline(start=start, rules=rules)
+    if by_operator or now <= deadline:
+        return
+    if change == "cancel":
+        message = f"已过取消截止时间（{timezone.localtime(deadline):%m-%d %H:%M}），如需取消请联系中心工作人员。"
+    else:
+        message = "已过修改截止时间，如需调整请联系中心工作人员。"
+    raise InvalidTransition(message, code="cancel_deadline_passed")
+
+
+def check_in_opens(start: datetime) -> datetime:
+    return start - timedelta(minutes=CHECK_IN_EARLY_MINUTES)
+
+
+def require_check_in_window(*, start: datetime, end: datetime, now: datetime) -> None:
+    """Check-in is open from CHECK_IN_EARLY_MINUTES before the start until the end."""
+    if not check_in_opens(start) <= now < end:
+        raise InvalidTransition(
+            f"签到时间为开始前 {CHECK_IN_EARLY_MINUTES} 分钟至结束，当前不在签到时间内。",
+            code="outside_check_in_window",
+        )
+
+
+def series_occurrences(
+    *, start: datetime, end: datetime, rrule: str
+) -> list[tuple[datetime, datetime]]:
+    """Dates of a repeat rule (an RRULE subset: FREQ=DAILY|WEEKLY|MONTHLY, INTERVAL, BYDAY,
+    BYMONTHDAY, COUNT, UNTIL), in local time so 19:00 stays 19:00 across the calendar, and at
+    most MAX_SERIES_OCCURRENCES of them."""
+    rule = (rrule or "").upper().removeprefix("RRULE:")
+    parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
+    if parts.get("FREQ") not in {"DAILY", "WEEKLY", "MONTHLY"}:
+        raise BookingRefused([RuleViolation("invalid_rrule", "重复规则只支持每天、每周或每月。")])
+    if "COUNT" not in parts and "UNTIL" not in parts:
+        raise BookingRefused([RuleViolation("invalid_rrule", "请设置重复次数或结束日期。")])
+    local_start = timezone.localtime(start).replace(tzinfo=None)
+    duration = end - start
+    try:
+        dates = rrulestr(rule, dtstart=local_start, cache=False)
+        starts = []
+        for occurrence in dates:
+            starts.append(occurrence)
+            if len(starts) > MAX_SERIES_OCCURRENCES:
+                raise BookingRefused(
+                    [
+                        RuleViolation(
+                            "series_too_long", f"一个系列最多 {MAX_SERIES_OCCURRENCES} 次。"
+                        )
+                    ]
+                )
+    except (ValueError, TypeError) as exc:
+        raise BookingRefused([RuleViolation("invalid_rrule", "重复规则格式不正确。")]) from exc
+    return [(timezone.make_aware(s), timezone.make_aware(s) + duration) for s in starts]
+
+
+# --- the rules of one slot ---------------------------------------------------------------------
 
 
 def minutes_text(minutes: int) -> str:
@@ -48,24 +189,97 @@ def booker_kind(
         return BookerKind.TEAM
     if enterprise is not None:
         return BookerKind.ENTERPRISE
-    center = space.center
-    if permissions.has_center_perm(booker, center, Perm.OPERATE):
+    if is_operator(booker, space.center):
         return BookerKind.STAFF
     return BookerKind.RESIDENT
 
 
-def suspension_until(*, booker: User, now: datetime) -> datetime | None:
-    """Repeated no-shows suspend booking rights for a while (OPENHALL_NO_SHOW_* settings)."""
+@dataclass(frozen=True)
+class Standing:
+    """What the database says about one request, read in one statement (booking_standing)."""
+
+    active: int  # live bookings of the booker (of the team, for a team booking) not yet over
+    no_shows: int  # the booker's no-shows within OPENHALL_NO_SHOW_WINDOW_DAYS
+    last_no_show: datetime | None
+    slot_taken: bool  # a live claim overlaps the slot (the service then names who holds it)
+
+
+# Hand-written because it runs on every booking request: one round trip for the quota, the
+# no-shows and the overlap, without compiling three ORM queries each time. The claims part is
+# services.overlapping_claims (bounded by MAX_CLAIM_MINUTES so the (unit, start) index is used).
+_STANDING_SQL = """
+SELECT
+  (SELECT COUNT(*) FROM bookings_booking
+    WHERE status IN (%s, %s, %s) AND "end" > %s AND id <> %s AND {mine}) AS active,
+  (SELECT COUNT(*) FROM bookings_booking
+    WHERE booker_id = %s AND status = %s AND start >= %s) AS no_shows,
+  (SELECT MAX(start) FROM bookings_booking
+    WHERE booker_id = %s AND status = %s AND start >= %s) AS last_no_show,
+  EXISTS (SELECT 1 FROM bookings_bookingclaim
+    WHERE unit_id IN ({units}) AND live = %s AND start >= %s AND start < %s AND "end" > %s
+      AND booking_id <> %s) AS slot_taken
+"""
+
+
+def booking_standing(
+    *,
+    booker: User,
+    team: Team | None,
+    now: datetime,
+    unit_ids: list[int],
+    claim_start: datetime,
+    claim_end: datetime,
+    exclude_booking_id: int | None = None,
+) -> Standing:
+    """The quota, the no-shows and whether [claim_start, claim_end) is taken, in one query."""
     from openhall.bookings.models import Booking
 
-    window_start = now - timedelta(days=settings.OPENHALL_NO_SHOW_WINDOW_DAYS)
-    no_shows = Booking.objects.filter(
-        booker=booker, status=Booking.Status.NO_SHOW, start__gte=window_start
-    )
-    if no_shows.count() < settings.OPENHALL_NO_SHOW_LIMIT:
+    at = connection.ops.adapt_datetimefield_value
+    exclude = exclude_booking_id or 0  # ids start at 1
+    window_start = at(now - timedelta(days=settings.OPENHALL_NO_SHOW_WINDOW_DAYS))
+    if team is not None:
+        mine, mine_params = "team_id = %s", [team.pk]
+    else:
+        mine, mine_params = "booker_id = %s AND team_id IS NULL", [booker.pk]
+    units = ", ".join(["%s"] * len(unit_ids)) or "NULL"
+    sql = _STANDING_SQL.format(mine=mine, units=units)
+    params = [
+        *Booking.LIVE,
+        at(now),
+        exclude,
+        *mine_params,
+        booker.pk,
+        Booking.Status.NO_SHOW,
+        window_start,
+        booker.pk,
+        Booking.Status.NO_SHOW,
+        window_start,
+        *unit_ids,
+        True,
+        at(claim_start - timedelta(minutes=MAX_CLAIM_MINUTES)),
+        at(claim_end),
+        at(claim_start),
+        exclude,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        active, no_shows, last_no_show, taken = cursor.fetchone()
+    if isinstance(last_no_show, str):  # SQLite returns MAX() of a datetime column as UTC text
+        last_no_show = datetime.fromisoformat(last_no_show).replace(tzinfo=UTC)
+    return Standing(active, no_shows, last_no_show, bool(taken))
+
+
+def suspension_until(
+    *, booker: User, now: datetime, standing: Standing | None = None
+) -> datetime | None:
+    """Repeated no-shows suspend booking rights for a while (OPENHALL_NO_SHOW_* settings)."""
+    if standing is None:
+        standing = booking_standing(
+            booker=booker, team=None, now=now, unit_ids=[], claim_start=now, claim_end=now
+        )
+    if standing.no_shows < settings.OPENHALL_NO_SHOW_LIMIT:
         return None
-    last = no_shows.order_by("-start").values_list("start", flat=True).first()
-    until = last + timedelta(days=settings.OPENHALL_SUSPENSION_DAYS)
+    until = standing.last_no_show + timedelta(days=settings.OPENHALL_SUSPENSION_DAYS)
     return until if until > now else None
 
 
@@ -84,12 +298,24 @@ def check_booking(
     rules: EffectiveRules | None = None,
     setup: CenterSetup | None = None,
     skip: frozenset[str] = frozenset(),
+    standing: Standing | None = None,
 ) -> list[RuleViolation]:
     """All the rules this booking breaks (empty when it may be made), except the codes in `skip`
-    (later dates of a series do not count against the active-booking quota)."""
+    (later dates of a series do not count against the active-booking quota). `standing`: the
+    booker's counts when the caller has read them already (booking_standing)."""
     now = now or timezone.now()
     setup = setup or center_setup(space.center_id)
     rules = rules or effective_rules(space, setup)
+    if standing is None:
+        standing = booking_standing(
+            booker=booker,
+            team=team,
+            now=now,
+            unit_ids=[],
+            claim_start=start,
+            claim_end=end,
+            exclude_booking_id=exclude_booking_id,
+        )
     refusals: list[RuleViolation] = []
 
     def refuse(code: str, message: str) -> None:
@@ -109,7 +335,13 @@ def check_booking(
     elif space.capacity and attendees > space.capacity:
         refuse("over_capacity", f"参加人数超过“{space}”的容量（最多 {space.capacity} 人）。")
 
-    if (
+    if team is not None and team.center_id != space.center_id:
+        refuse(
+            "team_other_center",
+            _("“%(team)s” is not a team of the center of “%(space)s”.")
+            % {"team": team, "space": space},
+        )
+    elif (
         team is not None
         and not TeamMembership.objects.filter(
             team=team, user=booker, role=TeamMembership.Role.LEADER
@@ -117,7 +349,13 @@ def check_booking(
     ):
         refuse("not_team_leader", f"只有“{team}”的负责人可以为团体预约。")
     if enterprise is not None:
-        if not EnterpriseMembership.objects.filter(enterprise=enterprise, user=booker).exists():
+        if enterprise.center_id != space.center_id:
+            refuse(
+                "enterprise_other_center",
+                _("“%(enterprise)s” is not an enterprise of the center of “%(space)s”.")
+                % {"enterprise": enterprise, "space": space},
+            )
+        elif not EnterpriseMembership.objects.filter(enterprise=enterprise, user=booker).exists():
             refuse("not_enterprise_member", f"您不是“{enterprise}”的成员。")
         elif not enterprise.is_verified:
             refuse(
@@ -152,9 +390,10 @@ def check_booking(
             now=now,
             rules=rules,
             exclude_booking_id=exclude_booking_id,
+            standing=standing,
         )
     )
-    until = suspension_until(booker=booker, now=now)
+    until = suspension_until(booker=booker, now=now, standing=standing)
     if until is not None:
         local = timezone.localtime(until)
         refuse("suspended", f"因多次预约后未到场，您的预约权限暂停至 {local:%Y-%m-%d}。")
@@ -220,7 +459,7 @@ def _check_closures(
 
 
 def _check_quotas(
-    *, space, start, end, purpose, booker, team, now, rules, exclude_booking_id
+    *, space, start, end, purpose, booker, team, now, rules, exclude_booking_id, standing
 ) -> list[RuleViolation]:
     from openhall.bookings.models import Booking
 
@@ -228,12 +467,7 @@ def _check_quotas(
     live = Booking.objects.filter(status__in=Booking.LIVE, end__gt=now).exclude(
         pk=exclude_booking_id
     )
-    mine = (
-        live.filter(team=team)
-        if team is not None
-        else live.filter(booker=booker, team__isnull=True)
-    )
-    if mine.count() >= rules.max_active_per_booker:
+    if standing.active >= rules.max_active_per_booker:
         who = f"“{team}”" if team is not None else "您"
         refusals.append(
             RuleViolation(

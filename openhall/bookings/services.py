@@ -10,28 +10,46 @@ exclusion constraint (PostgreSQL) stays a last line that no other code path can 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from dateutil.rrule import rrulestr
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.http import Http404
 from django.utils import timezone
 
 from openhall.accounts.models import Enterprise, Team, User
 from openhall.bookings.models import Booking, BookingClaim, BookingSeries
-from openhall.bookings.rules import RuleViolation, check_booking
-from openhall.core import permissions
+from openhall.bookings.rules import (
+    CHECK_IN_EARLY_MINUTES,  # noqa: F401 - the portal's room QR page reads it from here
+    MAX_SERIES_OCCURRENCES,  # noqa: F401
+    BookingRefused,
+    InvalidTransition,
+    RuleViolation,
+    booking_standing,
+    booking_title,
+    check_booking,
+    is_operator,
+    needs_approval,
+    require_before_change_deadline,
+    require_check_in_window,
+    require_may_book_for,
+    require_operator,
+    series_occurrences,
+)
+from openhall.core import refusals
 from openhall.core.audit import audit_record, snapshot
 from openhall.core.events import publish_on_commit
-from openhall.core.permissions import Perm
 from openhall.venues.models import Space
-from openhall.venues.rules import MAX_CLAIM_MINUTES, center_setup, effective_rules, leaf_units
+from openhall.venues.rules import (
+    MAX_CLAIM_MINUTES,
+    CenterSetup,
+    EffectiveRules,
+    center_setup,
+    effective_rules,
+    leaf_units,
+)
 
 # First keys of pg_advisory_xact_lock(int, int); the second is the unit, user or team id.
 CLAIM_LOCK_CLASS = 7301  # "booking claims on this unit"
 BOOKER_QUOTA_LOCK_CLASS = 7302  # "active bookings of this person"
 TEAM_QUOTA_LOCK_CLASS = 7303  # "active bookings of this team"
-MAX_SERIES_OCCURRENCES = 200
 QUOTA = frozenset({"too_many_active"})  # a series counts once against the active-booking quota
 AUDITED_FIELDS = [
     "status",
@@ -45,14 +63,6 @@ AUDITED_FIELDS = [
 ]
 
 
-class BookingRefused(Exception):
-    """The booking breaks one or more rules."""
-
-    def __init__(self, violations: list[RuleViolation]):
-        super().__init__("; ".join(v.message for v in violations))
-        self.violations = violations
-
-
 @dataclass(frozen=True)
 class Conflict:
     space_id: int
@@ -61,22 +71,27 @@ class Conflict:
     end: datetime
 
 
-class BookingConflict(Exception):
-    """The slot is held by another booking."""
+class BookingConflict(refusals.Conflict):
+    """The slot is held by another booking: 409 "conflict", each booking in the way in details."""
 
     def __init__(self, conflicts: list[Conflict]):
         first = conflicts[0]
         local = timezone.localtime
         super().__init__(
-            f"“{first.space}”在 {local(first.start):%m-%d %H:%M}–{local(first.end):%H:%M} 已被预约，请换一个时间或场地。"
+            f"“{first.space}”在 {local(first.start):%m-%d %H:%M}–{local(first.end):%H:%M} 已被预约，请换一个时间或场地。",
+            details={
+                "conflicts": [
+                    {
+                        "space_id": c.space_id,
+                        "space": c.space,
+                        "start": local(c.start).isoformat(),
+                        "end": local(c.end).isoformat(),
+                    }
+                    for c in conflicts
+                ]
+            },
         )
         self.conflicts = conflicts
-
-
-class InvalidTransition(Exception):
-    def __init__(self, message: str, code: str = "invalid_state"):
-        super().__init__(message)
-        self.code = code
 
 
 # --- claims ------------------------------------------------------------------------------------
@@ -124,9 +139,16 @@ def overlapping_claims(
 
 
 def _conflicts(
-    *, units: list[Space], start: datetime, end: datetime, buffer: int, exclude_booking_id=None
+    *,
+    units: list[Space],
+    start: datetime,
+    end: datetime,
+    buffer: int,
+    setup: CenterSetup,
+    exclude_booking_id: int | None = None,
 ) -> list[Conflict]:
-    # Plain values, not model instances: this runs on every request and is usually empty.
+    """The bookings holding [start, end + buffer) on these units, to name them in the refusal
+    (read only once the slot is known to be taken)."""
     rows = (
         overlapping_claims(
             unit_ids=[u.pk for u in units],
@@ -142,7 +164,8 @@ def _conflicts(
         if booking_id in seen:
             continue
         seen.add(booking_id)
-        space = Space.objects.get(pk=space_id)  # only on the refusal path
+        # A booking on these units is in the same center, so its space is in the setup.
+        space = setup.spaces.get(space_id) or Space.objects.get(pk=space_id)
         conflicts.append(
             Conflict(space_id=space_id, space=str(space), start=booked_start, end=booked_end)
         )
@@ -178,11 +201,69 @@ def _release_claims(booking: Booking) -> None:
     booking.claims.filter(live=True).update(live=False)
 
 
+def _check_slot(
+    *,
+    space: Space,
+    start: datetime,
+    end: datetime,
+    purpose: str,
+    attendees: int,
+    booker: User,
+    team: Team | None,
+    enterprise: Enterprise | None,
+    now: datetime,
+    rules: EffectiveRules,
+    setup: CenterSetup,
+    units: list[Space],
+    skip: frozenset[str] = frozenset(),
+    exclude_booking_id: int | None = None,
+) -> None:
+    """The one check of a slot for a new booking, a date of a series or a move: the rules first
+    (BookingRefused names every rule broken), then the other bookings (BookingConflict). The
+    booker's counts and the overlap are read in one statement; who holds the slot is read only
+    when it is taken."""
+    standing = booking_standing(
+        booker=booker,
+        team=team,
+        now=now,
+        unit_ids=[u.pk for u in units],
+        claim_start=start,
+        claim_end=end + timedelta(minutes=rules.buffer_minutes),
+        exclude_booking_id=exclude_booking_id,
+    )
+    violations = check_booking(
+        space=space,
+        start=start,
+        end=end,
+        purpose=purpose,
+        attendees=attendees,
+        booker=booker,
+        team=team,
+        enterprise=enterprise,
+        now=now,
+        rules=rules,
+        setup=setup,
+        skip=skip,
+        exclude_booking_id=exclude_booking_id,
+        standing=standing,
+    )
+    if violations:
+        raise BookingRefused(violations)
+    if not standing.slot_taken:
+        return
+    conflicts = _conflicts(
+        units=units,
+        start=start,
+        end=end,
+        buffer=rules.buffer_minutes,
+        setup=setup,
+        exclude_booking_id=exclude_booking_id,
+    )
+    if conflicts:
+        raise BookingConflict(conflicts)
+
+
 # --- requests ----------------------------------------------------------------------------------
-
-
-def _may_book_for(by: User, booker: User, space: Space) -> bool:
-    return by.pk == booker.pk or permissions.has_center_perm(by, space.center, Perm.OPERATE)
 
 
 def booking_request(
@@ -204,10 +285,7 @@ def booking_request(
     """Hold a slot for `booker` (booked by themselves or by staff on their behalf).
     `for_activity`: staff hold the room of a published activity's session, which does not count
     against anyone's quota of active bookings."""
-    if not _may_book_for(by, booker, space):
-        raise PermissionDenied
-    if for_activity and not permissions.has_center_perm(by, space.center, Perm.OPERATE):
-        raise PermissionDenied
+    require_may_book_for(by=by, booker=booker, space=space, for_activity=for_activity)
     with transaction.atomic():
         return _create_booking(
             space=space,
@@ -243,14 +321,12 @@ def _create_booking(
     series=None,
     check_quota=True,
 ) -> Booking:
-    title = (title or "").strip()
-    if not title:
-        raise BookingRefused([RuleViolation("title_required", "请填写活动名称。")])
+    title = booking_title(title)
     setup = center_setup(space.center_id)
     rules = effective_rules(space, setup)
     units = leaf_units(space, setup)
     lock_units([u.pk for u in units], booker=booker, team=team)
-    violations = check_booking(
+    _check_slot(
         space=space,
         start=start,
         end=end,
@@ -262,15 +338,10 @@ def _create_booking(
         now=now,
         rules=rules,
         setup=setup,
+        units=units,
         skip=frozenset() if check_quota else QUOTA,
     )
-    if violations:
-        raise BookingRefused(violations)
-    conflicts = _conflicts(units=units, start=start, end=end, buffer=rules.buffer_minutes)
-    if conflicts:
-        raise BookingConflict(conflicts)
-    staff = permissions.has_center_perm(by, space.center, Perm.OPERATE)
-    approved = staff or not rules.requires_approval
+    approved = not needs_approval(by_operator=is_operator(by, space.center), rules=rules)
     booking = Booking.objects.create(
         center=space.center,
         space=space,
@@ -279,7 +350,7 @@ def _create_booking(
         booked_by=by,
         team=team,
         enterprise=enterprise,
-        title=title[:100],
+        title=title,
         purpose=purpose,
         attendees=attendees,
         note=note,
@@ -329,7 +400,7 @@ def _transition(booking: Booking, *, by: User, action: str, event: str, **change
 
 @transaction.atomic
 def booking_approve(*, booking: Booking, by: User) -> Booking:
-    permissions.require_center_perm(by, booking.center, Perm.OPERATE)
+    require_operator(by, booking.center)
     booking = _locked(booking)
     if booking.status == Booking.Status.APPROVED:
         return booking
@@ -348,7 +419,7 @@ def booking_approve(*, booking: Booking, by: User) -> Booking:
 
 @transaction.atomic
 def booking_reject(*, booking: Booking, by: User, reason: str) -> Booking:
-    permissions.require_center_perm(by, booking.center, Perm.OPERATE)
+    require_operator(by, booking.center)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidTransition("请填写驳回理由，预约人会看到它。", code="reason_required")
@@ -374,11 +445,9 @@ def booking_cancel(
 ) -> Booking:
     """The booker cancels before the deadline; staff may cancel any time, with a reason."""
     now = now or timezone.now()
-    staff = permissions.has_center_perm(by, booking.center, Perm.OPERATE)
+    staff = is_operator(by, booking.center)
     if not staff and by.pk != booking.booker_id:
-        if permissions.has_center_perm(by, booking.center, Perm.VIEW_STATS):
-            raise PermissionDenied
-        raise Http404
+        require_operator(by, booking.center)
     booking = _locked(booking)
     if booking.status == Booking.Status.CANCELLED:
         return booking
@@ -387,14 +456,13 @@ def booking_cancel(
     reason = (reason or "").strip()
     if staff and by.pk != booking.booker_id and not reason:
         raise InvalidTransition("工作人员取消预约时请填写理由。", code="reason_required")
-    deadline = booking.start - timedelta(
-        minutes=effective_rules(booking.space).cancel_deadline_minutes
+    require_before_change_deadline(
+        start=booking.start,
+        rules=effective_rules(booking.space),
+        now=now,
+        by_operator=staff,
+        change="cancel",
     )
-    if not staff and now > deadline:
-        raise InvalidTransition(
-            f"已过取消截止时间（{timezone.localtime(deadline):%m-%d %H:%M}），如需取消请联系中心工作人员。",
-            code="cancel_deadline_passed",
-        )
     _release_claims(booking)
     return _transition(
         booking,
@@ -406,25 +474,18 @@ def booking_cancel(
     )
 
 
-CHECK_IN_EARLY_MINUTES = 30
-
-
 @transaction.atomic
 def booking_check_in(*, booking: Booking, by: User, now: datetime | None = None) -> Booking:
     """The booker (QR at the room, or the first door unlock) or staff marks the booking in use."""
     now = now or timezone.now()
     if by.pk != booking.booker_id:
-        permissions.require_center_perm(by, booking.center, Perm.OPERATE)
+        require_operator(by, booking.center)
     booking = _locked(booking)
     if booking.status == Booking.Status.CHECKED_IN:
         return booking
     if booking.status != Booking.Status.APPROVED:
         raise InvalidTransition(f"该预约当前为“{booking.get_status_display()}”，不能签到。")
-    if not booking.start - timedelta(minutes=CHECK_IN_EARLY_MINUTES) <= now < booking.end:
-        raise InvalidTransition(
-            f"签到时间为开始前 {CHECK_IN_EARLY_MINUTES} 分钟至结束，当前不在签到时间内。",
-            code="outside_check_in_window",
-        )
+    require_check_in_window(start=booking.start, end=booking.end, now=now)
     return _transition(
         booking,
         by=by,
@@ -498,75 +559,50 @@ class Occurrence:
     problem: str = ""  # why it cannot be booked, in words for the booker
 
 
-def series_occurrences(
-    *, start: datetime, end: datetime, rrule: str
-) -> list[tuple[datetime, datetime]]:
-    """Dates of a repeat rule (an RRULE subset: FREQ=DAILY|WEEKLY|MONTHLY, INTERVAL, BYDAY,
-    BYMONTHDAY, COUNT, UNTIL), in local time so 19:00 stays 19:00 across the calendar."""
-    rule = (rrule or "").upper().removeprefix("RRULE:")
-    parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
-    if parts.get("FREQ") not in {"DAILY", "WEEKLY", "MONTHLY"}:
-        raise BookingRefused([RuleViolation("invalid_rrule", "重复规则只支持每天、每周或每月。")])
-    if "COUNT" not in parts and "UNTIL" not in parts:
-        raise BookingRefused([RuleViolation("invalid_rrule", "请设置重复次数或结束日期。")])
-    local_start = timezone.localtime(start).replace(tzinfo=None)
-    duration = end - start
-    try:
-        dates = rrulestr(rule, dtstart=local_start, cache=False)
-        starts = []
-        for occurrence in dates:
-            starts.append(occurrence)
-            if len(starts) > MAX_SERIES_OCCURRENCES:
-                raise BookingRefused(
-                    [
-                        RuleViolation(
-                            "series_too_long", f"一个系列最多 {MAX_SERIES_OCCURRENCES} 次。"
-                        )
-                    ]
-                )
-    except (ValueError, TypeError) as exc:
-        raise BookingRefused([RuleViolation("invalid_rrule", "重复规则格式不正确。")]) from exc
-    return [(timezone.make_aware(s), timezone.make_aware(s) + duration) for s in starts]
-
-
 def series_preview(
     *,
     space: Space,
     booker: User,
-    start,
-    end,
-    rrule,
-    purpose,
-    attendees,
-    team=None,
-    enterprise=None,
-    now=None,
+    start: datetime,
+    end: datetime,
+    rrule: str,
+    purpose: str,
+    attendees: int,
+    team: Team | None = None,
+    enterprise: Enterprise | None = None,
+    now: datetime | None = None,
+    by: User | None = None,
 ) -> list[Occurrence]:
-    """Each date of the series with the reason it cannot be booked, if any, before submitting."""
+    """Each date of the series with the reason it cannot be booked, if any, before submitting.
+    `by`: who asks (default the booker); only an operator previews on someone's behalf."""
+    require_may_book_for(by=by or booker, booker=booker, space=space)
     now = now or timezone.now()
     setup = center_setup(space.center_id)
     rules = effective_rules(space, setup)
     units = leaf_units(space, setup)
     result = []
     for index, (s, e) in enumerate(series_occurrences(start=start, end=end, rrule=rrule)):
-        violations = check_booking(
-            space=space,
-            start=s,
-            end=e,
-            purpose=purpose,
-            attendees=attendees,
-            booker=booker,
-            team=team,
-            enterprise=enterprise,
-            now=now,
-            rules=rules,
-            setup=setup,
-            skip=QUOTA if index else frozenset(),
-        )
-        problem = "；".join(v.message for v in violations)
-        if not problem:
-            conflicts = _conflicts(units=units, start=s, end=e, buffer=rules.buffer_minutes)
-            problem = str(BookingConflict(conflicts)) if conflicts else ""
+        problem = ""
+        try:
+            _check_slot(
+                space=space,
+                start=s,
+                end=e,
+                purpose=purpose,
+                attendees=attendees,
+                booker=booker,
+                team=team,
+                enterprise=enterprise,
+                now=now,
+                rules=rules,
+                setup=setup,
+                units=units,
+                skip=QUOTA if index else frozenset(),
+            )
+        except BookingRefused as refused:
+            problem = "；".join(v.message for v in refused.violations)
+        except BookingConflict as conflict:
+            problem = str(conflict)
         result.append(Occurrence(s, e, problem))
     return result
 
@@ -590,10 +626,9 @@ def booking_series_create(
 ) -> tuple[BookingSeries, list[Booking], list[Occurrence]]:
     """Book every date of a series. Dates that cannot be booked fail the whole request unless
     `skip_conflicts`, in which case they are left out and returned."""
-    if not _may_book_for(by, booker, space):
-        raise PermissionDenied
     now = now or timezone.now()
     preview = series_preview(
+        by=by,
         space=space,
         booker=booker,
         start=start,
@@ -643,6 +678,7 @@ def booking_series_create(
     return series, created, skipped
 
 
+@transaction.atomic
 def booking_series_cancel(
     *,
     series: BookingSeries,
@@ -651,7 +687,8 @@ def booking_series_cancel(
     from_start: datetime | None = None,
     now: datetime | None = None,
 ) -> list[Booking]:
-    """Cancel every remaining date of a series (from `from_start` on: "this and the rest")."""
+    """Cancel every remaining date of a series (from `from_start` on: "this and the rest").
+    All dates are cancelled or none is: the first date that cannot be is named."""
     now = now or timezone.now()
     bookings = series.bookings.filter(
         status__in=(Booking.Status.REQUESTED, Booking.Status.APPROVED), start__gte=from_start or now
@@ -694,7 +731,9 @@ def booking_series_reschedule(
     return moved
 
 
+@transaction.atomic
 def booking_series_approve(*, series: BookingSeries, by: User) -> list[Booking]:
+    """Approve every requested date of a series, all or none."""
     return [
         booking_approve(booking=b, by=by)
         for b in series.bookings.filter(status=Booking.Status.REQUESTED).order_by("start")
@@ -718,11 +757,9 @@ def booking_reschedule(
     released and the new one claimed under the same locks as a new request.
     """
     now = now or timezone.now()
-    staff = permissions.has_center_perm(by, booking.center, Perm.OPERATE)
+    staff = is_operator(by, booking.center)
     if not staff and by.pk != booking.booker_id:
-        if permissions.has_center_perm(by, booking.center, Perm.VIEW_STATS):
-            raise PermissionDenied
-        raise Http404
+        require_operator(by, booking.center)
     booking = _locked(booking)
     if booking.status not in (Booking.Status.REQUESTED, Booking.Status.APPROVED):
         raise InvalidTransition(f"该预约当前为“{booking.get_status_display()}”，不能改期。")
@@ -730,15 +767,17 @@ def booking_reschedule(
     if target.center_id != booking.center_id:
         raise InvalidTransition("只能改到同一中心的场地。", code="other_center")
     setup = center_setup(booking.center_id)
-    old_rules = effective_rules(booking.space, setup)
-    if not staff and now > booking.start - timedelta(minutes=old_rules.cancel_deadline_minutes):
-        raise InvalidTransition(
-            "已过修改截止时间，如需调整请联系中心工作人员。", code="cancel_deadline_passed"
-        )
+    require_before_change_deadline(
+        start=booking.start,
+        rules=effective_rules(booking.space, setup),
+        now=now,
+        by_operator=staff,
+        change="reschedule",
+    )
     rules = effective_rules(target, setup)
     units = leaf_units(target, setup)
     lock_units([u.pk for u in units] + list(booking.claims.values_list("unit_id", flat=True)))
-    violations = check_booking(
+    _check_slot(
         space=target,
         start=start,
         end=end,
@@ -750,23 +789,13 @@ def booking_reschedule(
         now=now,
         rules=rules,
         setup=setup,
-        exclude_booking_id=booking.pk,
-    )
-    if violations:
-        raise BookingRefused(violations)
-    conflicts = _conflicts(
         units=units,
-        start=start,
-        end=end,
-        buffer=rules.buffer_minutes,
         exclude_booking_id=booking.pk,
     )
-    if conflicts:
-        raise BookingConflict(conflicts)
     before = snapshot(booking, AUDITED_FIELDS)
     booking.claims.all().delete()
     booking.space, booking.start, booking.end = target, start, end
-    if not staff and rules.requires_approval:
+    if needs_approval(by_operator=staff, rules=rules):
         booking.status, booking.decided_by, booking.decided_at = (
             Booking.Status.REQUESTED,
             None,

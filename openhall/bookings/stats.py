@@ -27,6 +27,13 @@ from openhall.venues.rules import MAX_CLAIM_MINUTES
 BOOKED = (Booking.Status.APPROVED, Booking.Status.CHECKED_IN, Booking.Status.COMPLETED)
 SHOWED_UP = (Booking.Status.CHECKED_IN, Booking.Status.COMPLETED)
 HOUR = timedelta(hours=1)
+# Statistics and reports open on the last 30 days and the next 30: a center that started this
+# week, or on the 1st of a month, sees its bookings (the coming ones too) instead of zeros.
+AROUND_TODAY = timedelta(days=30)
+
+
+def default_range(today: date) -> tuple[date, date]:
+    return today - AROUND_TODAY, today + AROUND_TODAY
 
 
 @dataclass(frozen=True)

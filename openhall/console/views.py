@@ -64,7 +64,7 @@ def center_home(request):
 def _dashboard(request) -> dict:
     """What needs the staff today: waiting decisions, today's use, failed messages, screens
     that went dark, and this month against last month — all counted from records."""
-    from openhall.access.services import alerts as access_alerts
+    from openhall.access.alerts import alerts as access_alerts
     from openhall.display.models import Screen
     from openhall.display.selectors import bookings_today
     from openhall.display.services import is_online

@@ -59,7 +59,7 @@ TASK_FAILURES = Counter(
 )
 LOCK_RECONCILE_FAILURES = Counter(
     "openhall_lock_reconcile_failures",
-    "Attempts to bring a lock in line with its grants that failed (access/services.py).",
+    "Attempts to bring a lock in line with its grants that failed (access/reconcile.py).",
 )
 
 # Anything else a client sends as a method would make a new time series per made-up word.

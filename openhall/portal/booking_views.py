@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from openhall.access.selectors import booking_door_access
 from openhall.accounts.models import TeamMembership
-from openhall.bookings import selectors, services
+from openhall.bookings import availability, selectors, services
 from openhall.bookings.models import Booking
 from openhall.core.selectors import current_center
 from openhall.venues.models import Purpose, Space
@@ -104,17 +104,46 @@ class BookingForm(forms.Form):
             del self.fields["team"]
 
 
+def _hm(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%H:%M}"
+
+
+def _suggested_times(bookable: availability.BookableDay) -> tuple[str, str]:
+    """The first start this person can book, until two hours later (or as long as the rules and
+    the free stretch allow), both on the pickers' grid."""
+    starts = bookable.start_times()
+    if not starts:
+        return "", ""
+    start = starts[0]
+    stretch = next(s for s in bookable.free if s.start <= start < s.end)
+    rules = bookable.rules
+    wanted = timedelta(
+        minutes=min(max(rules.min_duration_minutes, 120), rules.max_duration_minutes)
+    )
+    ends = [t for t in bookable.end_times() if start < t <= min(start + wanted, stretch.end)]
+    return _hm(start), _hm(ends[-1] if ends else stretch.end)
+
+
 def space_day(request, space_id):
     space = get_object_or_404(
         Space.objects.select_related("center", "parent"), pk=space_id, center__is_active=True
     )
     day = _day(request.GET.get("date") or request.POST.get("date"))
+    # What this person can book: the same rules the booking service applies, on the pickers' grid.
+    booker = request.user if request.user.is_authenticated else None
+    bookable = availability.bookable_day(space=space, day=day, booker=booker)
+    if any(r.code == "booker_not_allowed" for r in bookable.refusals):
+        # A room only teams may book: its leader sees what they can book for their team.
+        led = TeamMembership.objects.filter(user=booker, role=TeamMembership.Role.LEADER).first()
+        if led is not None:
+            bookable = availability.bookable_day(space=space, day=day, booker=booker, team=led.team)
+    first_start, first_end = _suggested_times(bookable)
     form = BookingForm(
         request.user,
         request.POST or None,
         initial={
-            "start": request.GET.get("start", "09:00"),
-            "end": request.GET.get("end", "11:00"),
+            "start": request.GET.get("start", first_start),
+            "end": request.GET.get("end", first_end),
             "attendees": request.GET.get("attendees", ""),
         },
     )
@@ -152,10 +181,13 @@ def space_day(request, space_id):
         "day": day,
         "days": _day_chips(day),
         "form": form,
-        "availability": selectors.availability(space=space, day=day),
+        "bookable": bookable,
         "photos": space.photos.all()[:6],
-        "rules": effective_rules(space),
-        "times": _times(),
+        "rules": bookable.rules,
+        "start_times": [_hm(t) for t in bookable.start_times()],
+        "end_times": [_hm(t) for t in bookable.end_times()],
+        # Reasons that name a rule of this room worth reading (the rest say it in a word).
+        "explained": ("closed", "unstaffed", "notice", "horizon", "too_short", "refused"),
     }
     return render(request, "portal/book_space.html", context)
 
@@ -247,7 +279,8 @@ def space_series(request, space_id):
         "form": form,
         "preview": preview,
         "bookable": sum(1 for o in preview or [] if not o.problem),
-        "times": _times(),
+        "start_times": _times(),
+        "end_times": _times(),
     }
     return render(request, "portal/book_series.html", context)
 

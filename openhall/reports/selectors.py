@@ -39,11 +39,15 @@ def register_section(source: SectionSource) -> None:
         _sections.append(source)
 
 
+DEFAULT_PRESET = "around_today"  # stats.default_range: the last 30 days and the next 30
+
+
 def presets(today: date) -> dict[str, tuple[date, date]]:
     first = today.replace(day=1)
     last_month_end = first - timedelta(days=1)
     quarter_start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
     return {
+        DEFAULT_PRESET: stats.default_range(today),
         "month": (first, today),
         "last_month": (last_month_end.replace(day=1), last_month_end),
         "quarter": (quarter_start, today),
@@ -165,8 +169,18 @@ def report(*, centers: list[Center], since: date, until: date) -> dict:
         "until": until,
         "centers": centers,
         "sections": sections,
+        "empty": not any(_has_figures(section) for section in sections),
         "generated_at": timezone.localtime(),
     }
+
+
+def _has_figures(section: Section) -> bool:
+    """Whether a table counts anything: a row naming a center with nothing but zeros does not."""
+    return any(
+        isinstance(value, int | float) and not isinstance(value, bool) and value
+        for row in section.rows
+        for value in row[1:]
+    )
 
 
 def month_against_last(center: Center, today: date) -> list[dict]:

@@ -20,8 +20,11 @@ def _choices(request):
     wanted = {int(v) for v in request.GET.getlist("center") if v.isdigit()}
     chosen = [c for c in visible if c.pk in wanted] or visible
     today = timezone.localdate()
-    preset = request.GET.get("range", "month")
-    since, until = selectors.presets(today).get(preset, selectors.presets(today)["month"])
+    presets = selectors.presets(today)
+    preset = request.GET.get("range", selectors.DEFAULT_PRESET)
+    if preset not in presets and preset != "custom":
+        preset = selectors.DEFAULT_PRESET
+    since, until = presets.get(preset, presets[selectors.DEFAULT_PRESET])
     if preset == "custom":
         # Year 1 or 9999 here overflowed deep in the figures: refused with 422 (DateRefused).
         since = parse_day(request.GET.get("since"), default=since)

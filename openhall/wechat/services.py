@@ -5,8 +5,11 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from openhall.accounts.services import is_privileged
 from openhall.core.audit import audit_record
+from openhall.core.refusals import Refused
 from openhall.wechat.models import KeywordReply, SubscribeOptIn, WechatAccount
 
 
@@ -86,6 +89,28 @@ def user_for_openid(openid: str):
     if account and account.user and account.user.is_active:
         return account.user
     return None
+
+
+def user_signed_in_by_wechat(openid: str):
+    """The person this openid is bound to, signed in silently; None for a first visit.
+
+    Residents only: staff and superusers sign in with their password at the console, as with
+    SMS (accounts.services.user_sign_in_by_sms) — a phone's WeChat must not open approvals and
+    doors on its own.
+    """
+    user = user_for_openid(openid)
+    if user is not None and is_privileged(user):
+        audit_record(
+            actor=user, action="user.wechat_sign_in_refused", obj=user, after={"reason": "staff"}
+        )
+        raise Refused(
+            _(
+                "Staff accounts cannot sign in with WeChat alone. Please sign in with your password."
+            ),
+            code="password_required",
+            status=403,
+        )
+    return user
 
 
 def wechat_forget_user(*, user_id: int) -> None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from openhall.core.refusals import Refused
 from openhall.wechat import callback, handlers, services
 from openhall.wechat.client import WechatError, get_client, is_configured, jssdk_signature
 
@@ -95,7 +96,11 @@ def oauth_return(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         services.wechat_bind(user=request.user, openid=openid, unionid=unionid)
         return redirect(nxt)
-    user = services.user_for_openid(openid)
+    try:
+        user = services.user_signed_in_by_wechat(openid)
+    except Refused as refused:
+        messages.error(request, refused.message)
+        return redirect(reverse("console:login") + "?next=" + nxt)
     if user is not None:
         login(request, user, backend=BACKEND)
         return redirect(nxt)

@@ -1,14 +1,14 @@
 """Lock drivers: one contract (base.LockDriver), one shared contract test suite."""
 
-from openhall.access.drivers.base import LockDriver, LockError
+from openhall.access.drivers.base import Lock, LockDriver, LockError
 
 
-def driver_for(door) -> LockDriver:
-    if door.driver == "mqtt":
+def driver_for(lock: Lock) -> LockDriver:
+    if lock.driver == "mqtt":
         from openhall.access.drivers.mqtt import MqttDriver
 
         return MqttDriver()
-    if door.driver == "ttlock":
+    if lock.driver == "ttlock":
         from openhall.access.drivers.ttlock import TTLockDriver
 
         return TTLockDriver()
@@ -17,4 +17,4 @@ def driver_for(door) -> LockDriver:
     return SimulatorDriver()
 
 
-__all__ = ["LockDriver", "LockError", "driver_for"]
+__all__ = ["Lock", "LockDriver", "LockError", "driver_for"]

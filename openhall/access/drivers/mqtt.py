@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from openhall.access.drivers.base import LockError
+from openhall.access.drivers.base import Lock, LockError
 
 CONFIRM_SECONDS = 5.0
 SLOTS = 30
@@ -69,13 +69,13 @@ def _slot_status(state: dict, slot: int) -> str:
 class MqttDriver:
     native_windows = False
 
-    def _session(self, door) -> _Session:
-        if not door.device_id:
+    def _session(self, lock: Lock) -> _Session:
+        if not lock.device_id:
             raise LockError("门锁未填写 Zigbee2MQTT 名称。", transient=False, code="no_device")
-        return _Session(door.device_id)
+        return _Session(lock.device_id)
 
-    def add_passcode(self, door, code, starts_at, ends_at) -> str:
-        session = self._session(door)
+    def add_passcode(self, lock: Lock, code, starts_at, ends_at) -> str:
+        session = self._session(lock)
         try:
             # The retained state tells which slots are free; slot 0 is the lock's own.
             if not session.wait_for(lambda s: "users" in s, 2.0):
@@ -108,9 +108,9 @@ class MqttDriver:
         finally:
             session.close()
 
-    def delete_passcode(self, door, external_id: str) -> None:
+    def delete_passcode(self, lock: Lock, external_id: str) -> None:
         slot = int(external_id)
-        session = self._session(door)
+        session = self._session(lock)
         try:
             session.send("set", {"pin_code": {"user": slot, "pin_code": None}})
             session.send("get", {"pin_code": {"user": slot}})
@@ -119,14 +119,14 @@ class MqttDriver:
         finally:
             session.close()
 
-    def add_card(self, door, card_number, starts_at, ends_at) -> str:
+    def add_card(self, lock: Lock, card_number, starts_at, ends_at) -> str:
         raise LockError("Zigbee2MQTT 门锁不支持远程管理 IC 卡", transient=False, code="unsupported")
 
-    def delete_card(self, door, external_id: str) -> None:
+    def delete_card(self, lock: Lock, external_id: str) -> None:
         raise LockError("Zigbee2MQTT 门锁不支持远程管理 IC 卡", transient=False, code="unsupported")
 
-    def open_state(self, door) -> str:
-        session = self._session(door)
+    def open_state(self, lock: Lock) -> str:
+        session = self._session(lock)
         try:
             if not session.wait_for(lambda s: "state" in s, 2.0):
                 return "unknown"
@@ -137,11 +137,11 @@ class MqttDriver:
     set_fingerprint = add_card
     delete_fingerprint = delete_card
 
-    def our_passcodes(self, door) -> None:
+    def our_passcodes(self, lock: Lock) -> None:
         return None  # PIN slots are cleared at the end of each window; nothing to list
 
-    def unlock(self, door) -> None:
-        session = self._session(door)
+    def unlock(self, lock: Lock) -> None:
+        session = self._session(lock)
         try:
             session.send("set", {"state": "UNLOCK"})
             if not session.wait_for(lambda s: s.get("state") == "UNLOCK"):

@@ -16,7 +16,7 @@ import httpx
 from django.conf import settings
 from django.core.cache import cache
 
-from openhall.access.drivers.base import LockError
+from openhall.access.drivers.base import Lock, LockError
 
 NAME = "OpenHall"  # the name our codes carry on the lock: the only codes we ever adopt
 TOKEN_KEY = "ttlock:access-token"  # noqa: S105 — a cache key, not a secret
@@ -93,12 +93,12 @@ class TTLockDriver:
             )
         return reply
 
-    def add_passcode(self, door, code: str, starts_at: datetime, ends_at: datetime) -> str:
+    def add_passcode(self, lock: Lock, code: str, starts_at: datetime, ends_at: datetime) -> str:
         try:
             reply = self._call(
                 "/v3/keyboardPwd/add",
                 {
-                    "lockId": door.device_id,
+                    "lockId": lock.device_id,
                     "keyboardPwd": code,
                     "keyboardPwdName": NAME,
                     "keyboardPwdType": 3,
@@ -112,12 +112,12 @@ class TTLockDriver:
                 raise
             # Duplicate: a worker that died after writing it left it there. Ours (by name and
             # code) is adopted; anyone else's code is never touched.
-            return self._adopt(door, code, exc)
+            return self._adopt(lock, code, exc)
         return str(reply["keyboardPwdId"])
 
-    def _adopt(self, door, code: str, exc: LockError) -> str:
+    def _adopt(self, lock: Lock, code: str, exc: LockError) -> str:
         reply = self._call(
-            "/v3/lock/listKeyboardPwd", {"lockId": door.device_id, "pageNo": 1, "pageSize": 200}
+            "/v3/lock/listKeyboardPwd", {"lockId": lock.device_id, "pageNo": 1, "pageSize": 200}
         )
         for item in reply.get("list", []):
             if str(item.get("keyboardPwd")) == code and item.get("keyboardPwdName") == NAME:
@@ -126,13 +126,13 @@ class TTLockDriver:
             "门锁上已有相同的密码（非本系统创建）", transient=False, code="-3007"
         ) from exc
 
-    def our_passcodes(self, door) -> list[str]:
+    def our_passcodes(self, lock: Lock) -> list[str]:
         """Every passcode named "OpenHall" on the lock, page by page (keyboardPwd list)."""
         found, page = [], 1
         while True:
             reply = self._call(
                 "/v3/lock/listKeyboardPwd",
-                {"lockId": door.device_id, "pageNo": page, "pageSize": 200},
+                {"lockId": lock.device_id, "pageNo": page, "pageSize": 200},
             )
             items = reply.get("list", [])
             found += [str(i["keyboardPwdId"]) for i in items if i.get("keyboardPwdName") == NAME]
@@ -140,17 +140,17 @@ class TTLockDriver:
                 return found
             page += 1
 
-    def delete_passcode(self, door, external_id: str) -> None:
+    def delete_passcode(self, lock: Lock, external_id: str) -> None:
         self._delete(
             "/v3/keyboardPwd/delete",
-            {"lockId": door.device_id, "keyboardPwdId": external_id, "deleteType": 2},
+            {"lockId": lock.device_id, "keyboardPwdId": external_id, "deleteType": 2},
         )
 
-    def add_card(self, door, card_number: str, starts_at: datetime, ends_at: datetime) -> str:
+    def add_card(self, lock: Lock, card_number: str, starts_at: datetime, ends_at: datetime) -> str:
         reply = self._call(
             "/v3/identityCard/add",
             {
-                "lockId": door.device_id,
+                "lockId": lock.device_id,
                 "cardNumber": card_number,
                 "cardName": "OpenHall",
                 "startDate": _ms(starts_at),
@@ -160,17 +160,17 @@ class TTLockDriver:
         )
         return str(reply["cardId"])
 
-    def delete_card(self, door, external_id: str) -> None:
+    def delete_card(self, lock: Lock, external_id: str) -> None:
         self._delete(
             "/v3/identityCard/delete",
-            {"lockId": door.device_id, "cardId": external_id, "deleteType": 2},
+            {"lockId": lock.device_id, "cardId": external_id, "deleteType": 2},
         )
 
-    def set_fingerprint(self, door, fingerprint_id: str, starts_at, ends_at) -> str:
+    def set_fingerprint(self, lock: Lock, fingerprint_id: str, starts_at, ends_at) -> str:
         self._call(
             "/v3/fingerprint/changePeriod",
             {
-                "lockId": door.device_id,
+                "lockId": lock.device_id,
                 "fingerprintId": fingerprint_id,
                 "startDate": _ms(starts_at),
                 "endDate": _ms(ends_at),
@@ -179,10 +179,10 @@ class TTLockDriver:
         )
         return fingerprint_id
 
-    def delete_fingerprint(self, door, external_id: str) -> None:
+    def delete_fingerprint(self, lock: Lock, external_id: str) -> None:
         self._delete(
             "/v3/fingerprint/delete",
-            {"lockId": door.device_id, "fingerprintId": external_id, "deleteType": 2},
+            {"lockId": lock.device_id, "fingerprintId": external_id, "deleteType": 2},
         )
 
     def _delete(self, path: str, params: dict) -> None:
@@ -193,12 +193,12 @@ class TTLockDriver:
                 return
             raise
 
-    def records(self, door, since_ms: int, until_ms: int) -> list[dict]:
+    def records(self, lock: Lock, since_ms: int, until_ms: int) -> list[dict]:
         """Polling, the webhook's fallback: the lock's records in a period (newest 200)."""
         reply = self._call(
             "/v3/lockRecord/list",
             {
-                "lockId": door.device_id,
+                "lockId": lock.device_id,
                 "startDate": since_ms,
                 "endDate": until_ms,
                 "pageNo": 1,
@@ -207,11 +207,11 @@ class TTLockDriver:
         )
         return reply.get("list", [])
 
-    def unlock(self, door) -> None:
-        self._call("/v3/lock/unlock", {"lockId": door.device_id})
+    def unlock(self, lock: Lock) -> None:
+        self._call("/v3/lock/unlock", {"lockId": lock.device_id})
 
-    def open_state(self, door) -> str:
-        reply = self._call("/v3/lock/queryOpenState", {"lockId": door.device_id})
+    def open_state(self, lock: Lock) -> str:
+        reply = self._call("/v3/lock/queryOpenState", {"lockId": lock.device_id})
         return {0: "locked", 1: "unlocked"}.get(reply.get("state"), "unknown")
 
 

@@ -1,11 +1,11 @@
 import pytest
 
-from openhall.access.drivers import simulator
+from openhall.access.tests.lock_faults import FAULTS
 
 
 @pytest.fixture(autouse=True)
 def no_faults():
     """Every access test starts with healthy simulated locks, whatever the last one injected."""
-    simulator.FAULTS.clear()
+    FAULTS.clear()
     yield
-    simulator.FAULTS.clear()
+    FAULTS.clear()

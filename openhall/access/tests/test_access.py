@@ -6,16 +6,24 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils import timezone
 
 from openhall import factories
-from openhall.access import services
-from openhall.access.drivers import simulator
+from openhall.access.alerts import DENIED_BURST, alerts
+from openhall.access.grants import (
+    grant_create,
+    grant_create_recurring,
+    grant_revoke_series,
+    settings_for,
+)
+from openhall.access.lock_events import keypad, record_event, remote_unlock
 from openhall.access.models import AccessEvent, Credential, Door, Grant, LockCredential
+from openhall.access.reconcile import sweep
+from openhall.access.refusals import AccessRefused
+from openhall.access.tests.lock_faults import FAULTS
 from openhall.bookings.models import Booking
 from openhall.core.models import AuditEntry
+from openhall.core.refusals import Forbidden, NotFound
 
 pytestmark = pytest.mark.django_db
 
@@ -69,12 +77,12 @@ def test_a_booking_pin_opens_its_room_and_the_entrance_only_in_its_window(
     pin = pin_of(grant)
 
     with time_machine.travel(grant.starts_at - timedelta(minutes=1)):
-        assert services.keypad(door=doors["dance"], code=pin)[0] is False  # too early
+        assert keypad(door=doors["dance"], code=pin)[0] is False  # too early
     with time_machine.travel(grant.starts_at + timedelta(minutes=1)):
-        assert services.keypad(door=doors["entrance"], code=pin)[0] is True
-        assert services.keypad(door=doors["media"], code=pin)[0] is False  # not this room
+        assert keypad(door=doors["entrance"], code=pin)[0] is True
+        assert keypad(door=doors["media"], code=pin)[0] is False  # not this room
     with time_machine.travel(grant.ends_at + timedelta(minutes=1)):
-        assert services.keypad(door=doors["dance"], code=pin)[0] is False  # expired on the lock
+        assert keypad(door=doors["dance"], code=pin)[0] is False  # expired on the lock
 
 
 def test_cancelling_closes_the_doors_at_once(
@@ -87,7 +95,7 @@ def test_cancelling_closes_the_doors_at_once(
     assert LockCredential.objects.filter(status="set").count() == 2
     with django_capture_on_commit_callbacks(execute=True):
         booking_cancel(booking=booking, by=olivia, reason="场地维修")
-    assert services.keypad(door=doors["dance"], code=pin_of(grant))[0] is False
+    assert keypad(door=doors["dance"], code=pin_of(grant))[0] is False
     assert set(LockCredential.objects.values_list("status", flat=True)) == {"removed"}
 
 
@@ -96,12 +104,12 @@ def test_the_first_unlock_checks_the_booking_in_and_is_logged_once(
 ):
     booking, _ = approved_booking(dance_room, alice, hours_ahead=0.2)
     grant = approve(booking, olivia, django_capture_on_commit_callbacks)
-    services.keypad(door=doors["entrance"], code=pin_of(grant))
+    keypad(door=doors["entrance"], code=pin_of(grant))
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CHECKED_IN
     event = AccessEvent.objects.get(opened=True)
     assert (event.user, event.grant, event.booking) == (alice, grant, booking)
-    again = services.record_event(
+    again = record_event(
         door=doors["entrance"], method="pin", opened=True, external_id=event.external_id
     )
     assert again is None and AccessEvent.objects.filter(opened=True).count() == 1
@@ -110,33 +118,33 @@ def test_the_first_unlock_checks_the_booking_in_and_is_logged_once(
 def test_locks_that_fail_are_retried_with_backoff_until_they_agree(
     doors, dance_room, alice, olivia, django_capture_on_commit_callbacks
 ):
-    simulator.FAULTS[doors["dance"].pk] = "offline"
+    FAULTS[doors["dance"].pk] = "offline"
     booking, _ = approved_booking(dance_room, alice)
     grant = approve(booking, olivia, django_capture_on_commit_callbacks)
     row = LockCredential.objects.get(door=doors["dance"])
     assert (row.status, row.attempts) == ("pending", 1) and "离线" in row.last_error
     doors["dance"].refresh_from_db()
     assert doors["dance"].online is False  # shown as an alert
-    assert "offline" in {a["kind"] for a in services.alerts(doors["dance"].center)}
-    assert services.sweep() >= 0  # not due yet: nothing happens before the backoff
+    assert "offline" in {a["kind"] for a in alerts(doors["dance"].center)}
+    assert sweep() == 0  # not due yet: no lock is called before the backoff
     row.refresh_from_db()
-    assert row.attempts == 1
+    assert (row.status, row.attempts) == ("pending", 1)
 
-    simulator.FAULTS.clear()  # the lock comes back
+    FAULTS.clear()  # the lock comes back
     with time_machine.travel(row.next_attempt_at + timedelta(seconds=1)):
-        services.sweep()
+        assert sweep() == 1  # the one row that was due, retried; the entrance was already set
     row.refresh_from_db()
     doors["dance"].refresh_from_db()
     assert row.status == "set" and doors["dance"].online is True
     with time_machine.travel(grant.starts_at + timedelta(minutes=1)):
-        assert services.keypad(door=doors["dance"], code=pin_of(grant))[0] is True
+        assert keypad(door=doors["dance"], code=pin_of(grant))[0] is True
 
 
 def test_pins_never_repeat_on_a_lock_among_overlapping_grants(doors, center_a, olivia):
     start = timezone.now() + timedelta(hours=1)
     people = [factories.UserFactory() for _ in range(30)]
     grants = [
-        services.grant_create(
+        grant_create(
             center=center_a,
             by=olivia,
             user=p,
@@ -156,7 +164,7 @@ def test_a_manual_grant_by_staff_is_audited_and_a_resident_cannot_give_one(
     doors, center_a, olivia, alice, tom
 ):
     start = timezone.now()
-    grant = services.grant_create(
+    grant = grant_create(
         center=center_a,
         by=olivia,
         user=tom,
@@ -166,8 +174,8 @@ def test_a_manual_grant_by_staff_is_audited_and_a_resident_cannot_give_one(
         reason="保洁",
     )
     assert AuditEntry.objects.filter(action="grant.create", object_id=str(grant.pk)).exists()
-    with pytest.raises(Http404):  # the center's doors do not exist for a resident
-        services.grant_create(
+    with pytest.raises(NotFound):  # the center's doors do not exist for a resident
+        grant_create(
             center=center_a,
             by=alice,
             user=alice,
@@ -181,7 +189,7 @@ def test_remote_unlock_for_the_grantee_in_window_or_staff_with_a_reason(
     doors, center_a, olivia, alice, tom
 ):
     start = timezone.now() - timedelta(minutes=5)
-    services.grant_create(
+    grant_create(
         center=center_a,
         by=olivia,
         user=alice,
@@ -189,21 +197,21 @@ def test_remote_unlock_for_the_grantee_in_window_or_staff_with_a_reason(
         starts_at=start,
         ends_at=start + timedelta(hours=1),
     )
-    assert services.remote_unlock(door=doors["dance"], by=alice).opened
-    with pytest.raises(PermissionDenied):
-        services.remote_unlock(door=doors["dance"], by=tom)
-    with pytest.raises(services.AccessRefused):
-        services.remote_unlock(door=doors["media"], by=olivia)  # staff: a reason first
-    services.remote_unlock(door=doors["media"], by=olivia, reason="维修师傅进场")
+    assert remote_unlock(door=doors["dance"], by=alice).opened
+    with pytest.raises(Forbidden):
+        remote_unlock(door=doors["dance"], by=tom)
+    with pytest.raises(AccessRefused):
+        remote_unlock(door=doors["media"], by=olivia)  # staff: a reason first
+    remote_unlock(door=doors["media"], by=olivia, reason="维修师傅进场")
     assert AuditEntry.objects.filter(action="door.remote_unlock").count() == 1
 
 
 def test_a_burst_of_refusals_and_a_stuck_credential_raise_alerts(doors, center_a, olivia):
-    for _ in range(services.DENIED_BURST):
-        services.keypad(door=doors["entrance"], code="000000")
-    simulator.FAULTS[doors["dance"].pk] = "offline"
+    for _ in range(DENIED_BURST):
+        keypad(door=doors["entrance"], code="000000")
+    FAULTS[doors["dance"].pk] = "offline"
     start = timezone.now()
-    grant = services.grant_create(
+    grant = grant_create(
         center=center_a,
         by=olivia,
         user=factories.UserFactory(),
@@ -214,7 +222,7 @@ def test_a_burst_of_refusals_and_a_stuck_credential_raise_alerts(doors, center_a
     LockCredential.objects.filter(credential__grant=grant).update(
         status="failed", last_error="锁离线（模拟）"
     )
-    kinds = {a["kind"] for a in services.alerts(center_a)}
+    kinds = {a["kind"] for a in alerts(center_a)}
     assert {"denied", "failed"} <= kinds
 
 
@@ -223,7 +231,7 @@ def test_an_ic_card_opens_the_reader_in_its_window_only(
 ):
     start = timezone.now() - timedelta(minutes=1)
     with django_capture_on_commit_callbacks(execute=True):
-        services.grant_create(
+        grant_create(
             center=center_a,
             by=olivia,
             user=tom,
@@ -234,8 +242,8 @@ def test_an_ic_card_opens_the_reader_in_its_window_only(
             card_number="3A7F0921",
             reason="舞蹈老师的门卡",
         )
-    assert services.keypad(door=doors["dance"], code="3A7F0921", kind="card")[0] is True
-    assert services.keypad(door=doors["dance"], code="3A7F0921")[0] is False  # not as a PIN
+    assert keypad(door=doors["dance"], code="3A7F0921", kind="card")[0] is True
+    assert keypad(door=doors["dance"], code="3A7F0921")[0] is False  # not as a PIN
     assert AccessEvent.objects.filter(method="card", opened=True, user=tom).exists()
 
 
@@ -246,7 +254,7 @@ def test_a_cleaner_every_weekday_morning_gets_one_pin_for_the_whole_term(
 
     monday = next_monday()
     with django_capture_on_commit_callbacks(execute=True):
-        grants = services.grant_create_recurring(
+        grants = grant_create_recurring(
             center=center_a,
             by=olivia,
             user=tom,
@@ -264,16 +272,16 @@ def test_a_cleaner_every_weekday_morning_gets_one_pin_for_the_whole_term(
         timezone.datetime.combine(monday + timedelta(days=1), time(7, 30))
     )
     with time_machine.travel(tuesday_7_30):
-        assert services.keypad(door=doors["entrance"], code=pin)[0] is True
+        assert keypad(door=doors["entrance"], code=pin)[0] is True
     with time_machine.travel(tuesday_7_30 + timedelta(hours=2)):
-        assert services.keypad(door=doors["entrance"], code=pin)[0] is False  # not 9:30
+        assert keypad(door=doors["entrance"], code=pin)[0] is False  # not 9:30
     saturday = timezone.make_aware(
         timezone.datetime.combine(monday + timedelta(days=5), time(7, 30))
     )
     with time_machine.travel(saturday):
-        assert services.keypad(door=doors["entrance"], code=pin)[0] is False
+        assert keypad(door=doors["entrance"], code=pin)[0] is False
     with time_machine.travel(tuesday_7_30 - timedelta(days=2)):  # Sunday: withdraw the rest
-        assert services.grant_revoke_series(grant=grants[0], by=olivia) == 10
+        assert grant_revoke_series(grant=grants[0], by=olivia) == 10
 
 
 def test_staff_give_a_repeating_grant_with_a_card_from_the_console(
@@ -326,10 +334,10 @@ def test_a_team_grant_gives_every_member_a_pin_of_their_own(
 
 
 def test_a_slow_lock_still_ends_set(doors, center_a, olivia, django_capture_on_commit_callbacks):
-    simulator.FAULTS[doors["dance"].pk] = ("slow", 0.3)
+    FAULTS[doors["dance"].pk] = ("slow", 0.3)
     start = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        grant = services.grant_create(
+        grant = grant_create(
             center=center_a,
             by=olivia,
             user=factories.UserFactory(),
@@ -346,7 +354,7 @@ def test_the_center_admin_sets_how_early_doors_open_for_bookings(
 ):
     client.force_login(olivia)
     client.post(f"/console/c/{center_a.pk}/doors/settings/", {"early": "30", "late": "5"})
-    assert services.settings_for(center_a).early_minutes == 15  # an operator may not
+    assert settings_for(center_a).early_minutes == 15  # an operator may not
     client.force_login(adam)
     client.post(f"/console/c/{center_a.pk}/doors/settings/", {"early": "30", "late": "5"})
     booking, _ = approved_booking(dance_room, alice)

@@ -8,11 +8,15 @@ import pytest
 from django.utils import timezone
 
 from openhall import factories
-from openhall.access import services
+from openhall.access.alerts import alerts
 from openhall.access.drivers import LockError, driver_for, simulator, ttlock
+from openhall.access.grants import grant_create, grant_revoke
+from openhall.access.lock_events import ttlock_poll, z2m_event
 from openhall.access.models import AccessEvent, Door, LockCredential
 from openhall.access.orphans import lock_orphans
+from openhall.access.reconcile import CLAIM, reconcile, sweep
 from openhall.access.tests.fake_ttlock import FakeTTLock
+from openhall.access.tests.lock_faults import FAULTS
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +38,7 @@ def fake(settings):
 def door(request, center_a):
     if request.param == "ttlock":
         request.getfixturevalue("fake")
-    simulator.FAULTS.clear()
+    FAULTS.clear()
     simulator.OPENED.clear()
     return Door.objects.create(center=center_a, name="大门", driver=request.param, device_id="3001")
 
@@ -45,30 +49,30 @@ def window():
 
 
 def test_a_code_is_added_and_removed_and_removing_twice_is_fine(door):
-    driver = driver_for(door)
-    external = driver.add_passcode(door, "246810", *window())
+    driver = driver_for(door.lock)
+    external = driver.add_passcode(door.lock, "246810", *window())
     assert external
-    driver.delete_passcode(door, external)
-    driver.delete_passcode(door, external)  # already gone: not an error
+    driver.delete_passcode(door.lock, external)
+    driver.delete_passcode(door.lock, external)  # already gone: not an error
 
 
 def test_remote_unlock_opens_and_the_lock_says_so(door):
-    driver = driver_for(door)
-    assert driver.open_state(door) == "locked"
-    driver.unlock(door)
-    assert driver.open_state(door) == "unlocked"
+    driver = driver_for(door.lock)
+    assert driver.open_state(door.lock) == "locked"
+    driver.unlock(door.lock)
+    assert driver.open_state(door.lock) == "unlocked"
 
 
 def test_both_drivers_keep_windows_on_the_lock(door):
-    assert driver_for(door).native_windows is True
+    assert driver_for(door.lock).native_windows is True
 
 
 def test_an_expired_token_is_renewed_once(center_a, fake):
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="9")
-    driver = driver_for(door)
-    driver.add_passcode(door, "111222", *window())
+    driver = driver_for(door.lock)
+    driver.add_passcode(door.lock, "111222", *window())
     fake.expire_tokens()
-    driver.add_passcode(door, "333444", *window())  # 10004 → new token → done
+    driver.add_passcode(door.lock, "333444", *window())  # 10004 → new token → done
     assert fake.calls.count("/oauth2/token") == 2
 
 
@@ -80,7 +84,7 @@ def test_ttlock_errors_say_whether_a_retry_can_help(center_a, fake, code, transi
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="9")
     fake.fail_next["/v3/keyboardPwd/add"] = code
     with pytest.raises(LockError) as failed:
-        driver_for(door).add_passcode(door, "555666", *window())
+        driver_for(door.lock).add_passcode(door.lock, "555666", *window())
     assert failed.value.transient is transient and failed.value.code == str(code)
 
 
@@ -93,7 +97,7 @@ def test_a_flaky_cloud_still_ends_with_every_code_set_and_every_revoked_one_remo
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="77")
     start = timezone.now() + timedelta(hours=1)
     grants = [
-        services.grant_create(
+        grant_create(
             center=center_a,
             by=olivia,
             user=factories.UserFactory(),
@@ -105,12 +109,12 @@ def test_a_flaky_cloud_still_ends_with_every_code_set_and_every_revoked_one_remo
         for _ in range(12)
     ]
     for grant in grants[:4]:
-        services.grant_revoke(grant=grant, by=olivia)
+        grant_revoke(grant=grant, by=olivia)
     moment = timezone.now()
     for _ in range(40):  # sweeps, each after the backoff of the last failures
         moment += timedelta(hours=1, minutes=1)
         with time_machine.travel(moment):
-            services.sweep(now=timezone.now())
+            sweep(now=timezone.now())
         if not LockCredential.objects.exclude(status__in=["set", "removed"]).exists():
             break
     statuses = dict(LockCredential.objects.values_list("credential__grant_id", "status"))
@@ -145,9 +149,7 @@ def test_the_webhook_logs_each_record_once_and_answers_success(
         assert answer.content == b"success"
     assert AccessEvent.objects.filter(door=door).count() == 1
     door.refresh_from_db()
-    assert door.battery == 15 and {"battery", "outside"} <= {
-        a["kind"] for a in services.alerts(center_a)
-    }
+    assert door.battery == 15 and {"battery", "outside"} <= {a["kind"] for a in alerts(center_a)}
     assert client.post("/access/ttlock/wrong/", form).status_code == 404
 
 
@@ -164,7 +166,7 @@ def test_two_workers_reconciling_at_once_write_a_code_once(center_a, fake, olivi
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="88")
     HUEY.immediate = False  # nobody reconciles but the two workers below
     try:
-        grant = services.grant_create(
+        grant = grant_create(
             center=center_a,
             by=olivia,
             user=factories.UserFactory(),
@@ -181,7 +183,7 @@ def test_two_workers_reconciling_at_once_write_a_code_once(center_a, fake, olivi
     def worker():
         barrier.wait()
         try:
-            services.reconcile(row.pk)
+            reconcile(row.pk)
         finally:
             connection.close()
 
@@ -210,18 +212,18 @@ def z2m(mqtt_url, settings, center_a):
 
 def test_mqtt_a_pin_counts_as_set_only_when_the_lock_confirms_it(z2m):
     lock, door = z2m
-    driver = driver_for(door)
+    driver = driver_for(door.lock)
     assert driver.native_windows is False  # written at the window's start, cleared at its end
-    slot = driver.add_passcode(door, "482913", *window())
+    slot = driver.add_passcode(door.lock, "482913", *window())
     assert lock.has("482913") and lock.users[slot]["status"] == "enabled"
-    second = driver.add_passcode(door, "173028", *window())
+    second = driver.add_passcode(door.lock, "173028", *window())
     assert second != slot  # the next free slot
-    driver.delete_passcode(door, slot)
+    driver.delete_passcode(door.lock, slot)
     assert not lock.has("482913") and lock.has("173028")
 
     lock.asleep = True  # a sleeping battery lock drops the command: not "set"
     with pytest.raises(LockError) as unconfirmed:
-        driver.add_passcode(door, "555000", *window())
+        driver.add_passcode(door.lock, "555000", *window())
     assert unconfirmed.value.transient and unconfirmed.value.code == "unconfirmed"
 
 
@@ -230,7 +232,7 @@ def test_mqtt_codes_are_written_when_their_window_opens(z2m, olivia, center_a):
 
     lock, door = z2m
     start = timezone.now() + timedelta(hours=2)
-    grant = services.grant_create(
+    grant = grant_create(
         center=center_a,
         by=olivia,
         user=factories.UserFactory(),
@@ -242,30 +244,30 @@ def test_mqtt_codes_are_written_when_their_window_opens(z2m, olivia, center_a):
     pin = grant.credentials.get().secret
     assert not lock.has(pin)  # not before its window
     with time_machine.travel(start + timedelta(seconds=30)):
-        services.sweep(now=timezone.now())
+        sweep(now=timezone.now())
     assert lock.has(pin)
     with time_machine.travel(start + timedelta(hours=1, minutes=1)):
-        services.sweep(now=timezone.now())
+        sweep(now=timezone.now())
     assert not lock.has(pin)  # cleared at the end
 
 
 def test_cards_are_written_with_their_window_and_removed(door):
-    driver = driver_for(door)
-    external = driver.add_card(door, "3A7F0921", *window())
+    driver = driver_for(door.lock)
+    external = driver.add_card(door.lock, "3A7F0921", *window())
     assert external
-    driver.delete_card(door, external)
-    driver.delete_card(door, external)  # already gone: fine
+    driver.delete_card(door.lock, external)
+    driver.delete_card(door.lock, external)  # already gone: fine
 
 
 def test_a_fingerprint_enrolled_at_the_lock_gets_its_window_remotely(center_a, fake):
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="66")
     fake.fingerprints["66"] = {"fp-12": (0, 0)}
-    external = driver_for(door).set_fingerprint(door, "fp-12", *window())
+    external = driver_for(door.lock).set_fingerprint(door.lock, "fp-12", *window())
     assert external == "fp-12" and fake.fingerprints["66"]["fp-12"][1] > 0
     with pytest.raises(LockError) as unknown:
-        driver_for(door).set_fingerprint(door, "fp-99", *window())
+        driver_for(door.lock).set_fingerprint(door.lock, "fp-99", *window())
     assert unknown.value.code == "-1023"
-    driver_for(door).delete_fingerprint(door, "fp-12")
+    driver_for(door.lock).delete_fingerprint(door.lock, "fp-12")
     assert "fp-12" not in fake.fingerprints["66"]
 
 
@@ -282,8 +284,8 @@ def test_polling_picks_up_what_the_webhook_missed_and_never_logs_twice(
     client.post("/access/ttlock/hook/", {"lockId": "44", "records": json.dumps([seen])})
     fake.records["44"] = [seen, missed]
 
-    assert services.ttlock_poll() == 1  # only the missed one is new
-    assert services.ttlock_poll() == 0
+    assert ttlock_poll() == 1  # only the missed one is new
+    assert ttlock_poll() == 0
     assert AccessEvent.objects.filter(door=door).count() == 2
     assert AccessEvent.objects.filter(door=door, method="card", opened=False).exists()
 
@@ -295,7 +297,7 @@ def test_zigbee_lock_actions_are_logged_and_attributed_through_the_slot(
     start = timezone.now() - timedelta(minutes=1)
     person = factories.UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        grant = services.grant_create(
+        grant = grant_create(
             center=center_a,
             by=olivia,
             user=person,
@@ -305,17 +307,17 @@ def test_zigbee_lock_actions_are_logged_and_attributed_through_the_slot(
             kinds=["pin"],
         )
     slot = LockCredential.objects.get(credential__grant=grant).external_id
-    opened = services.z2m_event(
+    opened = z2m_event(
         name=lock.name,
         payload={"action": "unlock", "action_user": int(slot), "action_source_name": "keypad"},
     )
     assert (opened.opened, opened.user, opened.grant) == (True, person, grant)
-    refused = services.z2m_event(
+    refused = z2m_event(
         name=lock.name,
         payload={"action": "unlock_failure_invalid_pin_or_id", "action_source_name": "keypad"},
     )
     assert refused.opened is False
-    assert services.z2m_event(name=lock.name, payload={"action": "manual_unlock"}) is None
+    assert z2m_event(name=lock.name, payload={"action": "manual_unlock"}) is None
 
 
 def test_a_worker_killed_after_writing_leaves_nothing_stuck_or_doubled(
@@ -333,7 +335,7 @@ def test_a_worker_killed_after_writing_leaves_nothing_stuck_or_doubled(
     monkeypatch.setattr(ttlock.TTLockDriver, "add_passcode", dies_after_writing)
     HUEY.immediate = False
     try:
-        grant = services.grant_create(
+        grant = grant_create(
             center=center_a,
             by=olivia,
             user=factories.UserFactory(),
@@ -346,22 +348,22 @@ def test_a_worker_killed_after_writing_leaves_nothing_stuck_or_doubled(
         HUEY.immediate = True
     row = LockCredential.objects.get(credential__grant=grant)
     with pytest.raises(RuntimeError):
-        services.reconcile(row.pk)
+        reconcile(row.pk)
     row.refresh_from_db()
     assert row.status == "pending"  # the worker's claim holds it: not stuck in between
-    services.sweep()
+    sweep()
     assert LockCredential.objects.get(pk=row.pk).claimed_until is not None  # not yet taken up
 
     monkeypatch.setattr(ttlock.TTLockDriver, "add_passcode", original)
     # The claim runs out; the next worker: the lock says "duplicate", ours is adopted.
-    services.sweep(now=timezone.now() + services.CLAIM + timedelta(seconds=1))
+    sweep(now=timezone.now() + CLAIM + timedelta(seconds=1))
     row.refresh_from_db()
     assert row.status == "set" and len(fake.codes["31"]) == 1
     assert row.external_id == str(next(iter(fake.codes["31"])))
 
     fake.codes["31"][999] = {"code": "424242", "start": 0, "end": 0, "name": "物业"}
     with pytest.raises(LockError) as theirs:  # someone else's code is never taken over
-        driver_for(door).add_passcode(door, "424242", *window())
+        driver_for(door.lock).add_passcode(door.lock, "424242", *window())
     assert theirs.value.transient is False
 
 
@@ -374,14 +376,12 @@ def test_after_a_restore_codes_the_database_forgot_are_found_and_removed(
 
     door = Door.objects.create(center=center_a, name="门", driver="ttlock", device_id="41")
     window = {"starts_at": timezone.now(), "ends_at": timezone.now() + timedelta(hours=2)}
-    kept = services.grant_create(
-        center=center_a, by=olivia, user=tom, doors=[door], kinds=["pin"], **window
-    )
-    lost = services.grant_create(
+    kept = grant_create(center=center_a, by=olivia, user=tom, doors=[door], kinds=["pin"], **window)
+    lost = grant_create(
         center=center_a, by=olivia, user=alice, doors=[door], kinds=["pin"], **window
     )
     for row in LockCredential.objects.all():
-        services.reconcile(row.pk)
+        reconcile(row.pk)
     fake.codes["41"][999] = {"code": "424242", "start": 0, "end": 0, "name": "物业"}
     lost_code = lost.credentials.get().secret
     # The backup was taken before Alice's grant: restoring it forgets her row, not her code.

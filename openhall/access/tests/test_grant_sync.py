@@ -9,9 +9,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from openhall import factories
-from openhall.access import services
+from openhall.access.alerts import alerts
 from openhall.access.drivers import simulator
+from openhall.access.grants import _rewrite, grant_move, grant_repair_sweep
+from openhall.access.lock_events import keypad
 from openhall.access.models import Door, Grant, LockCredential, SimulatedCode
+from openhall.access.reconcile import reconcile
 from openhall.bookings.models import Booking
 from openhall.bookings.services import booking_approve, booking_reschedule
 from openhall.core import outbox
@@ -40,7 +43,7 @@ def a_booking(space, booker, *, hours_ahead=0.1, hours=2) -> Booking:
 def opens(door, grant) -> bool:
     """Typed on the lock inside the grant's window (by the lock's own clock)."""
     with time_machine.travel(max(timezone.now(), grant.starts_at + timedelta(minutes=1))):
-        return services.keypad(door=door, code=grant.credentials.get(kind="pin").secret)[0]
+        return keypad(door=door, code=grant.credentials.get(kind="pin").secret)[0]
 
 
 @pytest.mark.django_db
@@ -81,7 +84,7 @@ def test_an_approval_whose_grant_step_failed_is_repaired_by_the_sweep_and_shown_
     def dies(*args, **kwargs):
         raise ConnectionError("the connection was killed after the approval committed")
 
-    monkeypatch.setattr(services, "grant_sync", dies)
+    monkeypatch.setattr("openhall.access.grants.grant_sync", dies)
     booking = a_booking(dance_room, alice)
     with django_capture_on_commit_callbacks(execute=True):
         booking_approve(booking=booking, by=olivia)  # the approval stands
@@ -90,12 +93,12 @@ def test_an_approval_whose_grant_step_failed_is_repaired_by_the_sweep_and_shown_
     monkeypatch.undo()
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.grant_repair_sweep() == 1
+        assert grant_repair_sweep() == 1
     grant = Grant.objects.get(booking=booking)
     assert opens(doors["dance"], grant)
     assert AuditEntry.objects.filter(action="grant.repaired").count() == 1
-    assert any(a["kind"] == "repaired" for a in services.alerts(dance_room.center))
-    assert services.grant_repair_sweep() == 0  # nothing left to repair
+    assert any(a["kind"] == "repaired" for a in alerts(dance_room.center))
+    assert grant_repair_sweep() == 0  # nothing left to repair
     # The follow-up that failed, retried later, changes nothing more.
     with django_capture_on_commit_callbacks(execute=True):
         outbox.relay()
@@ -115,7 +118,7 @@ def test_the_sweep_withdraws_a_grant_its_booking_no_longer_wants(
     # A cancellation whose follow-up never ran (written past the services, as a fault would).
     Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CANCELLED)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.grant_repair_sweep() == 1
+        assert grant_repair_sweep() == 1
     assert not opens(doors["dance"], grant)
 
 
@@ -151,18 +154,16 @@ def test_a_grant_moved_while_its_lock_was_being_written_is_written_again(
 
     def add_passcode(self, *args):
         # Someone moves the grant while this worker talks to the lock.
-        services.grant_move(
-            grant=grant, starts_at=new_start, ends_at=new_start + timedelta(hours=2)
-        )
+        grant_move(grant=grant, starts_at=new_start, ends_at=new_start + timedelta(hours=2))
         return original(self, *args)
 
-    services._rewrite(grant)
+    _rewrite(grant)
     monkeypatch.setattr(simulator.SimulatorDriver, "add_passcode", add_passcode)
-    services.reconcile(row.pk)
+    reconcile(row.pk)
     row.refresh_from_db()
     assert row.status == LockCredential.Status.PENDING  # not marked done with the old window
     monkeypatch.undo()
-    services.reconcile(row.pk)
+    reconcile(row.pk)
     row.refresh_from_db()
     assert row.status == LockCredential.Status.SET
     on_lock = SimulatedCode.objects.filter(door=doors["dance"])

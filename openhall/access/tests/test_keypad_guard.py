@@ -10,9 +10,14 @@ import time_machine
 from django.core import checks
 from django.utils import timezone
 
-from openhall.access import services
+from openhall.access.alerts import alerts
 from openhall.access.drivers import LockError, simulator
+from openhall.access.grants import grant_create
+from openhall.access.lock_events import keypad, remote_unlock
 from openhall.access.models import AccessEvent, Door, LockCredential
+from openhall.access.reconcile import reconcile_grant
+from openhall.access.refusals import AccessRefused
+from openhall.access.tests.lock_faults import FAULTS
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +39,7 @@ def door(center_a):
 def pin(door, center_a, olivia, tom, django_capture_on_commit_callbacks):
     """Tom's PIN, open on the door all afternoon."""
     with django_capture_on_commit_callbacks(execute=True):
-        grant = services.grant_create(
+        grant = grant_create(
             center=center_a,
             by=olivia,
             user=tom,
@@ -53,17 +58,17 @@ def wrong(pin: str) -> str:
 def test_five_wrong_codes_freeze_the_keypad_for_three_minutes_even_for_the_right_code(door, pin):
     with time_machine.travel(NOON, tick=False) as clock:
         for _ in range(4):
-            assert services.keypad(door=door, code=wrong(pin)).opened is False
-        fifth = services.keypad(door=door, code=wrong(pin))
+            assert keypad(door=door, code=wrong(pin)).opened is False
+        fifth = keypad(door=door, code=wrong(pin))
         assert fifth.opened is False and FROZEN_TEXT in fifth.reason  # the lock says so at once
 
         clock.shift(timedelta(seconds=10))
-        right = services.keypad(door=door, code=pin)
+        right = keypad(door=door, code=pin)
         assert right.opened is False and right.reason == FROZEN_TEXT
         clock.shift(timedelta(minutes=2, seconds=49))  # 12:02:59
-        assert services.keypad(door=door, code=pin).opened is False
+        assert keypad(door=door, code=pin).opened is False
         clock.shift(timedelta(seconds=2))  # 12:03:01
-        assert services.keypad(door=door, code=pin).opened is True
+        assert keypad(door=door, code=pin).opened is True
 
     refusals = AccessEvent.objects.filter(door=door, opened=False).order_by("at", "pk")
     assert refusals.count() == 7  # every refusal is logged, the frozen ones too
@@ -73,22 +78,22 @@ def test_five_wrong_codes_freeze_the_keypad_for_three_minutes_even_for_the_right
 def test_a_right_code_resets_the_count(door, pin):
     with time_machine.travel(NOON, tick=False):
         for _ in range(4):
-            services.keypad(door=door, code=wrong(pin))
-        assert services.keypad(door=door, code=pin).opened is True
+            keypad(door=door, code=wrong(pin))
+        assert keypad(door=door, code=pin).opened is True
         for _ in range(4):
-            services.keypad(door=door, code=wrong(pin))
-        assert services.keypad(door=door, code=pin).opened is True
+            keypad(door=door, code=wrong(pin))
+        assert keypad(door=door, code=pin).opened is True
 
 
 def test_the_freeze_is_per_door_and_counts_cards_too(door, pin, center_a):
     other = Door.objects.create(center=center_a, name="大门", is_entrance=True)
     with time_machine.travel(NOON, tick=False):
         for _ in range(3):
-            services.keypad(door=door, code=wrong(pin))
+            keypad(door=door, code=wrong(pin))
         for _ in range(2):
-            services.keypad(door=door, code="CARD-0000", kind="card")
-        assert services.keypad(door=door, code=pin).opened is False
-        assert services.keypad(door=other, code="000000").reason != FROZEN_TEXT
+            keypad(door=door, code="CARD-0000", kind="card")
+        assert keypad(door=door, code=pin).opened is False
+        assert keypad(door=other, code="000000").reason != FROZEN_TEXT
 
 
 def test_the_count_lives_in_the_database_not_in_the_process(door, pin):
@@ -96,25 +101,25 @@ def test_the_count_lives_in_the_database_not_in_the_process(door, pin):
     simulator keeps in Python may carry the count."""
     with time_machine.travel(NOON, tick=False):
         for _ in range(5):
-            services.keypad(door=door, code=wrong(pin))
-        simulator.FAULTS.clear()
+            keypad(door=door, code=wrong(pin))
+        FAULTS.clear()
         simulator.OPENED.clear()
         from django.core.cache import cache
 
         cache.clear()
-        assert services.keypad(door=door, code=pin).reason == FROZEN_TEXT
+        assert keypad(door=door, code=pin).reason == FROZEN_TEXT
 
 
 def test_the_console_doors_page_shows_a_frozen_keypad(client, door, pin, center_a, olivia):
     client.force_login(olivia)
     with time_machine.travel(NOON, tick=False):
         for _ in range(5):
-            services.keypad(door=door, code=wrong(pin))
+            keypad(door=door, code=wrong(pin))
         page = client.get(f"/console/c/{center_a.pk}/doors/").content.decode()
         assert "键盘已锁定" in page and "12:03" in page
-        assert "keypad" in {a["kind"] for a in services.alerts(center_a)}
+        assert "keypad" in {a["kind"] for a in alerts(center_a)}
     with time_machine.travel(NOON + timedelta(minutes=4), tick=False):
-        assert "keypad" not in {a["kind"] for a in services.alerts(center_a)}
+        assert "keypad" not in {a["kind"] for a in alerts(center_a)}
 
 
 def test_the_keypad_page_freezes_after_five_wrong_codes(client, door, pin):
@@ -154,7 +159,7 @@ def test_concurrent_guesses_cannot_slip_past_the_count(center_a, olivia, tom):
         pytest.skip("SQLite serialises writers anyway; the race needs PostgreSQL")
     door = Door.objects.create(center=center_a, name="并发门")
     start = timezone.now() - timedelta(minutes=1)
-    grant = services.grant_create(
+    grant = grant_create(
         center=center_a,
         by=olivia,
         user=tom,
@@ -163,7 +168,7 @@ def test_concurrent_guesses_cannot_slip_past_the_count(center_a, olivia, tom):
         ends_at=start + timedelta(hours=1),
         kinds=["pin"],
     )
-    services.reconcile_grant(grant.pk)
+    reconcile_grant(grant.pk)
     pin = grant.credentials.get(kind="pin").secret
     checked = []
     barrier = threading.Barrier(10)
@@ -172,7 +177,7 @@ def test_concurrent_guesses_cannot_slip_past_the_count(center_a, olivia, tom):
         try:
             barrier.wait()
             for _ in range(2):
-                result = services.keypad(door=door, code=wrong(pin))
+                result = keypad(door=door, code=wrong(pin))
                 # refused unread ("frozen") or read and found wrong
                 checked.append(not result.reason.startswith("键盘已锁定"))
         finally:
@@ -185,11 +190,11 @@ def test_concurrent_guesses_cannot_slip_past_the_count(center_a, olivia, tom):
         t.join()
     assert len(checked) == 20 and sum(checked) == 5
     assert AccessEvent.objects.filter(door=door, opened=False).count() == 20
-    assert services.keypad(door=door, code=pin).opened is False  # frozen
+    assert keypad(door=door, code=pin).opened is False  # frozen
     from openhall.access.models import SimulatedKeypad
 
-    keypad = SimulatedKeypad.objects.get(door=door)
-    assert keypad.frozen_until is not None and keypad.wrong_in_a_row == 0
+    pad = SimulatedKeypad.objects.get(door=door)
+    assert pad.frozen_until is not None and pad.wrong_in_a_row == 0
 
 
 # --- the simulator is off unless enabled --------------------------------------------------------
@@ -221,7 +226,7 @@ def test_without_the_simulator_no_simulated_door_takes_a_code_or_opens(
 ):
     settings.OPENHALL_LOCK_SIMULATOR = False
     with django_capture_on_commit_callbacks(execute=True):
-        grant = services.grant_create(
+        grant = grant_create(
             center=center_a,
             by=olivia,
             user=alice,
@@ -230,12 +235,12 @@ def test_without_the_simulator_no_simulated_door_takes_a_code_or_opens(
             ends_at=timezone.now() + timedelta(hours=1),
         )
     assert LockCredential.objects.get(credential__grant=grant).status == "failed"
-    with pytest.raises(services.AccessRefused):
-        services.keypad(door=door, code="123456")
+    with pytest.raises(AccessRefused):
+        keypad(door=door, code="123456")
     with pytest.raises(LockError):
-        simulator.SimulatorDriver().unlock(door)
-    with pytest.raises(services.AccessRefused):
-        services.remote_unlock(door=door, by=olivia, reason="维修")
+        simulator.SimulatorDriver().unlock(door.lock)
+    with pytest.raises(AccessRefused):
+        remote_unlock(door=door, by=olivia, reason="维修")
 
 
 def test_check_deploy_warns_when_the_simulator_is_on(settings):

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from openhall import factories
-from openhall.access import services
+from openhall.access.grants import grant_create
+from openhall.access.lock_events import keypad
 from openhall.access.models import Door, Grant, LockCredential
 from openhall.accounts import services as accounts
 from openhall.accounts.models import TeamMembership
@@ -34,7 +35,7 @@ def pin_of(grant) -> str:
 
 
 def opens(door, pin) -> bool:
-    return services.keypad(door=door, code=pin).opened
+    return keypad(door=door, code=pin).opened
 
 
 def test_closing_an_account_withdraws_every_grant_and_code_at_once(
@@ -42,7 +43,7 @@ def test_closing_an_account_withdraws_every_grant_and_code_at_once(
 ):
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        current = services.grant_create(
+        current = grant_create(
             center=center_a,
             by=olivia,
             user=alice,
@@ -50,7 +51,7 @@ def test_closing_an_account_withdraws_every_grant_and_code_at_once(
             starts_at=now - timedelta(minutes=5),
             ends_at=now + timedelta(hours=1),
         )
-        later = services.grant_create(
+        later = grant_create(
             center=center_a,
             by=olivia,
             user=alice,
@@ -58,7 +59,7 @@ def test_closing_an_account_withdraws_every_grant_and_code_at_once(
             starts_at=now + timedelta(days=1),
             ends_at=now + timedelta(days=1, hours=1),
         )
-        toms = services.grant_create(
+        toms = grant_create(
             center=center_a,
             by=olivia,
             user=tom,
@@ -90,7 +91,7 @@ def test_the_withdrawal_on_closing_is_idempotent(
 
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        grant = services.grant_create(
+        grant = grant_create(
             center=center_a,
             by=olivia,
             user=alice,
@@ -123,7 +124,7 @@ def test_leaving_a_team_withdraws_that_members_code_on_the_teams_grants_only(
                 "ends_at": (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
             },
         )
-        own = services.grant_create(
+        own = grant_create(
             center=center_a,
             by=olivia,
             user=alice,

@@ -67,3 +67,61 @@ def test_the_command_revokes_by_prefix(olivia):
         "token", "revoke", "--user", olivia.mobile, "--prefix", token.prefix, stdout=StringIO()
     )
     assert services.api_token_authenticate(raw) is None
+
+
+def test_a_token_just_used_stops_at_once_when_revoked(alice):
+    token, raw = services.api_token_create(user=alice, name="script")
+    assert services.api_token_authenticate(raw) == alice  # now in the cache
+    services.api_token_revoke(token=token, by=alice)
+    assert services.api_token_authenticate(raw) is None
+
+
+def test_a_token_revoked_in_the_database_alone_stops_within_the_cache_window(alice):
+    token, raw = services.api_token_create(user=alice, name="script")
+    assert services.api_token_authenticate(raw) == alice
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    # The documented few seconds (API_TOKEN_CACHE_SECONDS) for changes that skip the service.
+    assert services.api_token_authenticate(raw) == alice
+    later = timezone.now() + timedelta(seconds=services.API_TOKEN_CACHE_SECONDS + 1)
+    with time_machine.travel(later):
+        assert services.api_token_authenticate(raw) is None
+
+
+def test_a_cached_token_is_read_without_a_query_and_holds_no_password(
+    alice, django_assert_num_queries
+):
+    _, raw = services.api_token_create(user=alice, name="script")
+    services.api_token_authenticate(raw)
+    with django_assert_num_queries(0):
+        user = services.api_token_authenticate(raw)
+    assert user == alice
+    assert "password" in user.get_deferred_fields()
+
+
+def test_a_busy_token_is_touched_at_most_once_a_minute(alice):
+    token, raw = services.api_token_create(user=alice, name="script")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        services.api_token_authenticate(raw)
+    first_use = ApiToken.objects.get(pk=token.pk).last_used_at
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        services.api_token_authenticate(raw)  # read again (past the cache), but not written
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == first_use
+    with time_machine.travel(start + timedelta(seconds=90), tick=False):
+        services.api_token_authenticate(raw)
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > first_use
+
+
+def test_tokens_still_work_when_the_cache_is_down(alice, monkeypatch):
+    class Down:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise ConnectionError("redis is down")
+
+            return fail
+
+    monkeypatch.setattr(services, "cache", Down())
+    token, raw = services.api_token_create(user=alice, name="script")
+    assert services.api_token_authenticate(raw) == alice
+    services.api_token_revoke(token=token, by=alice)
+    assert services.api_token_authenticate(raw) is None

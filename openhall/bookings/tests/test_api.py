@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from django.db import connection
+
 from openhall.bookings.models import Booking
 from openhall.bookings.tests.conftest import at
 
@@ -193,3 +195,177 @@ def test_the_rest_of_a_series_moves_through_the_api(api_client, tom, dance_room)
         content_type="application/json",
     )
     assert backwards.status_code == 422 and backwards.json()["code"] == "invalid_time"
+
+
+# --- refusals: one handler (openhall/api.py on Refused), the bodies clients have always read ---
+
+
+def _without_request_id(response) -> dict:
+    body = response.json()
+    body.pop("request_id", None)
+    return body
+
+
+def test_every_broken_rule_is_listed_and_the_first_names_the_refusal(api_client, alice, dance_room):
+    response = api_client(alice).post(
+        "/api/v1/bookings",
+        payload(dance_room, at(-1, 9), at(-1, 11), attendees=500),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    body = _without_request_id(response)
+    codes = [v["code"] for v in body["details"]["violations"]]
+    assert codes[:2] == ["over_capacity", "in_the_past"]
+    assert body["code"] == "over_capacity"
+    assert body["message"] == "; ".join(v["message"] for v in body["details"]["violations"])
+    assert set(body) == {"code", "message", "details"}
+
+
+def test_a_conflict_body_names_each_booking_in_the_way(api_client, alice, tom, multimedia):
+    room, zone_a, zone_b = multimedia
+    for zone, hour in ((zone_a, 9), (zone_b, 11)):
+        api_client(alice).post(
+            "/api/v1/bookings",
+            payload(zone, at(2, hour), at(2, hour + 1)),
+            content_type="application/json",
+        )
+    response = api_client(tom).post(
+        "/api/v1/bookings", payload(room, at(2, 9), at(2, 12)), content_type="application/json"
+    )
+    assert response.status_code == 409
+    assert _without_request_id(response) == {
+        "code": "conflict",
+        "message": f"“多媒体活动室 · A区”在 {at(2, 9):%m-%d} 09:00–10:00 已被预约，请换一个时间或场地。",
+        "details": {
+            "conflicts": [
+                {
+                    "space_id": zone_a.pk,
+                    "space": "多媒体活动室 · A区",
+                    "start": at(2, 9).isoformat(),
+                    "end": at(2, 10).isoformat(),
+                },
+                {
+                    "space_id": zone_b.pk,
+                    "space": "多媒体活动室 · B区",
+                    "start": at(2, 11).isoformat(),
+                    "end": at(2, 12).isoformat(),
+                },
+            ]
+        },
+    }
+
+
+def test_a_step_the_state_forbids_answers_409_and_a_missing_reason_422(
+    api_client, alice, olivia, dance_room
+):
+    booking_id = (
+        api_client(alice)
+        .post(
+            "/api/v1/bookings",
+            payload(dance_room, at(2, 9), at(2, 11)),
+            content_type="application/json",
+        )
+        .json()["id"]
+    )
+    staff = api_client(olivia)
+    no_reason = staff.post(
+        f"/api/v1/bookings/{booking_id}/cancel", {}, content_type="application/json"
+    )
+    assert no_reason.status_code == 422
+    assert _without_request_id(no_reason) == {
+        "code": "reason_required",
+        "message": "工作人员取消预约时请填写理由。",
+        "details": None,
+    }
+    cancelled = api_client(alice).post(
+        f"/api/v1/bookings/{booking_id}/cancel", {}, content_type="application/json"
+    )
+    assert cancelled.status_code == 200, cancelled.json()
+    too_late = staff.post(f"/api/v1/bookings/{booking_id}/approve")
+    assert too_late.status_code == 409
+    assert _without_request_id(too_late) == {
+        "code": "invalid_state",
+        "message": "该预约当前为“已取消”，不能批准。",
+        "details": None,
+    }
+
+
+def test_not_an_operator_reads_404_to_a_resident_and_403_to_staff_elsewhere(
+    api_client, alice, tom, rita, dance_room
+):
+    booking_id = (
+        api_client(tom)
+        .post(
+            "/api/v1/bookings",
+            payload(dance_room, at(2, 9), at(2, 11)),
+            content_type="application/json",
+        )
+        .json()["id"]
+    )
+    by_alice = api_client(alice).post(
+        "/api/v1/bookings",
+        payload(dance_room, at(3, 9), at(3, 11), booker_id=tom.pk),
+        content_type="application/json",
+    )
+    assert by_alice.status_code == 404
+    assert _without_request_id(by_alice) == {
+        "code": "not_found",
+        "message": "找不到该对象。",
+        "details": None,
+    }
+    by_rita = api_client(rita).post(f"/api/v1/bookings/{booking_id}/approve")
+    assert by_rita.status_code == 403
+    assert _without_request_id(by_rita) == {
+        "code": "forbidden",
+        "message": "您没有执行此操作的权限。",
+        "details": None,
+    }
+
+
+def test_a_booking_request_takes_seven_statements(
+    api_client, alice, dance_room, django_assert_max_num_queries
+):
+    """The hot path: the space; the center's setup token (venues' cache check); the quota, the
+    no-shows and the overlap in one query; the booking, its claim, the audit entry and the
+    outbox row. The bearer token and its person's roles come from the cache (10 s), and the
+    test's transaction adds a savepoint and its release (BEGIN and COMMIT in production).
+    PostgreSQL adds the advisory locks (services.lock_units): they must be a statement of their
+    own, before the reads, or the reads' snapshot would predate a writer that held the lock."""
+    client = api_client(alice)
+    first = client.post(
+        "/api/v1/bookings",
+        payload(dance_room, at(2, 9), at(2, 10)),
+        content_type="application/json",
+    )
+    assert first.status_code == 201
+    locks = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_max_num_queries(7 + locks + 2):
+        response = client.post(
+            "/api/v1/bookings",
+            payload(dance_room, at(3, 9), at(3, 11)),
+            content_type="application/json",
+        )
+    assert response.status_code == 201
+
+
+def test_a_clash_is_refused_in_four_statements(
+    api_client, alice, tom, multimedia, django_assert_max_num_queries
+):
+    """Half the storm's requests clash: the space, the setup token, the one read that finds the
+    slot taken, and the one that names who holds it (their spaces come from the setup). The
+    test's transaction adds a savepoint, its rollback and its release."""
+    room, zone_a, _ = multimedia
+    api_client(alice).post(
+        "/api/v1/bookings", payload(zone_a, at(2, 9), at(2, 10)), content_type="application/json"
+    )
+    client = api_client(tom)
+    client.post(
+        "/api/v1/bookings", payload(zone_a, at(4, 9), at(4, 10)), content_type="application/json"
+    )
+    locks = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_max_num_queries(4 + locks + 3):
+        response = client.post(
+            "/api/v1/bookings", payload(room, at(2, 9), at(2, 11)), content_type="application/json"
+        )
+    assert response.status_code == 409
+    assert response.json()["details"]["conflicts"][0]["space"] == "多媒体活动室 · A区"

@@ -26,9 +26,10 @@ from django.db import OperationalError, close_old_connections, connection, conne
 from django.utils import timezone
 
 from openhall import factories
-from openhall.access import services as access
-from openhall.access.drivers import simulator
+from openhall.access.grants import doors_for_space, grant_repair_sweep, grant_revoke
 from openhall.access.models import Door, Grant, LockCredential, SimulatedCode
+from openhall.access.reconcile import CLAIM, _carry_out, _claim, sweep
+from openhall.access.tests.lock_faults import FAULTS
 from openhall.bookings.models import Booking
 from openhall.bookings.services import booking_approve
 from openhall.core import events, outbox
@@ -47,9 +48,9 @@ SETTLE_SECONDS = 30
 
 @pytest.fixture(autouse=True)
 def no_lock_faults():
-    simulator.FAULTS.clear()
+    FAULTS.clear()
     yield
-    simulator.FAULTS.clear()
+    FAULTS.clear()
 
 
 @pytest.fixture
@@ -113,11 +114,11 @@ def settle_in_process(*, after: timedelta) -> None:
     HUEY.immediate = True  # the follow-ups' own tasks (lock writes) run here, now
     with time_machine.travel(timezone.now() + after):
         outbox.relay()
-        access.grant_repair_sweep()
-        access.sweep()
+        grant_repair_sweep()
+        sweep()
         # A second round finds nothing left: the first one finished the work.
         assert outbox.relay() == 0
-        assert access.grant_repair_sweep() == 0
+        assert grant_repair_sweep() == 0
 
 
 def assert_nothing_lost_nothing_twice(bookings: list[Booking]) -> None:
@@ -131,7 +132,7 @@ def assert_nothing_lost_nothing_twice(bookings: list[Booking]) -> None:
         grants = Grant.objects.filter(booking=booking, revoked_at__isnull=True)
         assert grants.count() == 1, f"booking {booking.pk}: {grants.count()} live grants"
         pin = grants.get().credentials.get(kind="pin")
-        doors = {door.pk for door in access.doors_for_space(booking.space)}
+        doors = {door.pk for door in doors_for_space(booking.space)}
         rows = LockCredential.objects.filter(credential=pin)
         assert {(r.door_id, r.status) for r in rows} == {(d, "set") for d in doors}, booking.pk
         for door in doors:  # the code is on each of its locks exactly once
@@ -202,7 +203,7 @@ def test_the_repair_sweep_running_beside_the_deliveries_neither_fails_nor_double
     def sweeping():
         try:
             while not stop.is_set():
-                access.grant_repair_sweep()
+                grant_repair_sweep()
         except BaseException as exc:  # noqa: BLE001
             sweep_errors.append(exc)
         finally:
@@ -266,12 +267,12 @@ def written_then_died(rooms, olivia, monkeypatch):
     what the locks answered: the codes are on the locks, their ids nowhere."""
     booking = requested_bookings(rooms, 1)[0]
     with monkeypatch.context() as no_worker:
-        no_worker.setattr(access, "_schedule", lambda grant_id: None)
+        no_worker.setattr("openhall.access.grants.reconcile_soon", lambda grant_id: None)
         booking_approve(booking=booking, by=olivia)
     rows = LockCredential.objects.filter(credential__grant__booking=booking)
     assert rows.count() == 2
     for row in rows:
-        access._carry_out(access._claim(row.pk, timezone.now()))  # …and SIGKILL
+        _carry_out(_claim(row.pk, timezone.now()))  # …and SIGKILL
     assert SimulatedCode.objects.count() == 2 and set(
         rows.values_list("external_id", flat=True)
     ) == {""}
@@ -279,17 +280,17 @@ def written_then_died(rooms, olivia, monkeypatch):
 
 
 def test_a_lock_write_repeated_after_its_worker_died_leaves_the_code_once(written_then_died):
-    with time_machine.travel(timezone.now() + access.CLAIM + timedelta(seconds=1)):
-        assert access.sweep() == 2
+    with time_machine.travel(timezone.now() + CLAIM + timedelta(seconds=1)):
+        assert sweep() == 2
     assert_nothing_lost_nothing_twice([written_then_died])
 
 
 def test_a_grant_withdrawn_after_its_worker_died_mid_write_leaves_nothing_on_the_locks(
     written_then_died, olivia
 ):
-    access.grant_revoke(grant=Grant.objects.get(booking=written_then_died), by=olivia)
-    with time_machine.travel(timezone.now() + access.CLAIM + timedelta(seconds=1)):
-        access.sweep()
+    grant_revoke(grant=Grant.objects.get(booking=written_then_died), by=olivia)
+    with time_machine.travel(timezone.now() + CLAIM + timedelta(seconds=1)):
+        sweep()
     assert set(LockCredential.objects.values_list("status", flat=True)) == {"removed"}
     assert not SimulatedCode.objects.exists()  # the door no longer opens to that PIN
 

@@ -14,9 +14,9 @@ from huey.contrib.djhuey import db_task
 from prometheus_client.parser import text_string_to_metric_families
 
 from openhall import factories
-from openhall.access import services as access_services
-from openhall.access.drivers import simulator
+from openhall.access.grants import grant_create
 from openhall.access.models import Door, LockCredential
+from openhall.access.tests.lock_faults import FAULTS
 from openhall.core.models import OutboxMessage
 from openhall.notifications.models import Delivery, Message
 
@@ -188,15 +188,15 @@ def test_it_shows_the_queue_and_the_workers_heartbeat(client):
 def test_a_failing_lock_is_counted_and_its_given_up_credential_shown(
     client, center_a, olivia, django_capture_on_commit_callbacks
 ):
-    simulator.FAULTS.clear()
+    FAULTS.clear()
     door = Door.objects.create(center=center_a, name="舞蹈教室门")
-    simulator.FAULTS[door.pk] = "offline"
+    FAULTS[door.pk] = "offline"
     counter = "openhall_lock_reconcile_failures_total"
     try:
         before = scrape(client)
         start = timezone.now()
         with django_capture_on_commit_callbacks(execute=True):
-            grant = access_services.grant_create(
+            grant = grant_create(
                 center=center_a,
                 by=olivia,
                 user=factories.UserFactory(),
@@ -205,7 +205,7 @@ def test_a_failing_lock_is_counted_and_its_given_up_credential_shown(
                 ends_at=start + timedelta(hours=1),
             )
     finally:
-        simulator.FAULTS.clear()
+        FAULTS.clear()
     LockCredential.objects.filter(credential__grant=grant).update(status="failed")
     with time_machine.travel(timezone.now() + timedelta(seconds=16)):
         after = scrape(client)

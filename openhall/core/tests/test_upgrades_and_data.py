@@ -18,7 +18,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import connection
 from django.utils import timezone
 
-from openhall.access import services as access
+from openhall.access.grants import grant_create
 from openhall.access.models import Credential, Door
 from openhall.accounts.models import User
 from openhall.core import crypto
@@ -157,7 +157,7 @@ def test_the_branchs_articles_keep_every_word_in_mains_shape():
 def pin_grant(db, center_a, olivia, alice):
     door = Door.objects.create(center=center_a, name="大门", is_entrance=True)
     start = timezone.now() + timedelta(days=1)
-    grant = access.grant_create(
+    grant = grant_create(
         center=center_a,
         by=olivia,
         user=alice,

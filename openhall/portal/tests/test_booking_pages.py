@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from openhall.accounts.models import Team
 from openhall.bookings.models import Booking
 from openhall.bookings.tests.conftest import at
+from openhall.bookings.tests.test_availability import center_like_the_demo  # noqa: F401
 
 
 @pytest.fixture
@@ -30,8 +32,9 @@ def test_a_room_page_shows_free_and_booked_times(client, alice, zone):
     page = client.get(
         f"/book/space/{zone.pk}/", {"date": at(2, 0).date().isoformat()}
     ).content.decode()
-    assert '<li class="slot is-taken">09:00–11:00' in page
-    assert '<li class="slot is-free">00:00–09:00' in page  # a center without hours is open all day
+    assert 'class="slot is-unavailable is-taken" data-start="09:00" data-end="11:00"' in page
+    # A center without hours is open all day.
+    assert 'class="slot is-free" data-start="00:00" data-end="09:00"' in page
     assert f"/login/?next=/book/space/{zone.pk}/" in page
 
 
@@ -358,3 +361,87 @@ def test_an_approved_bookings_page_shows_its_doors_and_the_code_behind_a_tap(
 
     client.force_login(factories.UserFactory())
     assert client.get(f"/bookings/{booking.pk}/").status_code == 404  # only the holder
+
+
+@pytest.fixture
+def demo_rooms(request):
+    """The rooms of bookings' availability tests: hours, staffed hours, a buffer, bookings."""
+    return request.getfixturevalue("center_like_the_demo")
+
+
+def test_the_day_view_offers_only_what_the_rules_allow_in_time_order(
+    client, alice, demo_rooms, time_machine
+):
+    import re
+
+    from openhall.bookings.tests.test_availability import WEDNESDAY, local
+
+    time_machine.move_to(local(WEDNESDAY, 10, 3, 27), tick=False)
+    client.force_login(alice)
+    table_tennis = demo_rooms["table_tennis"]
+    page = client.get(f"/book/space/{table_tennis.pk}/", {"date": "2026-12-02"}).content.decode()
+    shown = re.findall(
+        r'data-start="([\d:]+)" data-end="([\d:]+)"><span class="slot-time">'
+        r'[^<]*</span> <span class="slot-label">([^<]*)</span>',
+        page,
+    )
+    assert shown == [
+        ("08:00", "10:05", "已过去"),
+        ("10:05", "11:05", "需提前预约"),
+        ("11:05", "14:50", "空闲"),
+        ("14:50", "15:00", "预约间隔"),
+        ("15:00", "16:00", "已预约"),
+        ("16:00", "16:10", "预约间隔"),
+        ("16:10", "17:00", "空闲"),
+        ("17:00", "21:30", "无人值守"),
+    ]
+    starts = re.search(r'<select name="start".*?</select>', page, re.S).group(0)
+    offered = re.findall(r'value="([\d:]+)"', starts)
+    assert offered[0] == "11:05" and "10:30" not in offered
+    assert "15:00" not in offered and "19:00" not in offered and "16:30" in offered
+    assert 'value="11:05" selected' in starts
+
+    # After a booking ending at 11:00 and its 10 minutes kept free, 11:10 can be picked.
+    dance = demo_rooms["dance"]
+    page = client.get(f"/book/space/{dance.pk}/", {"date": "2026-12-02"}).content.decode()
+    assert '<option value="11:10"' in page
+
+
+def test_a_room_only_teams_may_book_offers_its_times_to_a_team_leader_not_to_a_resident(
+    client, alice, tom, demo_rooms, time_machine
+):
+    from openhall import factories
+    from openhall.bookings.tests.test_availability import WEDNESDAY, local
+    from openhall.venues.models import BookingRule
+    from openhall.venues.rules import setup_changed
+
+    time_machine.move_to(local(WEDNESDAY, 8, 0), tick=False)
+    table_tennis = demo_rooms["table_tennis"]
+    BookingRule.objects.create(
+        center=table_tennis.center, space=table_tennis, booker_kinds=["team"]
+    )
+    setup_changed(table_tennis.center_id)
+    factories.TeamFactory(center=table_tennis.center, name="乒乓球队", leader=tom)
+    url = f"/book/space/{table_tennis.pk}/"
+
+    client.force_login(alice)
+    page = client.get(url, {"date": "2026-12-03"}).content.decode()
+    assert 'class="slot is-free"' not in page and 'name="start"' not in page
+    assert "不接受居民预约" in page
+
+    client.force_login(tom)
+    page = client.get(url, {"date": "2026-12-03"}).content.decode()
+    assert 'class="slot is-free" data-start="08:30" data-end="17:00"' in page
+    response = client.post(
+        url,
+        {
+            "date": "2026-12-03",
+            "start": "08:30",
+            "end": "10:00",
+            "title": "乒乓球队训练",
+            "purpose": "team",
+            "attendees": "8",
+            "team": Team.objects.get(name="乒乓球队").pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()

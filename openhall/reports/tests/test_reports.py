@@ -3,6 +3,7 @@ agree; nobody sees a center they may not see."""
 
 from datetime import date, datetime, timedelta
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -12,6 +13,8 @@ from openhall import factories
 from openhall.civic.models import ServiceRecord
 from openhall.civic.services import service_type
 from openhall.reports import selectors
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +86,47 @@ def test_the_dashboard_shows_what_waits_and_this_month_against_last(client, oliv
     client.force_login(olivia)
     page = client.get(f"/console/c/{center_a.pk}/").content.decode()
     assert "待审批预约" in page and "本月至今" in page
+
+
+def test_the_report_opens_on_the_last_30_days_and_the_next_30(
+    client, olivia, center_a, dance_room, time_machine
+):
+    # On the 1st of a month "this month so far" is one empty day; a new center's bookings are
+    # mostly still to come.
+    time_machine.move_to(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI), tick=False)
+    held(center_a, dance_room, date(2026, 11, 20))
+    held(center_a, dance_room, date(2026, 12, 15), hours=3)
+    held(center_a, dance_room, date(2027, 1, 5))  # beyond the next 30 days
+    client.force_login(olivia)
+    page = client.get("/console/reports/").content.decode()
+    assert "2026-11-01 – 2026-12-31" in page
+    assert '<option value="around_today" selected>最近 30 天及未来 30 天</option>' in page
+    report = selectors.report(centers=[center_a], since=date(2026, 11, 1), until=date(2026, 12, 31))
+    assert report["sections"][0].rows[0][1:3] == [2, 5.0]
+    assert "没有预约或服务记录" not in page
+    workbook = client.get("/console/reports/export/")
+    assert 'filename="report-2026-11-01-2026-12-31.xlsx"' in workbook["Content-Disposition"]
+
+
+def test_a_range_without_figures_says_so(client, olivia, center_a, dance_room, time_machine):
+    time_machine.move_to(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI), tick=False)
+    held(center_a, dance_room, date(2026, 10, 5))
+    client.force_login(olivia)
+    page = client.get("/console/reports/").content.decode()
+    assert "2026-11-01 至 2026-12-31 没有预约或服务记录" in page
+    october = client.get("/console/reports/?range=custom&since=2026-10-01&until=2026-10-31")
+    assert "没有预约或服务记录" not in october.content.decode()
+
+
+def test_usage_statistics_open_on_the_last_30_days_and_the_next_30(
+    client, olivia, center_a, dance_room, time_machine
+):
+    time_machine.move_to(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI), tick=False)
+    client.force_login(olivia)
+    url = f"/console/c/{center_a.pk}/bookings/stats/"
+    page = client.get(url).content.decode()
+    assert 'name="since" value="2026-11-01"' in page and 'name="until" value="2026-12-31"' in page
+    assert "2026-11-01 至 2026-12-31 没有预约" in page
+    held(center_a, dance_room, date(2026, 12, 15))
+    page = client.get(url).content.decode()
+    assert "没有预约" not in page

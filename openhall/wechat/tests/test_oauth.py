@@ -133,3 +133,16 @@ def test_dev_mode_wechat_login_works_against_the_mounted_fake(client, settings, 
 def test_the_fake_is_not_mounted_outside_dev_mode(client, settings, db):
     settings.WECHAT_FAKE_SERVER = False
     assert client.get("/wechat/fake/cgi-bin/token").status_code == 404
+
+
+def test_staff_never_sign_in_by_wechat_alone(client, fake_wechat, olivia):
+    # A staff member's openid, bound earlier, opens the building's doors and approvals: a
+    # WeChat account (a borrowed or stolen phone) must not be enough, as an SMS code is not.
+    from openhall.core.models import AuditEntry
+
+    WechatAccount.objects.create(openid="oOlivia", user=olivia)
+    state = start(client, next_url="/console/")
+    response, _ = come_back(client, fake_wechat, "oOlivia", state)
+    assert "_auth_user_id" not in client.session
+    assert response["Location"].startswith("/console/login/")
+    assert AuditEntry.objects.filter(action="user.wechat_sign_in_refused", actor=olivia).exists()

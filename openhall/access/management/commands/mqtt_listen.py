@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         import paho.mqtt.client as mqtt
 
-        from openhall.access.services import z2m_event
+        from openhall.access.lock_events import z2m_event
 
         if not settings.MQTT_URL:
             raise CommandError("MQTT_URL is not set")
