@@ -236,11 +236,13 @@ def booking_standing(
 
     at = connection.ops.adapt_datetimefield_value
     exclude = exclude_booking_id or 0  # ids start at 1
+    # A visitor (the day view without sign-in) has no bookings: id 0 counts nothing.
+    booker_id = booker.pk if booker is not None else 0
     window_start = at(now - timedelta(days=settings.OPENHALL_NO_SHOW_WINDOW_DAYS))
     if team is not None:
         mine, mine_params = "team_id = %s", [team.pk]
     else:
-        mine, mine_params = "booker_id = %s AND team_id IS NULL", [booker.pk]
+        mine, mine_params = "booker_id = %s AND team_id IS NULL", [booker_id]
     units = ", ".join(["%s"] * len(unit_ids)) or "NULL"
     sql = _STANDING_SQL.format(mine=mine, units=units)
     params = [
@@ -248,10 +250,10 @@ def booking_standing(
         at(now),
         exclude,
         *mine_params,
-        booker.pk,
+        booker_id,
         Booking.Status.NO_SHOW,
         window_start,
-        booker.pk,
+        booker_id,
         Booking.Status.NO_SHOW,
         window_start,
         *unit_ids,
