@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test lint bench e2e migrate demo vendor messages clean help
 
 help:
-	@echo "make run    set up and start OpenHall on http://127.0.0.1:8000 (SQLite, demo data)"
+	@echo "make run    set up and start OpenHall on http://127.0.0.1:8000 (SQLite, demo data, a fake WeChat)"
 	@echo "make test   set up and run ruff, the import layers, mypy, the migration check and the tests"
 	@echo "make bench  run the benchmarks; figures go to bench/results/"
 
@@ -25,7 +25,7 @@ demo: migrate
 	$(BIN)/openhall demo_data
 
 run: demo
-	$(BIN)/openhall serve
+	$(BIN)/openhall serve --fake-wechat
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -236,11 +236,12 @@ def booking_standing(
 
     at = connection.ops.adapt_datetimefield_value
     exclude = exclude_booking_id or 0  # ids start at 1
+    booker_id = booker.pk  # a visitor never gets here (check_booking counts nothing for them)
     window_start = at(now - timedelta(days=settings.OPENHALL_NO_SHOW_WINDOW_DAYS))
     if team is not None:
         mine, mine_params = "team_id = %s", [team.pk]
     else:
-        mine, mine_params = "booker_id = %s AND team_id IS NULL", [booker.pk]
+        mine, mine_params = "booker_id = %s AND team_id IS NULL", [booker_id]
     units = ", ".join(["%s"] * len(unit_ids)) or "NULL"
     sql = _STANDING_SQL.format(mine=mine, units=units)
     params = [
@@ -248,10 +249,10 @@ def booking_standing(
         at(now),
         exclude,
         *mine_params,
-        booker.pk,
+        booker_id,
         Booking.Status.NO_SHOW,
         window_start,
-        booker.pk,
+        booker_id,
         Booking.Status.NO_SHOW,
         window_start,
         *unit_ids,

@@ -15,6 +15,7 @@ from openhall.notifications.models import Message
 from openhall.notifications.services import messages_mark_read
 from openhall.portal import selectors
 from openhall.venues.selectors import center_today, space_tree
+from openhall.wechat.client import is_configured as wechat_is_configured
 
 YEAR = 365 * 24 * 3600
 
@@ -102,7 +103,14 @@ def login_view(
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
         return redirect(safe_next(request, fallback))
-    return render(request, template, {"form": form, "next": safe_next(request, ""), "tab": "me"})
+    context = {
+        "form": form,
+        "next": safe_next(request, ""),
+        "tab": "me",
+        "wechat_login": wechat_is_configured(),
+        "wechat_pending": bool(request.session.get("wechat_pending")),
+    }
+    return render(request, template, context)
 
 
 @require_POST
