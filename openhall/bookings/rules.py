@@ -325,67 +325,15 @@ def check_booking(
                 claim_end=end,
                 exclude_booking_id=exclude_booking_id,
             )
-    refusals: list[RuleViolation] = []
-
-    def refuse(code: str, message: str) -> None:
-        refusals.append(RuleViolation(code, message))
-
     if start >= end:
         return [RuleViolation("invalid_time", "结束时间必须晚于开始时间。")]
-    if not space.is_bookable:
-        refuse("space_not_bookable", f"“{space}”不对外开放预约。")
-    if purpose not in Purpose.values:
-        refuse("invalid_purpose", "请选择预约用途。")
-    elif purpose not in rules.purposes:
-        allowed = "、".join(str(Purpose(p).label) for p in rules.purposes)
-        refuse("purpose_not_allowed", f"“{space}”只接受以下用途的预约：{allowed}。")
-    if attendees < 1:
-        refuse("invalid_attendees", "请填写参加人数。")
-    elif space.capacity and attendees > space.capacity:
-        refuse("over_capacity", f"参加人数超过“{space}”的容量（最多 {space.capacity} 人）。")
-
-    if team is not None and team.center_id != space.center_id:
-        refuse(
-            "team_other_center",
-            _("“%(team)s” is not a team of the center of “%(space)s”.")
-            % {"team": team, "space": space},
-        )
-    elif (
-        team is not None
-        and not TeamMembership.objects.filter(
-            team=team, user=booker, role=TeamMembership.Role.LEADER
-        ).exists()
-    ):
-        refuse("not_team_leader", f"只有“{team}”的负责人可以为团体预约。")
-    if enterprise is not None:
-        if enterprise.center_id != space.center_id:
-            refuse(
-                "enterprise_other_center",
-                _("“%(enterprise)s” is not an enterprise of the center of “%(space)s”.")
-                % {"enterprise": enterprise, "space": space},
-            )
-        elif not EnterpriseMembership.objects.filter(enterprise=enterprise, user=booker).exists():
-            refuse("not_enterprise_member", f"您不是“{enterprise}”的成员。")
-        elif not enterprise.is_verified:
-            refuse(
-                "enterprise_unverified", f"“{enterprise}”尚未通过中心认证，暂不能以企业名义预约。"
-            )
-    kind = booker_kind(booker=booker, team=team, enterprise=enterprise, space=space)
-    if kind not in rules.booker_kinds:
-        refuse("booker_not_allowed", f"“{space}”不接受{BookerKind(kind).label}预约。")
-
-    minutes = (end - start).total_seconds() / 60
-    if minutes < rules.min_duration_minutes:
-        refuse("too_short", f"每次预约至少 {minutes_text(rules.min_duration_minutes)}。")
-    if minutes > min(rules.max_duration_minutes, MAX_CLAIM_MINUTES - rules.buffer_minutes):
-        refuse("too_long", f"每次预约最长 {minutes_text(rules.max_duration_minutes)}。")
-    if start < now:
-        refuse("in_the_past", "不能预约已经过去的时间。")
-    elif start < now + timedelta(minutes=rules.min_notice_minutes):
-        refuse("too_soon", f"请至少提前 {minutes_text(rules.min_notice_minutes)}预约。")
-    if start > now + timedelta(days=rules.max_days_ahead):
-        refuse("too_far_ahead", f"最多可以提前 {rules.max_days_ahead} 天预约。")
-
+    refusals = [
+        *_check_request(space=space, purpose=purpose, attendees=attendees, rules=rules),
+        *_check_booked_for(
+            space=space, booker=booker, team=team, enterprise=enterprise, rules=rules
+        ),
+        *_check_timing(start=start, end=end, now=now, rules=rules),
+    ]
     refusals.extend(_check_hours(space=space, start=start, end=end, rules=rules, setup=setup))
     refusals.extend(_check_closures(space=space, start=start, end=end, setup=setup))
     refusals.extend(
@@ -405,8 +353,114 @@ def check_booking(
     until = suspension_until(booker=booker, now=now, standing=standing)
     if until is not None:
         local = timezone.localtime(until)
-        refuse("suspended", f"因多次预约后未到场，您的预约权限暂停至 {local:%Y-%m-%d}。")
+        refusals.append(
+            RuleViolation("suspended", f"因多次预约后未到场，您的预约权限暂停至 {local:%Y-%m-%d}。")
+        )
     return [r for r in refusals if r.code not in skip]
+
+
+def _check_request(
+    *, space: Space, purpose: str, attendees: int, rules: EffectiveRules
+) -> list[RuleViolation]:
+    """What the request asks of the space: open for booking, a purpose it takes, room enough."""
+    refusals: list[RuleViolation] = []
+    if not space.is_bookable:
+        refusals.append(RuleViolation("space_not_bookable", f"“{space}”不对外开放预约。"))
+    if purpose not in Purpose.values:
+        refusals.append(RuleViolation("invalid_purpose", "请选择预约用途。"))
+    elif purpose not in rules.purposes:
+        allowed = "、".join(str(Purpose(p).label) for p in rules.purposes)
+        refusals.append(
+            RuleViolation("purpose_not_allowed", f"“{space}”只接受以下用途的预约：{allowed}。")
+        )
+    if attendees < 1:
+        refusals.append(RuleViolation("invalid_attendees", "请填写参加人数。"))
+    elif space.capacity and attendees > space.capacity:
+        refusals.append(
+            RuleViolation(
+                "over_capacity", f"参加人数超过“{space}”的容量（最多 {space.capacity} 人）。"
+            )
+        )
+    return refusals
+
+
+def _check_booked_for(
+    *,
+    space: Space,
+    booker: User | None,
+    team: Team | None,
+    enterprise: Enterprise | None,
+    rules: EffectiveRules,
+) -> list[RuleViolation]:
+    """Who the booking is for: a team it leads or an enterprise it belongs to, at this space's
+    center, and a kind of booker the space takes."""
+    refusals: list[RuleViolation] = []
+    if team is not None and team.center_id != space.center_id:
+        refusals.append(
+            RuleViolation(
+                "team_other_center",
+                _("“%(team)s” is not a team of the center of “%(space)s”.")
+                % {"team": team, "space": space},
+            )
+        )
+    elif (
+        team is not None
+        and not TeamMembership.objects.filter(
+            team=team, user=booker, role=TeamMembership.Role.LEADER
+        ).exists()
+    ):
+        refusals.append(RuleViolation("not_team_leader", f"只有“{team}”的负责人可以为团体预约。"))
+    if enterprise is not None:
+        if enterprise.center_id != space.center_id:
+            refusals.append(
+                RuleViolation(
+                    "enterprise_other_center",
+                    _("“%(enterprise)s” is not an enterprise of the center of “%(space)s”.")
+                    % {"enterprise": enterprise, "space": space},
+                )
+            )
+        elif not EnterpriseMembership.objects.filter(enterprise=enterprise, user=booker).exists():
+            refusals.append(RuleViolation("not_enterprise_member", f"您不是“{enterprise}”的成员。"))
+        elif not enterprise.is_verified:
+            refusals.append(
+                RuleViolation(
+                    "enterprise_unverified",
+                    f"“{enterprise}”尚未通过中心认证，暂不能以企业名义预约。",
+                )
+            )
+    kind = booker_kind(booker=booker, team=team, enterprise=enterprise, space=space)
+    if kind not in rules.booker_kinds:
+        refusals.append(
+            RuleViolation("booker_not_allowed", f"“{space}”不接受{BookerKind(kind).label}预约。")
+        )
+    return refusals
+
+
+def _check_timing(
+    *, start: datetime, end: datetime, now: datetime, rules: EffectiveRules
+) -> list[RuleViolation]:
+    """How long, and how far ahead: the length limits, the past, the notice, the horizon."""
+    refusals: list[RuleViolation] = []
+    minutes = (end - start).total_seconds() / 60
+    if minutes < rules.min_duration_minutes:
+        refusals.append(
+            RuleViolation("too_short", f"每次预约至少 {minutes_text(rules.min_duration_minutes)}。")
+        )
+    if minutes > min(rules.max_duration_minutes, MAX_CLAIM_MINUTES - rules.buffer_minutes):
+        refusals.append(
+            RuleViolation("too_long", f"每次预约最长 {minutes_text(rules.max_duration_minutes)}。")
+        )
+    if start < now:
+        refusals.append(RuleViolation("in_the_past", "不能预约已经过去的时间。"))
+    elif start < now + timedelta(minutes=rules.min_notice_minutes):
+        refusals.append(
+            RuleViolation("too_soon", f"请至少提前 {minutes_text(rules.min_notice_minutes)}预约。")
+        )
+    if start > now + timedelta(days=rules.max_days_ahead):
+        refusals.append(
+            RuleViolation("too_far_ahead", f"最多可以提前 {rules.max_days_ahead} 天预约。")
+        )
+    return refusals
 
 
 def _check_hours(
