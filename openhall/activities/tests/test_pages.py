@@ -245,3 +245,22 @@ def test_someone_elses_proposal_cannot_be_edited(client, alice, tom, center_a, d
     )
     client.force_login(tom)
     assert client.get(f"/activities/proposals/{activity.pk}/edit/").status_code == 404
+
+
+def test_a_description_saved_around_the_services_is_cleaned_again_when_shown(
+    client, olivia, center_a
+):
+    """A row written before the rules tightened, by the admin or an import: the description is
+    shown through `rich_text` (cleaned as it is shown), like an article, never as stored."""
+    from openhall import factories
+
+    attack = '<p>讲座</p><img src=x onerror="alert(1)"><script>alert(2)</script>'
+    activity = factories.activity(center_a, description=attack)
+    pages = [
+        client.get(f"/activities/{activity.pk}/").content.decode(),
+    ]
+    client.force_login(olivia)
+    pages.append(client.get(f"/console/c/{center_a.pk}/activities/{activity.pk}/").content.decode())
+    for page in pages:
+        assert "<p>讲座</p>" in page
+        assert "onerror" not in page and "alert(2)" not in page
