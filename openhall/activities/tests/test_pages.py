@@ -264,3 +264,37 @@ def test_a_description_saved_around_the_services_is_cleaned_again_when_shown(
     for page in pages:
         assert "<p>讲座</p>" in page
         assert "onerror" not in page and "alert(2)" not in page
+
+
+def test_a_proposer_no_longer_leading_the_team_cannot_resubmit_in_its_name(
+    client, adam, alice, center_a, dance_room
+):
+    """A proposal speaks for its team: once its proposer no longer leads the team, their edit
+    and resubmission are refused together (the booking rules checked at submit name the
+    leader), and the returned proposal stays as it was."""
+    from openhall import factories
+    from openhall.accounts.models import TeamMembership
+    from openhall.activities import services
+    from openhall.activities.tests.test_activities import later
+
+    team = factories.TeamFactory(center=center_a, name="书法协会")
+    leader = TeamMembership.objects.create(team=team, user=alice, role="leader")
+    activity = services.activity_propose(
+        center=center_a,
+        by=alice,
+        values={"type": "salon", "title": "书法交流会", "capacity": 15},
+        sessions=[(dance_room, later(), later() + timedelta(hours=2))],
+        team=team,
+    )
+    services.activity_return(activity=activity, by=adam, reason="请写明主讲人")
+    leader.role = "member"
+    leader.save()
+
+    client.force_login(alice)
+    activity.refresh_from_db()
+    sent = client.post(
+        f"/activities/proposals/{activity.pk}/edit/", _form_of(activity, title="改过的标题")
+    )
+    activity.refresh_from_db()
+    assert (activity.status, activity.title) == ("returned", "书法交流会")
+    assert sent.status_code == 200 and "负责人" in sent.content.decode()
