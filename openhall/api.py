@@ -23,6 +23,8 @@ from ninja.security import HttpBearer, SessionAuth
 
 from openhall.accounts.services import api_token_authenticate
 from openhall.core.api_errors import error_body
+from openhall.core.decorators import PASSWORDLESS_SESSION
+from openhall.core.permissions import is_staff_user
 from openhall.core.refusals import Refused
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ class SignedInSession(SessionAuth):
     def __call__(self, request: HttpRequest):
         if not request.user.is_authenticated:
             return None
+        if request.session.get(PASSWORDLESS_SESSION) and is_staff_user(request.user):
+            return None  # staff sign in with their password first (core/decorators.py)
         return super().__call__(request)
 
 

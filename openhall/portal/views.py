@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from openhall.accounts.forms import MobileLoginForm
 from openhall.activities import selectors as activity_selectors
 from openhall.core import selectors as center_selectors
+from openhall.core.decorators import PASSWORDLESS_SESSION
 from openhall.news import selectors as news_selectors
 from openhall.notifications.models import Message
 from openhall.notifications.services import messages_mark_read
@@ -102,6 +103,7 @@ def login_view(
     form = MobileLoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
+        request.session.pop(PASSWORDLESS_SESSION, None)  # the password given: staff may act
         return redirect(safe_next(request, fallback))
     context = {
         "form": form,
