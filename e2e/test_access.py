@@ -38,6 +38,14 @@ def test_a_pin_from_my_door_access_opens_the_door_and_is_logged(
     phone.on("console", lambda m: page_errors.append(m.text) if m.type == "error" else None)
     sign_in(phone, live_openhall, mobile)
     phone.goto(live_openhall + "/access/")
+    # The page says while the code is still being written to the lock (the worker does it
+    # after the grant commits); a real visitor waits for that too.
+    for _ in range(30):
+        if phone.locator(".pin-sending").count() == 0:
+            break
+        phone.wait_for_timeout(1000)
+        phone.reload()
+    expect(phone.locator(".pin-sending")).to_have_count(0)
     pin = phone.locator(".pin").first.inner_text().strip()
     assert len(pin) == 6 and pin.isdigit()
     screenshot(phone, "h5-my-door-access")

@@ -69,7 +69,7 @@ def booking_door_access(booking, *, now=None) -> dict | None:
         "valid_from": grant.starts_at,
         "valid_until": grant.ends_at,
         "pin": pin.secret if pin else "",
-        "on_locks": _written(grant),
+        "on_locks": written(grant),
         "phone_unlock": Credential.Kind.REMOTE in kinds,
         "open_now": in_window,
         **_sharing(booking, now=now),
@@ -124,7 +124,7 @@ def door_member_candidates(booking) -> list:
     )
 
 
-def _written(grant) -> bool:
+def written(grant) -> bool:
     """Every lock already holds the code (else: being written, a minute or two)."""
     from openhall.access.models import LockCredential
 

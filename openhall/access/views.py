@@ -35,7 +35,9 @@ def my_access(request):
     # One PIN a grant opens all its doors: show it once with the doors listed.
     by_grant: dict[int, dict] = {}
     for row in pins:
-        entry = by_grant.setdefault(row["grant"].pk, {**row, "doors": []})
+        entry = by_grant.setdefault(
+            row["grant"].pk, {**row, "doors": [], "on_locks": selectors.written(row["grant"])}
+        )
         entry["doors"].append(row["door_name"])
     return render(
         request,
