@@ -30,14 +30,6 @@ from openhall.core.refusals import Refused
 logger = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
-    """A refusal a client can act on. Services raise Django errors; edges may raise this."""
-
-    def __init__(self, *, status: int, code: str, message: str, details=None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
-
-
 class SignedInSession(SessionAuth):
     """Session auth that checks CSRF only for a signed-in browser: a client without a session
     (a script with a wrong token) gets 401, not a misleading CSRF error."""
@@ -87,11 +79,6 @@ api = NinjaAPI(
 
 def _respond(request, status: int, **body) -> HttpResponse:
     return api.create_response(request, error_body(status, **body), status=status)
-
-
-@api.exception_handler(ApiError)
-def on_api_error(request, exc: ApiError):
-    return _respond(request, exc.status, code=exc.code, message=exc.message, details=exc.details)
 
 
 @api.exception_handler(Refused)

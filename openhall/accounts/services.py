@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +38,7 @@ from openhall.core.crypto import blind_index
 from openhall.core.events import publish_on_commit
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
+from openhall.core.refusals import Forbidden
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +218,7 @@ def api_token_create(
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
     if token.user_id != by.pk and not by.is_superuser:
-        raise PermissionDenied
+        raise Forbidden()
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
@@ -22,6 +22,7 @@ from openhall.core.html import clean_html
 from openhall.core.images import reencoded_jpeg
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
+from openhall.core.refusals import Forbidden
 from openhall.news.models import Article, Attachment, Column
 
 EDITABLE = [
@@ -52,7 +53,7 @@ def can_publish(user: User, center: Center) -> bool:
 
 def _require_publisher(user: User, center: Center) -> None:
     if not can_publish(user, center):
-        raise PermissionDenied
+        raise Forbidden()
 
 
 def _locked(article: Article) -> Article:

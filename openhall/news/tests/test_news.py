@@ -4,10 +4,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from openhall.core.models import AuditEntry
+from openhall.core.refusals import Forbidden
 from openhall.news import services
 from openhall.news.models import Article
 
@@ -31,7 +32,7 @@ def test_an_operator_writes_and_submits_and_the_admin_publishes(olivia, adam, ce
     article = write(center_a, olivia)
     assert client.get(f"/news/{article.pk}/").status_code == 404  # a draft is not public
     services.article_submit(article=article, by=olivia)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.article_publish(article=article, by=olivia)
     services.article_publish(article=article, by=adam)
     page = client.get(f"/news/{article.pk}/").content.decode()
@@ -50,7 +51,7 @@ def test_with_street_review_only_the_street_reviewer_publishes(
 ):
     settings.OPENHALL_NEWS_STREET_REVIEW = True
     article = services.article_submit(article=write(center_a, olivia), by=olivia)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.article_publish(article=article, by=adam)
     assert services.article_publish(article=article, by=rita).status == "published"
 
@@ -200,10 +201,10 @@ def test_only_a_reviewer_changes_the_files_of_a_published_article(olivia, adam, 
     article = write(center_a, olivia)
     services.article_submit(article=article, by=olivia)
     services.article_publish(article=article, by=adam)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.attachment_add(article=article, by=olivia, upload=upload("a.pdf", PDF))
     file = services.attachment_add(article=article, by=adam, upload=upload("a.pdf", PDF))
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.attachment_remove(attachment=file, by=olivia)
     services.attachment_remove(attachment=file, by=adam)
     assert not article.attachments.exists()
