@@ -39,6 +39,7 @@ def objects_of(center_a, center_b):
             "door_id": factories.door(center).pk,
             "grant_id": factories.grant(center).pk,
             "counter_id": service_counters(center)[0].pk,
+            "user_id": factories.UserFactory().pk,  # a team member sharing a booking's doors
         }
 
     return make
@@ -138,6 +139,7 @@ def test_staff_of_center_a_get_404_for_every_api_object_of_center_b(
             "start_time": "09:00",
             "end_time": "10:00",
             "pin": "123456",
+            "user_id": 1,
         }
         response = getattr(client, method)(
             url, body if method != "get" else None, content_type="application/json"
