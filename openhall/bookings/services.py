@@ -373,7 +373,9 @@ def _create_booking(
         after=snapshot(booking, AUDITED_FIELDS),
     )
     publish_on_commit(
-        "booking.approved" if approved else "booking.requested", booking_id=booking.pk
+        "booking.approved" if approved else "booking.requested",
+        booking_id=booking.pk,
+        center_id=booking.center_id,  # the screens need no query to know whose it is
     )
     return booking
 
@@ -398,7 +400,7 @@ def _transition(booking: Booking, *, by: User, action: str, event: str, **change
         before=before,
         after=snapshot(booking, AUDITED_FIELDS),
     )
-    publish_on_commit(event, booking_id=booking.pk)
+    publish_on_commit(event, booking_id=booking.pk, center_id=booking.center_id)
     return booking
 
 
@@ -815,5 +817,5 @@ def booking_reschedule(
         before=before,
         after=snapshot(booking, AUDITED_FIELDS),
     )
-    publish_on_commit("booking.rescheduled", booking_id=booking.pk)
+    publish_on_commit("booking.rescheduled", booking_id=booking.pk, center_id=booking.center_id)
     return booking
