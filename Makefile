@@ -7,8 +7,8 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test lint bench e2e migrate demo vendor messages clean help
 
 help:
-	@echo "make run    set up and start OpenHall on http://127.0.0.1:8000 (SQLite, demo data)"
-	@echo "make test   set up and run ruff, the import layers, the migration check and the tests"
+	@echo "make run    set up and start OpenHall on http://127.0.0.1:8000 (SQLite, demo data, a fake WeChat)"
+	@echo "make test   set up and run ruff, the import layers, mypy, the migration check and the tests"
 	@echo "make bench  run the benchmarks; figures go to bench/results/"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -25,12 +25,13 @@ demo: migrate
 	$(BIN)/openhall demo_data
 
 run: demo
-	$(BIN)/openhall serve
+	$(BIN)/openhall serve --fake-wechat
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/openhall makemigrations --check --dry-run
@@ -53,4 +54,4 @@ messages: $(STAMP)
 	cd openhall && ../$(BIN)/openhall compilemessages
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .import_linter_cache .grimp_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .import_linter_cache .grimp_cache .mypy_cache

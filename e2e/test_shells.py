@@ -75,7 +75,7 @@ def test_a_center_admin_filters_the_audit_log_without_reloading(
     desktop.evaluate("window.__same_page = true")
     desktop.select_option("select[name=action]", "enterprise.verify")
     expect(desktop.locator("#audit-table tbody tr")).to_have_count(1)
-    assert "enterprise.verify" in desktop.locator("#audit-table").inner_text()
+    assert "认证企业" in desktop.locator("#audit-table").inner_text()  # the action, in Chinese
     assert desktop.evaluate("window.__same_page") is True  # htmx swapped the table in place
     assert "action=enterprise.verify" in desktop.url
     screenshot(desktop, "console-audit")

@@ -27,3 +27,9 @@ for pkg in htmx.org weui weixin-js-sdk echarts quill; do
   printf '%s %s\n' "$pkg" "$(node -p "require('./node_modules/$pkg/package.json').version")"
 done > "$dest/VERSIONS"
 cat "$dest/VERSIONS"
+# axe-core is for the browser tests only (e2e/test_a11y.py injects it into the page): it lives
+# outside openhall/static/, so it is never collected or served to residents.
+axe=e2e/vendor/axe-core
+rm -rf "$axe" && mkdir -p "$axe"
+cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE "$axe/"
+printf 'axe-core %s\n' "$(node -p "require('./node_modules/axe-core/package.json').version")" > "$axe/VERSION"

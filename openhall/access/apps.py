@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class AccessConfig(AppConfig):
     name = "openhall.access"
     verbose_name = _("Door access")
+    api_router = "openhall.access.api.router"  # mounted under /api/v1 by openhall/api.py
 
     def ready(self):
         from openhall.access import checks, subscribers  # noqa: F401 — checks register themselves

@@ -5,6 +5,7 @@ Each change is reconciled onto the locks afterwards (reconcile.py)."""
 
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -114,7 +115,7 @@ def grant_create(
     doors: list[Door],
     starts_at: datetime,
     ends_at: datetime,
-    kinds: list[str] = ("pin", "remote"),
+    kinds: Sequence[str] = ("pin", "remote"),
     reason: str = "",
     booking=None,
     card_number: str = "",
@@ -312,10 +313,47 @@ def grant_move(*, grant: Grant, starts_at: datetime, ends_at: datetime) -> None:
 
 def _rewrite(grant: Grant) -> None:
     """Every lock of this grant gets its codes (again) for the grant's current window; a code
-    still on a lock (its `external_id`) is replaced by the reconciler, never left behind."""
-    LockCredential.objects.filter(credential__grant=grant).update(
+    still on a lock (its `external_id`) is replaced by the reconciler, never left behind. A lock
+    the grant no longer includes (its booking moved rooms) is left to have its code removed."""
+    LockCredential.objects.filter(credential__grant=grant, door__in=grant.doors.all()).update(
         status=LockCredential.Status.PENDING, attempts=0, next_attempt_at=None
     )
+
+
+def _grant_redoor(grant: Grant, doors: list[Door]) -> bool:
+    """A booking moved to another space: its codes come off the locks it no longer passes and
+    go on the new ones — else the PIN would keep opening the room it left (someone else's now)
+    and not the one it is in. The same PIN, unless another grant uses it on a new lock."""
+    before = set(grant.doors.all())
+    added = [d for d in doors if d not in before]
+    if set(doors) == before:
+        return False
+    new_pin = [
+        c
+        for c in grant.credentials.filter(kind=Credential.Kind.PIN)
+        if _pin_taken(c.secret, added, grant.starts_at, grant.ends_at)
+    ]
+    grant.doors.set(doors)
+    LockCredential.objects.filter(credential__grant=grant).exclude(door__in=doors).exclude(
+        status=LockCredential.Status.REMOVED
+    ).update(status=LockCredential.Status.REMOVING, attempts=0, next_attempt_at=None)
+    for credential in grant.credentials.exclude(kind=Credential.Kind.REMOTE):
+        for door in added:
+            LockCredential.objects.update_or_create(
+                credential=credential,
+                door=door,
+                defaults={
+                    "status": LockCredential.Status.PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": None,
+                },
+            )
+    for credential in new_pin:
+        credential.secret = _new_pin(doors, [(grant.starts_at, grant.ends_at)])
+        credential.secret_index = blind_index(credential.secret)
+        credential.save(update_fields=["secret", "secret_index"])
+        _rewrite(grant)
+    return True
 
 
 def doors_for_space(space) -> list[Door]:
@@ -421,7 +459,11 @@ def _sync_member(booking, member: BookingDoorMember) -> str:
         )
         member.save(update_fields=["grant"])
 
-    grant = Grant.objects.select_for_update().filter(pk=member.grant_id).first()
+    grant = (
+        Grant.objects.select_for_update().filter(pk=member.grant_id).first()
+        if member.grant_id is not None
+        else None
+    )
     wanted = member_wants_doors(booking, member)
     return _follow(
         booking,
@@ -447,17 +489,22 @@ def _follow(booking, grant: Grant | None, *, wanted: bool, withdrawn_because: st
     starts_at, ends_at = booking_window(booking)
     if ends_at <= timezone.now():
         return "over"
+    doors = doors_for_space(booking.space)
     if grant is None:
-        doors = doors_for_space(booking.space)
         if not doors:
             return "no_doors"
         create(doors, starts_at, ends_at)
         return "created"
+    # Moved to another room: the codes follow it (a center left with no doors keeps them).
+    redoored = bool(doors) and _grant_redoor(grant, doors)
     if grant.revoked_at:
         _grant_restore(grant, starts_at, ends_at)
         return "restored"
     if (grant.starts_at, grant.ends_at) != (starts_at, ends_at):
         grant_move(grant=grant, starts_at=starts_at, ends_at=ends_at)
+        return "moved"
+    if redoored:
+        reconcile_soon(grant.pk)
         return "moved"
     return "ok"
 

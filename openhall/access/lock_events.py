@@ -108,7 +108,7 @@ def _check_in(booking, at: datetime) -> None:
         booking_check_in(booking=booking, by=booking.booker, now=at)
 
 
-def remote_unlock(*, door: Door, by: User, reason: str = "") -> AccessEvent:
+def remote_unlock(*, door: Door, by: User, reason: str = "") -> AccessEvent | None:
     """The grantee during the window, or staff at any time with a reason (audited)."""
     now = timezone.now()
     staff = permissions.has_center_perm(by, door.center, Perm.OPERATE)

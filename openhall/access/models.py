@@ -7,6 +7,7 @@ pending → set, removing → removed, or failed (with the last error). The reco
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openhall.access.drivers.base import Lock
@@ -111,7 +112,7 @@ class Grant(models.Model):
         indexes = [models.Index(fields=["center", "ends_at"], name="grant_center_ends")]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
 
 class BookingDoorMember(models.Model):
@@ -232,7 +233,7 @@ class AccessEvent(models.Model):
         indexes = [models.Index(fields=["center", "-at"], name="access_event_center_at")]
 
     def __str__(self) -> str:
-        return f"{self.door} {self.at:%Y-%m-%d %H:%M} {'✓' if self.opened else '✗'}"
+        return f"{self.door} {timezone.localtime(self.at):%Y-%m-%d %H:%M} {'✓' if self.opened else '✗'}"
 
 
 class SimulatedCode(models.Model):
@@ -247,7 +248,8 @@ class SimulatedCode(models.Model):
     ends_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"{self.door} {self.starts_at:%m-%d %H:%M}–{self.ends_at:%H:%M}"
+        start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{self.door} {start:%m-%d %H:%M}–{end:%H:%M}"
 
 
 class SimulatedKeypad(models.Model):

@@ -5,6 +5,7 @@ import hmac
 import logging
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -185,7 +186,7 @@ def _token_cache_key(token_hash: str) -> str:
     return f"api-token:{token_hash}"
 
 
-def _token_cache(operation: str, *args):
+def _token_cache(operation: str, *args: Any) -> Any:
     """The cache only saves queries: if it is down (Redis outage), tokens are read from the
     database as before instead of every API request failing."""
     try:
@@ -440,7 +441,7 @@ def user_sign_in_by_sms(
     mobile: str,
     code: str,
     real_name: str = "",
-    consents: set[str] = frozenset(),
+    consents: frozenset[str] | set[str] = frozenset(),
     ip: str = "",
 ) -> User:
     """Sign in, or sign up when the number is new: code right, name declared, policy agreed.
@@ -489,7 +490,12 @@ def user_sign_in_by_sms(
 
 @transaction.atomic
 def _user_signed_in_by_sms(
-    *, mobile: str, real_name: str, consents: set[str], needs_consent: bool, ip: str
+    *,
+    mobile: str,
+    real_name: str,
+    consents: frozenset[str] | set[str],
+    needs_consent: bool,
+    ip: str,
 ) -> User:
     now = timezone.now()
     user = User.objects.select_for_update().filter(mobile=mobile).first()

@@ -3,12 +3,11 @@ residents register and cancel; staff check tickets in."""
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
-from openhall.activities import services
+from openhall.activities import checkin, services, signup
 from openhall.activities.models import Activity, ActivityType, Registration
 from openhall.bookings.selectors import local_day_bounds
 from openhall.core import permissions
@@ -16,6 +15,7 @@ from openhall.core.api_schemas import BodyIn, refusals
 from openhall.core.dates import ApiDate, ApiDateTime
 from openhall.core.params import ApiId
 from openhall.core.permissions import Perm
+from openhall.core.refusals import Forbidden, NotFound
 from openhall.venues.models import Space
 
 router = Router(tags=["activities"])
@@ -45,6 +45,26 @@ class ActivityIn(BodyIn):
     min_age: int | None = Field(None, ge=0, le=120)
     max_age: int | None = Field(None, ge=0, le=120)
     questions: list[str] = Field(default_factory=list, max_length=10)
+    registration_opens_at: ApiDateTime | None = None
+    registration_closes_at: ApiDateTime | None = None
+
+
+class ActivityPatch(BodyIn):
+    """Only the fields sent change. `sessions`, when sent, replaces them all (a published
+    activity keeps its number of sessions: each one may move to another time or room)."""
+
+    title: str | None = Field(None, max_length=60)
+    type: ActivityType | None = None
+    description: str | None = Field(None, max_length=20000)
+    speaker: str | None = Field(None, max_length=100)
+    capacity: int | None = Field(None, ge=1, le=100000)
+    sessions: list[SessionIn] | None = Field(None, min_length=1, max_length=60)
+    fee: Activity.Fee | None = None
+    price: float | None = Field(None, ge=0, le=100000)
+    audience: Activity.Audience | None = None
+    min_age: int | None = Field(None, ge=0, le=120)
+    max_age: int | None = Field(None, ge=0, le=120)
+    questions: list[str] | None = Field(None, max_length=10)
     registration_opens_at: ApiDateTime | None = None
     registration_closes_at: ApiDateTime | None = None
 
@@ -110,8 +130,11 @@ class CheckInIn(BodyIn):
 
 
 class CheckInOut(Schema):
-    outcome: str
+    outcome: str = Field(
+        description="ok | again | wrong_activity | unknown | not_confirmed | outside_window"
+    )
     registration_id: int | None
+    message: str = Field("", description="outside_window: when check-in is open")
 
 
 class ActivityFilter(Schema):
@@ -176,6 +199,25 @@ def create_activity(request: HttpRequest, payload: ActivityIn):
     return Status(201, activity)
 
 
+@router.patch(
+    "/activities/{activity_id}",
+    response={200: ActivityOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Edit a draft, a returned or a published activity (staff)",
+)
+def edit_activity(request: HttpRequest, activity_id: int, payload: ActivityPatch):
+    activity = _staff_activity(request.user, activity_id)
+    sessions = None
+    if payload.sessions is not None:
+        sessions = [
+            (get_object_or_404(Space, pk=s.space_id, center=activity.center), s.start, s.end)
+            for s in payload.sessions
+        ]
+    values = payload.dict(exclude_unset=True, exclude={"sessions"})
+    return services.activity_update(
+        activity=activity, by=request.user, values=values, sessions=sessions
+    )
+
+
 @router.post(
     "/activities/{activity_id}/submit",
     response={200: ActivityOut, **refusals(401, 403, 404, 409, 422)},
@@ -230,7 +272,7 @@ def register(request: HttpRequest, activity_id: int, payload: RegistrationIn):
     activity = get_object_or_404(
         Activity, pk=activity_id, center__is_active=True, status="published"
     )
-    ticket = services.register(
+    ticket = signup.register(
         activity=activity,
         user=request.user,
         answers=payload.answers,
@@ -259,7 +301,7 @@ def _registration(user, registration_id: int) -> Registration:
     if registration.user_id != user.pk and not permissions.has_center_perm(
         user, registration.activity.center, Perm.VIEW_CENTER
     ):
-        raise Http404
+        raise NotFound()
     return registration
 
 
@@ -269,7 +311,7 @@ def _registration(user, registration_id: int) -> Registration:
     summary="Cancel a registration",
 )
 def cancel_registration(request: HttpRequest, registration_id: int):
-    services.registration_cancel(
+    signup.registration_cancel(
         registration=_registration(request.user, registration_id), by=request.user
     )
     return Status(204, None)
@@ -283,11 +325,12 @@ def cancel_registration(request: HttpRequest, registration_id: int):
 def check_in(request: HttpRequest, registration_id: int, payload: CheckInIn):
     registration = _registration(request.user, registration_id)
     if not permissions.has_center_perm(request.user, registration.activity.center, Perm.OPERATE):
-        raise PermissionDenied
-    result = services.check_in(
+        raise Forbidden()
+    result = checkin.check_in(
         activity=registration.activity, by=request.user, scanned=payload.code or registration.code
     )
     return {
         "outcome": result.outcome,
         "registration_id": result.registration.pk if result.registration else None,
+        "message": result.message,
     }

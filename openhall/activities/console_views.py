@@ -1,19 +1,20 @@
 """Console pages for activities: write, review (with the flags and the checklist), the
 registrations and waitlist, payments, the check-in page for a phone at the door, and the
-summary afterwards. Rules live in activities.services; these views translate forms."""
+summary afterwards. Rules live in services, signup and checkin; these views translate forms."""
 
 from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from openhall.activities import services
+from openhall.activities import checkin, services, signup
 from openhall.activities.models import Activity, Registration
 from openhall.core import permissions
 from openhall.core.dates import check_day
@@ -143,13 +144,74 @@ def activity_new(request):
     return render(request, "activities/console_new.html", {"nav": "activities", "form": form})
 
 
+SESSION_FIELDS = ("space", "day", "start_time", "end_time", "weeks")
+
+
+def form_initial(activity: Activity) -> dict:
+    """The create form's fields for an existing activity: its sessions as the first one's room,
+    day and hours, repeated weekly as many times as there are sessions."""
+    sessions = list(activity.sessions.order_by("start"))
+    initial = {"question_lines": "\n".join(activity.questions), "weeks": len(sessions) or 1}
+    if sessions:
+        first = sessions[0]
+        start, end = timezone.localtime(first.start), timezone.localtime(first.end)
+        initial.update(
+            space=first.space_id, day=start.date(), start_time=start.time(), end_time=end.time()
+        )
+    return initial
+
+
+@center_view(Perm.OPERATE)
+def activity_edit(request, activity_id):
+    """The create form, prefilled: a draft or a returned activity (then sent again), or a
+    published one (its rooms move and its registrants are told)."""
+    activity = _activity(request, activity_id)
+    form = ActivityForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=activity,
+        center=request.center,
+        initial=form_initial(activity),
+    )
+    if request.method == "POST" and form.is_valid():
+        values = {f: form.cleaned_data[f] for f in ActivityForm.Meta.fields}
+        values["questions"] = form.cleaned_data["question_lines"].splitlines()
+        # Sessions are rewritten only when their fields changed: a session moved on its own
+        # (a different weekday) is not undone by editing the text.
+        moved = any(f in form.changed_data for f in SESSION_FIELDS)
+        try:
+            with transaction.atomic():  # saved and sent, or neither
+                activity = services.activity_update(
+                    activity=activity,
+                    by=request.user,
+                    values=values,
+                    sessions=form.sessions() if moved else None,
+                    cover=form.cleaned_data.get("cover_upload"),
+                )
+                if "then_submit" in request.POST:
+                    services.activity_submit(activity=activity, by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("Sent for review.") if "then_submit" in request.POST else _("Changes saved."),
+            )
+            return redirect("console:activity", request.center.pk, activity.pk)
+    return render(
+        request,
+        "activities/console_new.html",
+        {"nav": "activities", "form": form, "activity": _activity(request, activity_id)},
+    )
+
+
 @center_view(Perm.VIEW_CENTER)
 def activity_detail(request, activity_id):
     activity = _activity(request, activity_id)
     registrations = list(activity.registrations.select_related("user").order_by("pk"))
     for r in registrations:
         r.who = r.user.masked_name
-        r.position = services.waitlist_position(r)
+        r.position = signup.waitlist_position(r)
     user, center = request.user, request.center
     street_step = activity.status == Activity.Status.CENTER_APPROVED
     return render(
@@ -163,8 +225,8 @@ def activity_detail(request, activity_id):
             "checklist": services.CHECKLIST.items(),
             "can_write": Perm.OPERATE in request.center_perms,
             "can_review": activity.status in ("submitted", "center_approved")
-            and services._may_review(user, center, street=street_step),
-            "checked_in": services.attendance(activity),
+            and services.may_review(user, center, street=street_step),
+            "checked_in": checkin.attendance(activity),
             "payments": Registration.Payment.choices[1:],
             "rooms": Space.objects.filter(center=center, is_bookable=True),
         },
@@ -220,7 +282,7 @@ def registration_action(request, registration_id, action):
     )
     try:
         if action == "payment":
-            services.payment_record(
+            signup.payment_record(
                 registration=registration,
                 by=request.user,
                 status=request.POST.get("payment", ""),
@@ -228,9 +290,9 @@ def registration_action(request, registration_id, action):
                 reference=request.POST.get("reference", ""),
             )
         elif action == "cancel":
-            services.registration_cancel(registration=registration, by=request.user)
+            signup.registration_cancel(registration=registration, by=request.user)
         elif action in ("confirm", "waitlist"):
-            services.registration_move(
+            signup.registration_move(
                 registration=registration,
                 by=request.user,
                 to="confirmed" if action == "confirm" else "waitlisted",
@@ -250,6 +312,7 @@ RESULT_TEXT = {
     "wrong_activity": gettext_lazy("This ticket is for another activity."),
     "not_confirmed": gettext_lazy("Not a confirmed place (waitlist or cancelled)."),
     "unknown": gettext_lazy("Unknown ticket."),
+    "outside_window": gettext_lazy("Not the time to check in."),
 }
 
 
@@ -258,18 +321,18 @@ def check_in_page(request, activity_id):
     activity = _activity(request, activity_id)
     result = None
     if request.method == "POST":
-        outcome = services.check_in(
+        outcome = checkin.check_in(
             activity=activity, scanned=request.POST.get("code", ""), by=request.user
         )
         who = outcome.registration
         result = {
             "outcome": outcome.outcome,
-            "text": RESULT_TEXT[outcome.outcome],
+            "text": outcome.message or RESULT_TEXT[outcome.outcome],
             "who": (who.attendee or who.user.masked_name)
             if who and outcome.outcome in ("ok", "again")
             else "",
         }
-    count = services.attendance(activity)
+    count = checkin.attendance(activity)
     confirmed = activity.registrations.filter(status="confirmed").count()
     template = (
         "activities/_check_in_result.html" if request.htmx else "activities/console_check_in.html"

@@ -7,7 +7,9 @@ one conditional UPDATE (`places_taken < capacity`), so no concurrency can overse
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openhall.core.models import Center
 
@@ -45,7 +47,7 @@ class Activity(models.Model):
         CHILDREN = "children", _("Children with a guardian")
 
     class Fee(models.TextChoices):
-        FREE = "free", _("Free")
+        FREE = "free", pgettext_lazy("fee", "Free")
         COST = "cost", _("Cost price")
         PAID = "paid", _("Paid class")
 
@@ -53,7 +55,7 @@ class Activity(models.Model):
         Center, models.CASCADE, related_name="activities", verbose_name=_("center")
     )
     type = models.CharField(_("type"), max_length=20, choices=ActivityType.choices)
-    title = models.CharField(_("title"), max_length=60)
+    title = models.CharField(pgettext_lazy("activity", "title"), max_length=60)
     description = models.TextField(_("description"), blank=True)  # sanitised HTML
     speaker = models.CharField(_("speaker or teacher"), max_length=100, blank=True)
     cover = models.ImageField(_("cover picture"), upload_to=cover_path, blank=True)
@@ -76,7 +78,10 @@ class Activity(models.Model):
     capacity = models.PositiveIntegerField(_("places"))
     places_taken = models.PositiveIntegerField(default=0, editable=False)
     audience = models.CharField(
-        _("audience"), max_length=10, choices=Audience.choices, default=Audience.ALL
+        pgettext_lazy("activity", "audience"),
+        max_length=10,
+        choices=Audience.choices,
+        default=Audience.ALL,
     )
     # For street residents: the registrant declares it (staff may check at the door).
     min_age = models.PositiveSmallIntegerField(_("youngest age"), null=True, blank=True)
@@ -138,7 +143,7 @@ class Session(models.Model):
         ordering = ["start", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.activity} {self.start:%Y-%m-%d %H:%M}"
+        return f"{self.activity} {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
 
 
 class Registration(models.Model):

@@ -92,3 +92,26 @@ def broadcast_choices(center) -> list[tuple[int, str]]:
         .order_by("-pk")
         .values_list("pk", "title")[:50]
     )
+
+
+def holds_a_session(booking_id: int) -> bool:
+    """The booking holds an activity's session (the activity tells its people about it)."""
+    return Session.objects.filter(booking_id=booking_id).exists()
+
+
+def awaiting_review_count(center) -> int:
+    """Activities of `center` sent for review (the center's or the street's) and not decided."""
+    return Activity.objects.filter(
+        center=center, status__in=[Activity.Status.SUBMITTED, Activity.Status.CENTER_APPROVED]
+    ).count()
+
+
+def proposals_by(user) -> list[Activity]:
+    """What a team leader or an enterprise's member proposed, newest first, with its state and
+    the reviewer's note (我的活动)."""
+    return list(
+        Activity.objects.filter(created_by=user)
+        .exclude(organizer_team=None, organizer_enterprise=None)
+        .prefetch_related("sessions__space")
+        .order_by("-pk")[:20]
+    )

@@ -3,15 +3,16 @@
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from openhall.activities import services
+from openhall.activities import checkin, selectors, services, signup
 from openhall.activities.models import Activity, ActivityType, Registration
+from openhall.activities.rules import ActivityRefused
+from openhall.core.refusals import Forbidden
 from openhall.core.selectors import current_center
 
 
@@ -62,7 +63,7 @@ def activity_detail(request, activity_id: int):
             "answers": answers,
         }
         try:
-            ticket = services.register(
+            ticket = signup.register(
                 activity=activity,
                 user=request.user,
                 answers=answers,
@@ -70,7 +71,7 @@ def activity_detail(request, activity_id: int):
                 attendee_age=int(age) if age.isdigit() else None,
                 lives_here=request.POST.get("lives_here") == "1",
             )
-        except services.ActivityRefused as exc:
+        except ActivityRefused as exc:
             messages.error(request, exc.messages[0])
         else:
             if ticket.position:
@@ -93,6 +94,46 @@ def activity_detail(request, activity_id: int):
 
 
 @login_required
+def proposal_edit(request, activity_id: int):
+    """A proposer edits their draft or returned proposal on the propose form and sends it again."""
+    from django.db import transaction
+
+    from openhall.activities.console_views import ActivityForm, form_initial
+
+    activity = get_object_or_404(
+        Activity.objects.select_related("center"),
+        pk=activity_id,
+        created_by=request.user,
+        status__in=services.EDITABLE_BY_PROPOSER,
+    )
+    form = ActivityForm(
+        request.POST or None,
+        instance=activity,
+        center=activity.center,
+        initial=form_initial(activity),
+    )
+    if request.method == "POST" and form.is_valid():
+        values = {f: form.cleaned_data[f] for f in ActivityForm.Meta.fields}
+        values["questions"] = form.cleaned_data["question_lines"].splitlines()
+        try:
+            with transaction.atomic():  # saved and sent again, or neither
+                activity = services.activity_update(
+                    activity=activity, by=request.user, values=values, sessions=form.sessions()
+                )
+                services.activity_submit(activity=activity, by=request.user)
+        except ActivityRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Sent to the center for review again."))
+            return redirect("activities:mine")
+    return render(
+        request,
+        "activities/propose.html",
+        {"tab": "me", "form": form, "activity": get_object_or_404(Activity, pk=activity_id)},
+    )
+
+
+@login_required
 def my_activities(request):
     registrations = list(
         Registration.objects.filter(user=request.user)
@@ -101,10 +142,18 @@ def my_activities(request):
         .order_by("-pk")[:50]
     )
     for r in registrations:
-        r.position = services.waitlist_position(r)
+        r.position = signup.waitlist_position(r)
         if r.status == Registration.Status.CONFIRMED:
-            r.qr = segno.make(services.ticket_token(r), error="m").svg_data_uri(scale=5, border=2)
-    return render(request, "activities/mine.html", {"tab": "me", "registrations": registrations})
+            r.qr = segno.make(checkin.ticket_token(r), error="m").svg_data_uri(scale=5, border=2)
+    return render(
+        request,
+        "activities/mine.html",
+        {
+            "tab": "me",
+            "registrations": registrations,
+            "proposals": selectors.proposals_by(request.user),
+        },
+    )
 
 
 def _mine(request, registration_id) -> Registration:
@@ -115,9 +164,9 @@ def _mine(request, registration_id) -> Registration:
 @login_required
 def cancel(request, registration_id: int):
     try:
-        services.registration_cancel(registration=_mine(request, registration_id), by=request.user)
+        signup.registration_cancel(registration=_mine(request, registration_id), by=request.user)
         messages.success(request, _("Your registration is cancelled."))
-    except services.ActivityRefused as exc:
+    except ActivityRefused as exc:
         messages.error(request, exc.messages[0])
     return redirect("activities:mine")
 
@@ -126,9 +175,9 @@ def cancel(request, registration_id: int):
 @login_required
 def accept(request, registration_id: int):
     try:
-        services.offer_accept(registration=_mine(request, registration_id), by=request.user)
+        signup.offer_accept(registration=_mine(request, registration_id), by=request.user)
         messages.success(request, _("The place is yours. Your ticket is below."))
-    except services.ActivityRefused as exc:
+    except ActivityRefused as exc:
         messages.error(request, exc.messages[0])
     return redirect("activities:mine")
 
@@ -163,9 +212,9 @@ def propose(request):
                 team=team,
                 enterprise=enterprise,
             )
-        except services.ActivityRefused as exc:
-            messages.error(request, exc.messages[0])
-        except PermissionDenied:
+        except ActivityRefused as exc:
+            form.add_error(None, str(exc))  # on the form, beside what to change
+        except Forbidden:
             messages.error(request, _("Choose a team you lead or your enterprise."))
         else:
             messages.success(

@@ -19,7 +19,7 @@ from openhall.core.models import Center
 from openhall.core.pagination import Paged
 from openhall.core.params import ApiId
 from openhall.core.permissions import Perm
-from openhall.venues.models import Space
+from openhall.venues.models import Purpose, Space
 
 router = Router(tags=["bookings"])
 PUBLIC = {"x-openhall-public": True}  # public facts of a center: no personal data
@@ -65,7 +65,7 @@ class BookingIn(BodyIn):
     start: ApiDateTime = Field(description="ISO-8601 with offset, e.g. 2026-12-01T19:00:00+08:00")
     end: ApiDateTime
     title: str = Field(max_length=100)
-    purpose: str
+    purpose: Purpose
     attendees: int = Field(ge=1, le=10000)
     note: str = Field("", max_length=2000)
     team_id: int | None = None
@@ -87,7 +87,7 @@ class BookingOut(Schema):
     space: str
     series_id: int | None
     title: str
-    purpose: str
+    purpose: Purpose
     attendees: int
     start: datetime
     end: datetime

@@ -6,6 +6,7 @@ class BookingsConfig(AppConfig):
     name = "openhall.bookings"
     label = "bookings"
     verbose_name = _("Bookings")
+    api_router = "openhall.bookings.api.router"  # mounted under /api/v1 by openhall/api.py
 
     def ready(self):
         from openhall.bookings import services

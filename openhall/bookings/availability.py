@@ -216,23 +216,23 @@ def bookable_day(
     )
     # Where another booking's claim (its time, its buffer, this space's buffer before it) begins
     # or ends: these only split a stretch the rules already judged.
-    claim_cuts = set()
+    claim_cuts: set[datetime] = set()
     for claim_start, claim_end, booking_end in claims:
         claim_cuts.update((claim_start, claim_end, booking_end, claim_start - buffer))
-    rule_cuts = sorted(c for c in rule_cuts if span.start <= c <= span.end)
+    edges = sorted(c for c in rule_cuts if span.start <= c <= span.end)
     claim_cuts = {c for c in claim_cuts if span.start < c < span.end}
 
     purpose = _probe_purpose(rules)
     refusals: dict[str, RuleViolation] = {}
     pieces: list[Stretch] = []
-    for start, end in zip(rule_cuts, rule_cuts[1:], strict=False):
+    for start, end in zip(edges, edges[1:], strict=False):
         violations = check_booking(
             space=space,
             start=start,
             end=end,
             purpose=purpose,
             attendees=1,
-            booker=booker,  # type: ignore[arg-type]  # a visitor: person rules are skipped
+            booker=booker,  # None for a visitor: person rules are skipped
             team=team,
             now=now,
             rules=rules,

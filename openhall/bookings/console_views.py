@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from openhall.accounts.models import Team, User
@@ -202,7 +202,7 @@ class OnBehalfForm(forms.Form):
     end = forms.TimeField(
         label=gettext_lazy("Until"), widget=forms.TimeInput(attrs={"type": "time"})
     )
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=100)
+    title = forms.CharField(label=pgettext_lazy("booking", "Title"), max_length=100)
     purpose = forms.ChoiceField(label=gettext_lazy("Purpose"), choices=Purpose.choices)
     attendees = forms.IntegerField(label=gettext_lazy("Attendees"), min_value=1, max_value=10000)
     team = forms.ModelChoiceField(
@@ -294,6 +294,18 @@ def closures(request):
     )
 
 
+class InheritedYesNo(forms.NullBooleanSelect):
+    """A yes/no rule left empty is not "unknown": the space follows the room or the center."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [
+            ("unknown", pgettext_lazy("rule", "As set above")),
+            ("true", pgettext_lazy("rule", "Yes")),
+            ("false", pgettext_lazy("rule", "No")),
+        ]
+
+
 class RuleForm(forms.ModelForm):
     booker_kinds = forms.MultipleChoiceField(
         label=gettext_lazy("Who may book"),
@@ -313,10 +325,12 @@ class RuleForm(forms.ModelForm):
         choices=Purpose.choices,
     )
     requires_approval = forms.NullBooleanField(
-        label=gettext_lazy("Needs staff approval"), required=False
+        label=gettext_lazy("Needs staff approval"), required=False, widget=InheritedYesNo
     )
     allow_unstaffed = forms.NullBooleanField(
-        label=gettext_lazy("Bookable when no staff are present"), required=False
+        label=gettext_lazy("Bookable when no staff are present"),
+        required=False,
+        widget=InheritedYesNo,
     )
 
     class Meta:

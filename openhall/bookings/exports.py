@@ -7,17 +7,15 @@ Everything a resident typed is written as text, never as a formula, so a title s
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from io import BytesIO
 
 from django.utils import timezone, translation
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from openhall.bookings.models import Booking
 from openhall.bookings.stats import DateRange, utilisation
 from openhall.core.models import Center
+from openhall.core.xlsx import append_rows, set_column_widths, workbook_bytes
 
 BOOKING_COLUMNS = [  # (header, width in characters)
     ("编号", 8),
@@ -48,21 +46,10 @@ def _local(moment: datetime) -> str:
     return timezone.localtime(moment).strftime(TIME_FORMAT)
 
 
-def _clean(value: object) -> object:
-    # openpyxl refuses control characters outright; one odd title must not break the export.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-
-
 def _sheet(sheet: Worksheet, columns: Sequence[tuple[str, int]], rows: list[list]) -> None:
     sheet.append([header for header, _ in columns])
-    for row in rows:
-        sheet.append([_clean(value) for value in row])
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            if cell.data_type == "f":  # openpyxl reads any leading "=" as a formula
-                cell.data_type = "s"
-    for index, (_, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    append_rows(sheet, rows)
+    set_column_widths(sheet, [width for _, width in columns])
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
 
@@ -123,6 +110,4 @@ def bookings_workbook(
     for (cell,) in usage_sheet.iter_rows(min_row=2, min_col=5, max_col=5):
         cell.number_format = "0.0%"
 
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

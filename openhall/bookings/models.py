@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openhall.accounts.models import Enterprise, Team
 from openhall.core.models import Center
@@ -21,7 +22,7 @@ class BookingSeries(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="booking_series"
     )
     rrule = models.CharField(_("repeat rule"), max_length=200)
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(pgettext_lazy("booking", "title"), max_length=100)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -76,7 +77,7 @@ class Booking(models.Model):
         related_name="bookings",
         verbose_name=_("enterprise"),
     )
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(pgettext_lazy("booking", "title"), max_length=100)
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     attendees = models.PositiveIntegerField(_("attendees"))
     note = models.TextField(_("note"), blank=True)

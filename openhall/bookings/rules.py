@@ -183,13 +183,13 @@ def minutes_text(minutes: int) -> str:
 
 
 def booker_kind(
-    *, booker: User, team: Team | None, enterprise: Enterprise | None, space: Space
+    *, booker: User | None, team: Team | None, enterprise: Enterprise | None, space: Space
 ) -> str:
     if team is not None:
         return BookerKind.TEAM
     if enterprise is not None:
         return BookerKind.ENTERPRISE
-    if is_operator(booker, space.center):
+    if booker is not None and is_operator(booker, space.center):
         return BookerKind.STAFF
     return BookerKind.RESIDENT
 
@@ -236,11 +236,12 @@ def booking_standing(
 
     at = connection.ops.adapt_datetimefield_value
     exclude = exclude_booking_id or 0  # ids start at 1
+    booker_id = booker.pk  # a visitor never gets here (check_booking counts nothing for them)
     window_start = at(now - timedelta(days=settings.OPENHALL_NO_SHOW_WINDOW_DAYS))
     if team is not None:
         mine, mine_params = "team_id = %s", [team.pk]
     else:
-        mine, mine_params = "booker_id = %s AND team_id IS NULL", [booker.pk]
+        mine, mine_params = "booker_id = %s AND team_id IS NULL", [booker_id]
     units = ", ".join(["%s"] * len(unit_ids)) or "NULL"
     sql = _STANDING_SQL.format(mine=mine, units=units)
     params = [
@@ -248,10 +249,10 @@ def booking_standing(
         at(now),
         exclude,
         *mine_params,
-        booker.pk,
+        booker_id,
         Booking.Status.NO_SHOW,
         window_start,
-        booker.pk,
+        booker_id,
         Booking.Status.NO_SHOW,
         window_start,
         *unit_ids,
@@ -270,14 +271,18 @@ def booking_standing(
 
 
 def suspension_until(
-    *, booker: User, now: datetime, standing: Standing | None = None
+    *, booker: User | None, now: datetime, standing: Standing | None = None
 ) -> datetime | None:
     """Repeated no-shows suspend booking rights for a while (OPENHALL_NO_SHOW_* settings)."""
     if standing is None:
+        if booker is None:
+            return None  # a visitor, not signed in
         standing = booking_standing(
             booker=booker, team=None, now=now, unit_ids=[], claim_start=now, claim_end=now
         )
     if standing.no_shows < settings.OPENHALL_NO_SHOW_LIMIT:
+        return None
+    if standing.last_no_show is None:  # counted as no-shows, yet none dated: nothing to serve
         return None
     until = standing.last_no_show + timedelta(days=settings.OPENHALL_SUSPENSION_DAYS)
     return until if until > now else None
@@ -306,80 +311,29 @@ def check_booking(
     now = now or timezone.now()
     setup = setup or center_setup(space.center_id)
     rules = rules or effective_rules(space, setup)
-    if standing is None and booker is None:
-        # A visitor's day view (bookings.availability): no quota or no-shows to count yet.
-        standing = Standing(active=0, no_shows=0, last_no_show=None, slot_taken=False)
     if standing is None:
-        standing = booking_standing(
-            booker=booker,
-            team=team,
-            now=now,
-            unit_ids=[],
-            claim_start=start,
-            claim_end=end,
-            exclude_booking_id=exclude_booking_id,
-        )
-    refusals: list[RuleViolation] = []
-
-    def refuse(code: str, message: str) -> None:
-        refusals.append(RuleViolation(code, message))
-
+        if booker is None:
+            # A visitor's day view (bookings.availability): no quota or no-shows to count yet.
+            standing = Standing(active=0, no_shows=0, last_no_show=None, slot_taken=False)
+        else:
+            standing = booking_standing(
+                booker=booker,
+                team=team,
+                now=now,
+                unit_ids=[],
+                claim_start=start,
+                claim_end=end,
+                exclude_booking_id=exclude_booking_id,
+            )
     if start >= end:
         return [RuleViolation("invalid_time", "结束时间必须晚于开始时间。")]
-    if not space.is_bookable:
-        refuse("space_not_bookable", f"“{space}”不对外开放预约。")
-    if purpose not in Purpose.values:
-        refuse("invalid_purpose", "请选择预约用途。")
-    elif purpose not in rules.purposes:
-        allowed = "、".join(str(Purpose(p).label) for p in rules.purposes)
-        refuse("purpose_not_allowed", f"“{space}”只接受以下用途的预约：{allowed}。")
-    if attendees < 1:
-        refuse("invalid_attendees", "请填写参加人数。")
-    elif space.capacity and attendees > space.capacity:
-        refuse("over_capacity", f"参加人数超过“{space}”的容量（最多 {space.capacity} 人）。")
-
-    if team is not None and team.center_id != space.center_id:
-        refuse(
-            "team_other_center",
-            _("“%(team)s” is not a team of the center of “%(space)s”.")
-            % {"team": team, "space": space},
-        )
-    elif (
-        team is not None
-        and not TeamMembership.objects.filter(
-            team=team, user=booker, role=TeamMembership.Role.LEADER
-        ).exists()
-    ):
-        refuse("not_team_leader", f"只有“{team}”的负责人可以为团体预约。")
-    if enterprise is not None:
-        if enterprise.center_id != space.center_id:
-            refuse(
-                "enterprise_other_center",
-                _("“%(enterprise)s” is not an enterprise of the center of “%(space)s”.")
-                % {"enterprise": enterprise, "space": space},
-            )
-        elif not EnterpriseMembership.objects.filter(enterprise=enterprise, user=booker).exists():
-            refuse("not_enterprise_member", f"您不是“{enterprise}”的成员。")
-        elif not enterprise.is_verified:
-            refuse(
-                "enterprise_unverified", f"“{enterprise}”尚未通过中心认证，暂不能以企业名义预约。"
-            )
-    kind = booker_kind(booker=booker, team=team, enterprise=enterprise, space=space)
-    if kind not in rules.booker_kinds:
-        refuse("booker_not_allowed", f"“{space}”不接受{BookerKind(kind).label}预约。")
-
-    minutes = (end - start).total_seconds() / 60
-    if minutes < rules.min_duration_minutes:
-        refuse("too_short", f"每次预约至少 {minutes_text(rules.min_duration_minutes)}。")
-    if minutes > min(rules.max_duration_minutes, MAX_CLAIM_MINUTES - rules.buffer_minutes):
-        refuse("too_long", f"每次预约最长 {minutes_text(rules.max_duration_minutes)}。")
-    if start < now:
-        refuse("in_the_past", "不能预约已经过去的时间。")
-    elif start < now + timedelta(minutes=rules.min_notice_minutes):
-        refuse("too_soon", f"请至少提前 {minutes_text(rules.min_notice_minutes)}预约。")
-    if start > now + timedelta(days=rules.max_days_ahead):
-        refuse("too_far_ahead", f"最多可以提前 {rules.max_days_ahead} 天预约。")
-
+    refusals = [
+        *_check_request(space=space, purpose=purpose, attendees=attendees, rules=rules),
+        *_check_booked_for(
+            space=space, booker=booker, team=team, enterprise=enterprise, rules=rules
+        ),
+        *_check_timing(start=start, end=end, now=now, rules=rules),
+    ]
     refusals.extend(_check_hours(space=space, start=start, end=end, rules=rules, setup=setup))
     refusals.extend(_check_closures(space=space, start=start, end=end, setup=setup))
     refusals.extend(
@@ -399,8 +353,114 @@ def check_booking(
     until = suspension_until(booker=booker, now=now, standing=standing)
     if until is not None:
         local = timezone.localtime(until)
-        refuse("suspended", f"因多次预约后未到场，您的预约权限暂停至 {local:%Y-%m-%d}。")
+        refusals.append(
+            RuleViolation("suspended", f"因多次预约后未到场，您的预约权限暂停至 {local:%Y-%m-%d}。")
+        )
     return [r for r in refusals if r.code not in skip]
+
+
+def _check_request(
+    *, space: Space, purpose: str, attendees: int, rules: EffectiveRules
+) -> list[RuleViolation]:
+    """What the request asks of the space: open for booking, a purpose it takes, room enough."""
+    refusals: list[RuleViolation] = []
+    if not space.is_bookable:
+        refusals.append(RuleViolation("space_not_bookable", f"“{space}”不对外开放预约。"))
+    if purpose not in Purpose.values:
+        refusals.append(RuleViolation("invalid_purpose", "请选择预约用途。"))
+    elif purpose not in rules.purposes:
+        allowed = "、".join(str(Purpose(p).label) for p in rules.purposes)
+        refusals.append(
+            RuleViolation("purpose_not_allowed", f"“{space}”只接受以下用途的预约：{allowed}。")
+        )
+    if attendees < 1:
+        refusals.append(RuleViolation("invalid_attendees", "请填写参加人数。"))
+    elif space.capacity and attendees > space.capacity:
+        refusals.append(
+            RuleViolation(
+                "over_capacity", f"参加人数超过“{space}”的容量（最多 {space.capacity} 人）。"
+            )
+        )
+    return refusals
+
+
+def _check_booked_for(
+    *,
+    space: Space,
+    booker: User | None,
+    team: Team | None,
+    enterprise: Enterprise | None,
+    rules: EffectiveRules,
+) -> list[RuleViolation]:
+    """Who the booking is for: a team it leads or an enterprise it belongs to, at this space's
+    center, and a kind of booker the space takes."""
+    refusals: list[RuleViolation] = []
+    if team is not None and team.center_id != space.center_id:
+        refusals.append(
+            RuleViolation(
+                "team_other_center",
+                _("“%(team)s” is not a team of the center of “%(space)s”.")
+                % {"team": team, "space": space},
+            )
+        )
+    elif (
+        team is not None
+        and not TeamMembership.objects.filter(
+            team=team, user=booker, role=TeamMembership.Role.LEADER
+        ).exists()
+    ):
+        refusals.append(RuleViolation("not_team_leader", f"只有“{team}”的负责人可以为团体预约。"))
+    if enterprise is not None:
+        if enterprise.center_id != space.center_id:
+            refusals.append(
+                RuleViolation(
+                    "enterprise_other_center",
+                    _("“%(enterprise)s” is not an enterprise of the center of “%(space)s”.")
+                    % {"enterprise": enterprise, "space": space},
+                )
+            )
+        elif not EnterpriseMembership.objects.filter(enterprise=enterprise, user=booker).exists():
+            refusals.append(RuleViolation("not_enterprise_member", f"您不是“{enterprise}”的成员。"))
+        elif not enterprise.is_verified:
+            refusals.append(
+                RuleViolation(
+                    "enterprise_unverified",
+                    f"“{enterprise}”尚未通过中心认证，暂不能以企业名义预约。",
+                )
+            )
+    kind = booker_kind(booker=booker, team=team, enterprise=enterprise, space=space)
+    if kind not in rules.booker_kinds:
+        refusals.append(
+            RuleViolation("booker_not_allowed", f"“{space}”不接受{BookerKind(kind).label}预约。")
+        )
+    return refusals
+
+
+def _check_timing(
+    *, start: datetime, end: datetime, now: datetime, rules: EffectiveRules
+) -> list[RuleViolation]:
+    """How long, and how far ahead: the length limits, the past, the notice, the horizon."""
+    refusals: list[RuleViolation] = []
+    minutes = (end - start).total_seconds() / 60
+    if minutes < rules.min_duration_minutes:
+        refusals.append(
+            RuleViolation("too_short", f"每次预约至少 {minutes_text(rules.min_duration_minutes)}。")
+        )
+    if minutes > min(rules.max_duration_minutes, MAX_CLAIM_MINUTES - rules.buffer_minutes):
+        refusals.append(
+            RuleViolation("too_long", f"每次预约最长 {minutes_text(rules.max_duration_minutes)}。")
+        )
+    if start < now:
+        refusals.append(RuleViolation("in_the_past", "不能预约已经过去的时间。"))
+    elif start < now + timedelta(minutes=rules.min_notice_minutes):
+        refusals.append(
+            RuleViolation("too_soon", f"请至少提前 {minutes_text(rules.min_notice_minutes)}预约。")
+        )
+    if start > now + timedelta(days=rules.max_days_ahead):
+        refusals.append(
+            RuleViolation("too_far_ahead", f"最多可以提前 {rules.max_days_ahead} 天预约。")
+        )
+    return refusals
 
 
 def _check_hours(
@@ -428,7 +488,12 @@ def _check_hours(
     if rules.allow_unstaffed:
         return []
     staffed = day.staffed_from is not None and day.staffed_until is not None
-    if not staffed or local_start.time() < day.staffed_from or end_time > day.staffed_until:
+    if (
+        day.staffed_from is None
+        or day.staffed_until is None
+        or local_start.time() < day.staffed_from
+        or end_time > day.staffed_until
+    ):
         when = (
             f"值守时间为每周{WEEKDAYS[local_start.weekday()]} {day.staffed_from:%H:%M}–{day.staffed_until:%H:%M}"
             if staffed

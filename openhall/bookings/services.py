@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from openhall.accounts.models import Enterprise, Team, User
@@ -122,7 +123,11 @@ def lock_units(unit_ids: list[int], *, booker: User | None = None, team: Team | 
 
 
 def overlapping_claims(
-    *, unit_ids: list[int], start: datetime, end: datetime, exclude_booking_id: int | None = None
+    *,
+    unit_ids: list[int] | QuerySet,
+    start: datetime,
+    end: datetime,
+    exclude_booking_id: int | None = None,
 ):
     """Live claims on these units overlapping [start, end). Bounded on both sides of `start`
     (claims are at most MAX_CLAIM_MINUTES long), so the (unit, start) index reads only nearby rows."""
@@ -387,7 +392,9 @@ def _locked(booking: Booking) -> Booking:
     return Booking.objects.select_for_update().select_related("space", "center").get(pk=booking.pk)
 
 
-def _transition(booking: Booking, *, by: User, action: str, event: str, **changes) -> Booking:
+def _transition(
+    booking: Booking, *, by: User | None, action: str, event: str, **changes
+) -> Booking:
     before = snapshot(booking, AUDITED_FIELDS)
     for field, value in changes.items():
         setattr(booking, field, value)

@@ -48,6 +48,11 @@ urlpatterns = [
     path("c/<int:center_id>/activities/", activity_views.activity_list, name="activities"),
     path("c/<int:center_id>/activities/new/", activity_views.activity_new, name="activity_new"),
     path(
+        "c/<int:center_id>/activities/<int:activity_id>/edit/",
+        activity_views.activity_edit,
+        name="activity_edit",
+    ),
+    path(
         "c/<int:center_id>/activities/<int:activity_id>/",
         activity_views.activity_detail,
         name="activity",

@@ -65,17 +65,22 @@ def _dashboard(request) -> dict:
     """What needs the staff today: waiting decisions, today's use, failed messages, screens
     that went dark, and this month against last month — all counted from records."""
     from openhall.access.alerts import alerts as access_alerts
+    from openhall.activities.selectors import awaiting_review_count as activities_waiting
     from openhall.display.models import Screen
     from openhall.display.selectors import bookings_today
     from openhall.display.services import is_online
+    from openhall.news.selectors import awaiting_review_count as articles_waiting
     from openhall.notifications.models import Delivery
     from openhall.reports.selectors import month_against_last
 
     center, today = request.center, timezone.localdate()
     bookings = bookings_today(center, today)
+    sees_content = Perm.VIEW_CENTER in request.center_perms  # the lists the counts link to
     screens = list(Screen.objects.filter(center=center, is_active=True))
     return {
         "pending": getattr(request, "pending_count", None),
+        "activities_waiting": activities_waiting(center) if sees_content else None,
+        "articles_waiting": articles_waiting(center) if sees_content else None,
         "today_bookings": bookings,
         "failed_messages": Delivery.objects.filter(
             message__center=center,

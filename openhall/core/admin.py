@@ -11,7 +11,7 @@ def _superusers_only(request) -> bool:
     return request.user.is_active and request.user.is_superuser
 
 
-admin.site.has_permission = _superusers_only
+admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 admin.site.register(District)
 admin.site.register(Street)
 admin.site.register(Center)

@@ -10,6 +10,7 @@ from openhall.core.dates import ApiDate
 from openhall.core.models import Center
 from openhall.core.pagination import Paged
 from openhall.core.permissions import Perm
+from openhall.core.refusals import NotFound
 
 router = Router(tags=["centers"])
 
@@ -58,20 +59,42 @@ class AuditFilter(Schema):
     until: ApiDate | None = None
 
 
+PUBLIC = {"x-openhall-public": True}  # the facts on a center's door: the same for everyone
+
+
 @router.get(
-    "/centers", response={200: list[CenterOut], **refusals(401)}, summary="Centers you work in"
+    "/centers",
+    response={200: list[CenterOut]},
+    summary="Every active center (public, where to book)",
+    auth=None,
+    openapi_extra=PUBLIC,
 )
 def list_centers(request: HttpRequest):
-    return permissions.centers_for(request.user, Perm.VIEW_STATS).select_related("street__district")
+    # The H5 centers page lists the same: a mini program must find where to book before login.
+    return selectors.active_centers().select_related("street__district")
 
 
 @router.get(
     "/centers/{center_id}",
-    response={200: CenterOut, **refusals(401, 404, 422)},
-    summary="One center",
+    response={200: CenterOut, **refusals(404, 422)},
+    summary="One active center (public)",
+    auth=None,
+    openapi_extra=PUBLIC,
 )
 def get_center(request: HttpRequest, center_id: int):
-    return permissions.center_or_404(request.user, center_id, Perm.VIEW_STATS)
+    center = selectors.active_centers().filter(pk=center_id).first()
+    if center is None:
+        raise NotFound()
+    return center
+
+
+@router.get(
+    "/me/centers",
+    response={200: list[CenterOut], **refusals(401)},
+    summary="Centers you work in (staff; empty for a resident)",
+)
+def list_my_centers(request: HttpRequest):
+    return permissions.centers_for(request.user, Perm.VIEW_STATS).select_related("street__district")
 
 
 @router.get(

@@ -5,6 +5,8 @@ It is in core, not in openhall/api.py, because core's own handlers (the 404 and 
 the API, which imports every domain.
 """
 
+from typing import Any
+
 HTTP_CODES = {
     400: ("bad_request", "请求有误。"),
     401: ("unauthorized", "请先登录或提供有效的 API 令牌。"),
@@ -20,7 +22,7 @@ HTTP_CODES = {
 
 
 def error_body(
-    status: int, *, code: str | None = None, message: str | None = None, details=None
+    status: int, *, code: str | None = None, message: str | None = None, details: Any = None
 ) -> dict:
     from openhall.core.logs import current_request_id
 

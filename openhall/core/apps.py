@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     name = "openhall.core"
     label = "core"
     verbose_name = _("Core")
+    api_router = "openhall.core.api.router"  # mounted under /api/v1 by openhall/api.py
 
     def ready(self) -> None:
         from huey.contrib.djhuey import HUEY

@@ -15,7 +15,7 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
         value = getattr(obj, name)
         if isinstance(value, models.Model):
             value = value.pk
-        elif value is not None and not isinstance(value, (str, int, float, bool)):
+        elif value is not None and not isinstance(value, (str, int, float, bool, list, dict)):
             value = str(value)
         picture[name] = value
     return picture
@@ -23,7 +23,7 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
 
 def audit_record(
     *,
-    actor,
+    actor: Any,  # a User, or None for the system
     action: str,
     center: Center | None = None,
     obj: models.Model | None = None,

@@ -149,7 +149,7 @@ def backup_create(*, target: Path, using: str = DEFAULT_DB_ALIAS) -> Path:
 def _read_manifest(tar: tarfile.TarFile) -> dict:
     try:
         member = tar.getmember(MANIFEST)
-        manifest = json.load(tar.extractfile(member))
+        manifest = json.load(tar.extractfile(member))  # type: ignore[arg-type]  # None: caught below
     except (KeyError, ValueError, AttributeError) as exc:
         raise BackupError("Not an OpenHall backup: manifest.json is missing or broken.") from exc
     if manifest.get("format") != FORMAT or manifest.get("database") != "sqlite":
@@ -188,7 +188,7 @@ def _extract_checked(tar: tarfile.TarFile, manifest: dict, into: Path) -> None:
             )
         destination = into / name
         destination.parent.mkdir(parents=True, exist_ok=True)
-        with tar.extractfile(member) as source, destination.open("wb") as out:
+        with tar.extractfile(member) as source, destination.open("wb") as out:  # type: ignore[union-attr]  # a file
             shutil.copyfileobj(source, out)
         if _sha256(destination) != sha:
             raise BackupError(f"{name} is damaged: its SHA-256 differs from the manifest's.")
@@ -210,8 +210,8 @@ def backup_restore(
     archive = Path(archive)
     if not archive.is_file():
         raise BackupError(f"{archive}: no such file.")
-    with tempfile.TemporaryDirectory(prefix="openhall-restore-") as scratch:
-        scratch = Path(scratch)
+    with tempfile.TemporaryDirectory(prefix="openhall-restore-") as scratch_dir:
+        scratch = Path(scratch_dir)
         try:
             with tarfile.open(archive, "r:gz") as tar:
                 manifest = _read_manifest(tar)

@@ -45,7 +45,7 @@ def _message() -> str:
 
 def check_day(value: D) -> D:
     """`value` unchanged, or DateRefused when it lies outside EARLIEST … latest_day()."""
-    day = value
+    day: date = value
     if isinstance(value, datetime):
         # Compared as a local calendar day, as people mean it.
         try:

@@ -17,6 +17,15 @@ from openhall.core.permissions import Perm
 
 _center_page_hooks: list[Callable] = []
 
+# A session signed in without a password (WeChat, an SMS code) carries this. It may act as a
+# resident, never as staff: someone made staff after signing in that way gives their password
+# first (staff are refused both ways of signing in; this closes the session that came before).
+PASSWORDLESS_SESSION = "signed_in_without_password"
+
+
+def mark_signed_in_without_password(request) -> None:
+    request.session[PASSWORDLESS_SESSION] = True
+
 
 def on_center_page(hook: Callable) -> Callable:
     """Run `hook(request)` on every center page once `request.center` and its perms are set."""
@@ -28,7 +37,9 @@ def on_center_page(hook: Callable) -> Callable:
 def staff_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
+        if not request.user.is_authenticated or (
+            request.session.get(PASSWORDLESS_SESSION) and permissions.is_staff_user(request.user)
+        ):
             return redirect(f"{reverse('console:login')}?next={request.path}")
         if not permissions.is_staff_user(request.user):
             raise PermissionDenied

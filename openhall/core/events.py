@@ -16,6 +16,8 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -59,11 +61,19 @@ DEFERRED = "task"
 _deferred: dict[str, Subscriber] = {}
 
 
-def durable_task(func: Callable[..., None]) -> Callable[..., None]:
+class DurableTask(Protocol):
+    """A function made durable: call it now, or `defer(**payload)` it to after commit."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def defer(self, *, not_before: datetime | None = None, **payload: Any) -> None: ...
+
+
+def durable_task(func: Callable[..., Any]) -> DurableTask:
     name = handler_name(func)
     _deferred[name] = Subscriber(name, func, durable=True)
 
-    def defer(*, not_before=None, **payload) -> None:
+    def defer(*, not_before: datetime | None = None, **payload: Any) -> None:
         """Record a call of `func(**payload)` in the current transaction; it runs after commit
         (not before `not_before`), at least once."""
         from openhall.core import outbox
@@ -76,10 +86,10 @@ def durable_task(func: Callable[..., None]) -> Callable[..., None]:
             transaction.on_commit(lambda: outbox.kick(ids))
 
     func.defer = defer  # type: ignore[attr-defined]
-    return func
+    return cast(DurableTask, func)
 
 
-def publish_on_commit(event: str, **payload) -> None:
+def publish_on_commit(event: str, **payload: Any) -> None:
     """Record the follow-ups of `event` in the current transaction; deliver them after commit.
 
     The payload carries ids and plain values (it is stored as JSON: dates arrive as ISO text).

@@ -14,6 +14,9 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # The byte limit above does not bound this: a PNG of one colour claiming 13000 × 13000 pixels
 # is 20 KB and decodes to half a gigabyte.
 MAX_PIXELS = 50_000_000
+# What a picture upload may be (the refusal names them). Pillow would otherwise try every format
+# it knows, EPS among them, which it opens by running Ghostscript on the file.
+PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
 
 
 def _too_many_pixels() -> ValidationError:
@@ -30,7 +33,7 @@ def check_pixels(upload) -> None:
         with warnings.catch_warnings():
             # Pillow only warns between its own limit and twice that; here it is a refusal.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload) as picture:
+            with Image.open(upload, formats=PHOTO_FORMATS) as picture:
                 width, height = picture.size
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise _too_many_pixels() from exc
@@ -58,10 +61,10 @@ def reencoded_jpeg(upload, *, max_side: int = 1600) -> ContentFile:
         raise ValidationError("照片不能超过 10 MB。", code="photo_too_large")
     check_pixels(upload)  # before anything is decoded
     try:
-        with Image.open(upload) as original:
+        with Image.open(upload, formats=PHOTO_FORMATS) as original:
             original.verify()  # a truncated or disguised file fails here, before decoding
         upload.seek(0)
-        with Image.open(upload) as original:
+        with Image.open(upload, formats=PHOTO_FORMATS) as original:
             # JPEG decodes straight to a smaller scale (1/2 … 1/8) when that still covers
             # max_side: a quarter or less of the memory for a big camera photo.
             original.draft("RGB", (max_side * 2, max_side * 2))

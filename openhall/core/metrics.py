@@ -24,7 +24,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -110,7 +110,7 @@ def count_task_failure(signal, task, exc=None) -> None:
 class Gauge:
     name: str
     documentation: str
-    read: Callable[[], float | dict[str, float]]  # a number, or {label value: number}
+    read: Callable[[], float | Mapping[str, float]]  # a number, or {label value: number}
     label: str = ""
 
 
@@ -122,7 +122,7 @@ CACHE_SECONDS = 15
 def register_gauge(
     name: str,
     documentation: str,
-    read: Callable[[], float | dict[str, float]],
+    read: Callable[[], float | Mapping[str, float]],
     *,
     label: str = "",
 ) -> None:
@@ -169,7 +169,7 @@ register_gauge(
 )
 
 
-def read_gauges() -> dict[str, float | dict[str, float]]:
+def read_gauges() -> dict[str, float | Mapping[str, float]]:
     """Every registered figure, at most CACHE_SECONDS old. A figure that cannot be read (its
     database is down) is left out and named in openhall_metrics_read_failed instead."""
     try:
@@ -268,7 +268,7 @@ def is_local_caller(request: HttpRequest) -> bool:
         peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR") or "")
     except ValueError:
         return False  # a unix socket: its callers are whoever the proxy in front lets in
-    if getattr(peer, "ipv4_mapped", None):
+    if isinstance(peer, ipaddress.IPv6Address) and peer.ipv4_mapped:
         peer = peer.ipv4_mapped
     return peer.is_loopback and not any(request.META.get(h) for h in FORWARDING_HEADERS)
 

@@ -19,10 +19,11 @@ already run, with Huey kept as the waker and for the periodic sweeps (docs/opera
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from openhall.core.events import subscriber
@@ -40,7 +41,9 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 15 * 2 ** max(0, attempts - 1)))
 
 
-def record(*, event: str, handlers: list[str], payload_json: str, not_before=None) -> list[int]:
+def record(
+    *, event: str, handlers: list[str], payload_json: str, not_before: datetime | None = None
+) -> list[int]:
     payload = json.loads(payload_json)
     due = {"next_attempt_at": not_before} if not_before else {}
     rows = OutboxMessage.objects.bulk_create(
@@ -56,7 +59,7 @@ def kick(message_ids: list[int]) -> None:
     enqueue_quietly(outbox_deliver_task, message_ids)
 
 
-def enqueue_quietly(task, *args, **schedule) -> None:
+def enqueue_quietly(task: Any, *args: Any, **schedule: Any) -> None:
     """Hand `task(*args)` to the queue (after commit, with what is already on record). If the
     queue is down the request that committed must not fail: the sweeps pick the work up."""
     try:
@@ -122,7 +125,7 @@ def deliver(message_id: int) -> bool:
         return False
 
 
-def due(now=None):
+def due(now: datetime | None = None) -> QuerySet[OutboxMessage]:
     now = now or timezone.now()
     return OutboxMessage.objects.filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),

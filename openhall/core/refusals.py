@@ -39,7 +39,7 @@ class Refused(ValidationError):
         self.details = details
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
 
 class NotFound(Refused):

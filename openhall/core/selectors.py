@@ -45,7 +45,7 @@ def audit_actions(*, center: Center) -> list[str]:
     )
 
 
-def active_centers():
+def active_centers() -> QuerySet[Center]:
     return Center.objects.filter(is_active=True).select_related("street").order_by("id")
 
 

@@ -17,6 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -218,7 +219,7 @@ BACKENDS = {
 
 def get_backend(transport: httpx.BaseTransport | None = None) -> SmsBackend:
     name = settings.SMS_BACKEND
-    cls = BACKENDS.get(name, name)
+    cls: Any = BACKENDS.get(name, name)
     if isinstance(cls, str):
         cls = import_string(cls)
     config = SmsConfig(

@@ -8,6 +8,7 @@ either stream the file from this disk or redirect to a signed URL that expires i
 S3_SIGNED_URL_SECONDS.
 """
 
+from typing import cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -31,7 +32,7 @@ def private_storage() -> Storage:
     """The storage of files behind a permission check. A callable, so the model field's
     migration names this function rather than a backend with its settings; lazy, so a change
     of STORAGES (tests) reaches fields made at import."""
-    return _private
+    return cast(Storage, _private)
 
 
 _pictures_origin: str | None = None
@@ -53,7 +54,7 @@ def pictures_origin() -> str:
 def _forget_storages(*, setting: str, **kwargs) -> None:
     global _pictures_origin
     if setting == "STORAGES":
-        _private._wrapped = empty
+        _private._wrapped = empty  # type: ignore[assignment]  # LazyObject's reset
         _pictures_origin = None
 
 

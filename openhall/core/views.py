@@ -86,11 +86,29 @@ def database_unavailable(exc: BaseException | None) -> bool:
             "PoolClosed",
         }:
             return True
+        if _pydantic_read_failed_on_database(exc):
+            return True
         exc = exc.__cause__ or exc.__context__
     return False
 
 
+DATABASE_ERROR_NAMES = ("OperationalError:", "InterfaceError:", "PoolTimeout:", "PoolClosed:")
+
+
+def _pydantic_read_failed_on_database(exc: BaseException) -> bool:
+    """An API answer is a lazy queryset that ninja reads while pydantic builds the response; a
+    database error there reaches us as pydantic's ValidationError holding only the error's text."""
+    if type(exc).__name__ != "ValidationError" or not type(exc).__module__.startswith("pydantic"):
+        return False
+    return any(
+        error.get("type") == "get_attribute_error"
+        and str(error.get("ctx", {}).get("error", "")).startswith(DATABASE_ERROR_NAMES)
+        for error in exc.errors()  # type: ignore[attr-defined]
+    )
+
+
 def unavailable_response(request: HttpRequest):
+    response: HttpResponse
     if _wants_json(request):
         from openhall.core.api_errors import error_body
 

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from openhall.core import permissions
@@ -17,7 +17,7 @@ from openhall.display.models import COUNTERS, Screen
 
 
 class ScreenForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=50)
     layout = forms.ChoiceField(label=gettext_lazy("Layout"), choices=Screen.Layout.choices)
     counters = forms.MultipleChoiceField(
         label=gettext_lazy("Shows"),

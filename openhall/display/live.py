@@ -49,6 +49,8 @@ class Hub:
         self._tasks: list[asyncio.Task] = []
         self._publisher = None
         self._lock = threading.Lock()
+        # Set once Redis confirms the subscription: changes published before that are not heard.
+        self.listening = asyncio.Event()  # made anew for each event loop (_start)
 
     # --- the screens' side (async, in the event loop) ---------------------------------------
     async def subscribe(self, center_id: int) -> asyncio.Queue:
@@ -81,6 +83,7 @@ class Hub:
         if self.loop is loop:
             return
         self.loop = loop
+        self.listening = asyncio.Event()
         self._tasks = [loop.create_task(self._tick())]
         if self.redis_url:
             self._tasks.append(loop.create_task(self._listen()))
@@ -103,11 +106,14 @@ class Hub:
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
                     async for message in pubsub.listen():
-                        if message.get("type") == "message":
+                        if message.get("type") == "subscribe":
+                            self.listening.set()
+                        elif message.get("type") == "message":
                             self._soon(int(message["data"]))
             except asyncio.CancelledError:
                 raise
             except Exception:
+                self.listening.clear()
                 logger.warning("display: Redis unreachable, retrying in 2 s", exc_info=True)
                 await asyncio.sleep(2)
             finally:

@@ -3,6 +3,7 @@ that center. Public facts only: rooms, times, titles of organised events, counts
 booked (a resident's own booking shows its purpose, not its title)."""
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count
 from django.db.models.functions import TruncDate
@@ -15,7 +16,7 @@ from openhall.civic import selectors as ledger
 from openhall.core.models import Center
 from openhall.display import sources
 from openhall.venues.rules import center_setup, space_ancestry
-from openhall.venues.selectors import center_today
+from openhall.venues.selectors import CenterToday, center_today
 
 CHART_DAYS = 30
 
@@ -117,7 +118,7 @@ def _space_rows(center: Center, now: datetime, bookings: list[Booking], closed: 
 
 
 def _schedule(center: Center, day: date, bookings: list[Booking]) -> list[dict]:
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "start": b.start,
             "end": b.end,
@@ -153,7 +154,7 @@ def _chart(center: Center, today: date) -> dict:
     }
 
 
-def closed_for_the_day(status, now: datetime) -> bool:
+def closed_for_the_day(status: CenterToday, now: datetime) -> bool:
     """The center will not open again today: a closed weekday, or past today's closing time.
     (Before opening in the morning it is only "closed now".)"""
     if status.state == "closed_today":

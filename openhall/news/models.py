@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openhall.core.models import Center
 from openhall.core.storage import private_storage
@@ -41,7 +42,7 @@ class Article(models.Model):
         Center, models.CASCADE, related_name="articles", verbose_name=_("center")
     )
     column = models.CharField(_("column"), max_length=20, choices=Column.choices)
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(pgettext_lazy("article", "title"), max_length=100)
     summary = models.CharField(_("summary"), max_length=200, blank=True)
     # Stored sanitised (core.html.clean_html): only the tags an article needs, no scripts,
     # no event handlers, no styles, links with rel="noopener noreferrer".

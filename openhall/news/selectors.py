@@ -24,3 +24,8 @@ def published(
     if column:
         articles = articles.filter(column=column)
     return articles.order_by("-pinned", "-publish_at", "-pk")
+
+
+def awaiting_review_count(center: Center) -> int:
+    """Articles of `center` sent for review and not yet decided (the console's overview)."""
+    return Article.objects.filter(center=center, status=Article.Status.IN_REVIEW).count()

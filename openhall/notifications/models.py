@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Message(models.Model):
@@ -20,7 +21,7 @@ class Message(models.Model):
         related_name="+",
         verbose_name=_("center"),
     )
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(pgettext_lazy("message", "title"), max_length=100)
     body = models.TextField(_("body"))
     url = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -126,10 +127,12 @@ class Broadcast(models.Model):
     center = models.ForeignKey(
         "core.Center", models.CASCADE, related_name="broadcasts", verbose_name=_("center")
     )
-    title = models.CharField(_("title"), max_length=20)
+    title = models.CharField(pgettext_lazy("message", "title"), max_length=20)
     body = models.TextField(_("body"), max_length=500)
     url = models.CharField(_("link"), max_length=200, blank=True)
-    audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices)
+    audience = models.CharField(
+        pgettext_lazy("broadcast", "audience"), max_length=10, choices=Audience.choices
+    )
     team = models.ForeignKey(
         "accounts.Team", models.SET_NULL, null=True, blank=True, verbose_name=_("team")
     )

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from openhall.core.events import durable_task
-from openhall.core.outbox import enqueue_quietly
+from openhall.core.outbox import enqueue_quietly, retry_delay
 from openhall.notifications.models import Delivery, Message, NotificationPreference
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def _channels(*, user_id: int, kind: str, critical: bool) -> list[str]:
     from openhall.wechat.services import openid_for, subscribe_opt_in_available
 
     pref = preference_for(user_id)
-    channels = []
+    channels: list[str] = []
     openid = openid_for(user_id) if pref.wechat else ""
     if openid:
         if settings.WECHAT_TEMPLATES.get(kind):
@@ -159,7 +159,7 @@ def notify(
             )
             if created:  # on record: if the queue is down, deliveries_retry_due sends it
                 transaction.on_commit(
-                    lambda pk=delivery.pk, eta=not_before: (
+                    lambda pk=delivery.pk, eta=not_before: (  # type: ignore[misc]
                         enqueue_quietly(delivery_task, pk, eta=eta)
                         if eta
                         else enqueue_quietly(delivery_task, pk)
@@ -207,11 +207,6 @@ def _send(delivery: Delivery) -> str:
         url=_absolute(payload.get("url", "")),
     )
     return ""
-
-
-def retry_delay(attempts: int) -> int:
-    """Seconds before the next try: 30 s, 1 min, 2 min, 4 min … at most an hour."""
-    return min(3600, 30 * 2 ** max(0, attempts - 1))
 
 
 def delivery_attempt(*, delivery_id: int) -> Delivery:
@@ -270,7 +265,7 @@ def deliveries_retry_due(*, now: datetime | None = None, limit: int = 500) -> in
         for pk, attempts, claimed_at in pending.values_list("pk", "attempts", "claimed_at")[
             : limit * 4
         ]
-        if claimed_at is None or claimed_at + timedelta(seconds=retry_delay(attempts)) <= now
+        if claimed_at is None or claimed_at + retry_delay(attempts) <= now
     ][:limit]
     for pk in due:
         delivery_attempt(delivery_id=pk)
@@ -413,6 +408,6 @@ def broadcast_delivery_counts(*, broadcast) -> list[tuple[str, str, int]]:
         .order_by("channel", "status")
     )
     return [
-        (Delivery.Channel(r["channel"]).label, Delivery.Status(r["status"]).label, r["n"])
+        (str(Delivery.Channel(r["channel"]).label), str(Delivery.Status(r["status"]).label), r["n"])
         for r in rows
     ]

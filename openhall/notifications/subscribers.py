@@ -1,5 +1,7 @@
 """Turn domain events into messages for the people concerned."""
 
+from collections.abc import Callable
+
 from django.utils import timezone
 
 from openhall.core.events import subscribe
@@ -26,9 +28,21 @@ BOOKING_TEXT = {
 CRITICAL = {"booking.rejected", "booking.cancelled", "booking.rescheduled"}
 
 
+# Bookings whose people a higher app tells itself (an activity's rooms: its writer hears once
+# that it is published, its registrants of any move), registered from that app's ready().
+TOLD_ELSEWHERE: list[Callable[[int], bool]] = []
+
+
+def register_told_elsewhere(is_told_elsewhere: Callable[[int], bool]) -> None:
+    if is_told_elsewhere not in TOLD_ELSEWHERE:
+        TOLD_ELSEWHERE.append(is_told_elsewhere)
+
+
 def deliver_booking_message(*, event: str, booking_id: int) -> None:
     from openhall.bookings.models import Booking
 
+    if any(told(booking_id) for told in TOLD_ELSEWHERE):
+        return
     booking = Booking.objects.select_related("space").get(pk=booking_id)
     start = timezone.localtime(booking.start)
     when = f"（{start:%m月%d日 %H:%M}–{timezone.localtime(booking.end):%H:%M}）"

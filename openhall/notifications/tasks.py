@@ -3,6 +3,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 from huey.exceptions import RetryTask
 
+from openhall.core.outbox import retry_delay
 from openhall.notifications import services
 from openhall.notifications.models import Delivery
 
@@ -15,7 +16,7 @@ def delivery_task(delivery_id: int) -> None:
         return
     if delivery.not_before and delivery.not_before > timezone.now():
         raise RetryTask(eta=delivery.not_before)
-    raise RetryTask(delay=services.retry_delay(delivery.attempts))
+    raise RetryTask(delay=int(retry_delay(delivery.attempts).total_seconds()))
 
 
 @db_periodic_task(crontab(minute="*/10"))

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from openhall.accounts import services
 from openhall.accounts.forms import IdentityForm, SmsSignInForm
 from openhall.accounts.models import Consent
+from openhall.core.decorators import mark_signed_in_without_password
 from openhall.core.middleware import client_ip
 from openhall.portal.selectors import my_data
 from openhall.portal.views import safe_next
@@ -60,6 +61,7 @@ def sms_login(request: HttpRequest) -> HttpResponse:
                     ip=ip,
                 )
                 login(request, user, backend=BACKEND)
+                mark_signed_in_without_password(request)
                 # Arrived from WeChat OAuth with an unbound openid: bind it now.
                 from openhall.wechat.views import bind_pending
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from openhall.access.selectors import booking_door_access
 from openhall.accounts.models import TeamMembership
@@ -371,10 +371,24 @@ def booking_detail(request, booking_id):
     return render(request, "portal/booking_detail.html", context)
 
 
-@require_POST
+def _confirm_cancel(request, booking: Booking, *, rest: bool):
+    """The step between 取消预约 and the cancellation: a page that asks once more, so a slip of
+    the thumb cancels nothing. It works without JavaScript (the detail page links here)."""
+    return render(
+        request,
+        "portal/booking_cancel.html",
+        {"tab": "me", "booking": booking, "rest": rest},
+    )
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def booking_cancel(request, booking_id):
-    booking = get_object_or_404(Booking, pk=booking_id, booker=request.user)
+    booking = get_object_or_404(
+        Booking.objects.select_related("space", "center"), pk=booking_id, booker=request.user
+    )
+    if request.method == "GET":
+        return _confirm_cancel(request, booking, rest=False)
     try:
         services.booking_cancel(
             booking=booking, by=request.user, reason=request.POST.get("reason", "")
@@ -385,16 +399,18 @@ def booking_cancel(request, booking_id):
     return redirect("portal:booking", booking_id=booking.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def series_cancel(request, booking_id):
-    """Cancel this date of a series and every later one."""
+    """Cancel this date of a series and every later one (GET asks first)."""
     booking = get_object_or_404(
-        Booking.objects.select_related("series"),
+        Booking.objects.select_related("series", "space", "center"),
         pk=booking_id,
         booker=request.user,
         series__isnull=False,
     )
+    if request.method == "GET":
+        return _confirm_cancel(request, booking, rest=True)
     try:
         cancelled = services.booking_series_cancel(
             series=booking.series,

@@ -10,11 +10,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from openhall.accounts.forms import MobileLoginForm
 from openhall.activities import selectors as activity_selectors
 from openhall.core import selectors as center_selectors
+from openhall.core.decorators import PASSWORDLESS_SESSION
 from openhall.news import selectors as news_selectors
 from openhall.notifications.models import Message
 from openhall.notifications.services import messages_mark_read
 from openhall.portal import selectors
 from openhall.venues.selectors import center_today, space_tree
+from openhall.wechat.client import is_configured as wechat_is_configured
 
 YEAR = 365 * 24 * 3600
 
@@ -101,8 +103,16 @@ def login_view(
     form = MobileLoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
+        request.session.pop(PASSWORDLESS_SESSION, None)  # the password given: staff may act
         return redirect(safe_next(request, fallback))
-    return render(request, template, {"form": form, "next": safe_next(request, ""), "tab": "me"})
+    context = {
+        "form": form,
+        "next": safe_next(request, ""),
+        "tab": "me",
+        "wechat_login": wechat_is_configured(),
+        "wechat_pending": bool(request.session.get("wechat_pending")),
+    }
+    return render(request, template, context)
 
 
 @require_POST

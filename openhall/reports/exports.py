@@ -1,17 +1,11 @@
 """A report as an Excel workbook: one sheet per section, ready to print for the monthly report
 to the street office (title and range on top, bold headers repeated on every page, landscape,
-fit to the page width). Values are written as values, never as formulas."""
-
-from io import BytesIO
+fit to the page width). Values are written as values, never as formulas (core.xlsx)."""
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-
-def _clean(value):
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+from openhall.core.xlsx import append_rows, set_column_widths, workbook_bytes
 
 
 def report_workbook(report: dict, *, title: str) -> bytes:
@@ -21,11 +15,9 @@ def report_workbook(report: dict, *, title: str) -> bytes:
     names = "、".join(c.name for c in report["centers"])
     for section in report["sections"]:
         sheet = workbook.create_sheet(section.title[:31])
-        sheet.append([_clean(f"{title} · {section.title}")])
-        sheet.append([_clean(f"{period}  {names}")])
+        append_rows(sheet, [[f"{title} · {section.title}"], [f"{period}  {names}"]])
         sheet.append(section.columns)
-        for row in section.rows:
-            sheet.append([_clean(v) for v in row])
+        append_rows(sheet, section.rows)
         sheet["A1"].font = Font(bold=True, size=14)
         for cell in sheet[3]:
             cell.font = Font(bold=True)
@@ -33,23 +25,26 @@ def report_workbook(report: dict, *, title: str) -> bytes:
             cell.alignment = Alignment(horizontal="center")
         for cells in sheet.iter_rows(min_row=4):
             for cell in cells:
-                if cell.data_type == "f":  # a leading "=" typed by someone is text here
-                    cell.data_type = "s"
                 if cell.column - 1 in section.percent and isinstance(cell.value, float):
                     cell.number_format = "0.0%"
-        for index, header in enumerate(section.columns, start=1):
-            width = max(
-                [len(str(header)) * 2]
-                + [len(str(r[index - 1])) * 2 for r in section.rows if index <= len(r)]
-                + [8]
-            )
-            sheet.column_dimensions[get_column_letter(index)].width = min(width, 40)
+        set_column_widths(
+            sheet,
+            [
+                min(
+                    max(
+                        [len(str(header)) * 2]
+                        + [len(str(r[index])) * 2 for r in section.rows if index < len(r)]
+                        + [8]
+                    ),
+                    40,
+                )
+                for index, header in enumerate(section.columns)
+            ],
+        )
         sheet.print_title_rows = "3:3"
         sheet.page_setup.orientation = "landscape"
         sheet.page_setup.fitToWidth = 1
         sheet.page_setup.fitToHeight = 0
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
         sheet.freeze_panes = "A4"
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

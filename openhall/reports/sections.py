@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from openhall.bookings.selectors import local_day_bounds
 from openhall.reports.selectors import Section
@@ -41,7 +42,7 @@ def activities_section(centers, since: date, until: date) -> Section | None:
         )
     columns = [
         _("Type"),
-        _("Activities"),
+        pgettext("how many", "Activities"),
         _("Confirmed registrations"),
         _("Came"),
         _("Attendance rate"),

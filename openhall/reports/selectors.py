@@ -6,6 +6,7 @@ their totals always agree."""
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -64,7 +65,7 @@ def clamp_range(since: date, until: date) -> tuple[date, date]:
 def _center_section(centers: list[Center], since: date, until: date) -> Section:
     rows, totals = [], [0, 0.0, 0.0, 0, 0]
     for center in centers:
-        args = {"center": center, "since_day": since, "until_day": until}
+        args: dict[str, Any] = {"center": center, "since_day": since, "until_day": until}
         usage = stats.utilisation(**args)
         booked = sum(row["booked_hours"] for row in usage)
         rooms = sum(1 for row in usage if row["space"].parent_id is None)
@@ -210,7 +211,7 @@ def month_against_last(center: Center, today: date) -> list[dict]:
     same_day = min(today.day, last_until.day)
     last_until = last_since.replace(day=same_day)
 
-    def figures(since, until):
+    def figures(since: date, until: date) -> dict[str, Any]:
         usage = stats.utilisation(center=center, since_day=since, until_day=until)
         services = ledger.totals([center.pk], since, until)
         return {

@@ -30,8 +30,9 @@ class SpaceOut(ZoneOut):
 
 @router.get(
     "/centers/{center_id}/spaces",
-    response={200: list[SpaceOut], **refusals(401, 404, 422)},
+    response={200: list[SpaceOut], **refusals(404, 422)},
     summary="Rooms and their zones (public facts of a center)",
+    auth=None,  # as the H5 home page shows them: a client finds where to book before login
     openapi_extra={"x-openhall-public": True},
 )
 def list_spaces(request: HttpRequest, center_id: int):

@@ -13,6 +13,7 @@ class VenuesConfig(AppConfig):
     name = "openhall.venues"
     label = "venues"
     verbose_name = _("Venues")
+    api_router = "openhall.venues.api.router"  # mounted under /api/v1 by openhall/api.py
 
     def ready(self) -> None:
         # Any write to what a booking is checked against retires the cached center setup

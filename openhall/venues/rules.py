@@ -2,6 +2,7 @@
 then these defaults. One place answers "what are the rules here?"."""
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 from openhall.core.models import Center, new_setup_token
 from openhall.venues.models import (
@@ -152,7 +153,7 @@ def space_ancestry(space: Space, setup: CenterSetup | None = None) -> list[Space
 def effective_rules(space: Space, setup: CenterSetup | None = None) -> EffectiveRules:
     setup = setup or center_setup(space.center_id)
     layers = [setup.rules.get(s.pk) for s in space_ancestry(space, setup)] + [setup.rules.get(None)]
-    values = {}
+    values: dict[str, Any] = {}
     for field in fields(EffectiveRules):
         value = next(
             (

@@ -71,7 +71,9 @@ def opening_hours_set(
     if opens is None or closes is None or opens >= closes:
         raise Refused("开放时间需要同时填写开门和关门时间，且开门早于关门。", code="invalid_hours")
     if (staffed_from is None) != (staffed_until is None) or (
-        staffed_from is not None and not (opens <= staffed_from < staffed_until <= closes)
+        staffed_from is not None
+        and staffed_until is not None
+        and not (opens <= staffed_from < staffed_until <= closes)
     ):
         raise Refused("值守时间需要在开放时间之内，且开始早于结束。", code="invalid_staffed_hours")
     hours = current or OpeningHours(center=center, weekday=weekday)

@@ -1,8 +1,9 @@
 """A fake WeChat API server: token, stable_token, OAuth, menu, template and subscribe sends.
 
 Used three ways: in-process by tests (`FakeWechat().transport()` for httpx), as a local HTTP
-server (`serve_in_thread()`, for tests across processes), and mounted at /wechat/fake/ in
-development (`WECHAT_FAKE_SERVER=true`) so that "WeChat login" works on `make run`.
+server (`serve_in_thread()`: tests across processes, and `openhall serve --fake-wechat`, which
+`make run` uses, so the web server and the worker share one fake), and mounted at /wechat/fake/
+in development (`WECHAT_FAKE_SERVER=true` alone: one fake per process).
 
 It reproduces the behaviour our code depends on, including errors: 40001 (invalid
 credential), 40029 (invalid code), 40163 (code used), 42001 (token expired), 43101 (user
@@ -14,11 +15,13 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
+OPENID_COOKIE = "fake_wechat_openid"
 MENU_TOP_BYTES, MENU_SUB_BYTES, MENU_KEY_BYTES, MENU_URL_BYTES = 16, 60, 128, 1024
 
 
@@ -204,6 +207,15 @@ class FakeWechat:
             return 200, error
         return 200, {"errcode": 0, "errmsg": "ok", "ticket": "TICKET_fake", "expires_in": 7200}
 
+    def overview(self, query, data):
+        """GET / on the served fake: what our site has sent to "WeChat" so far, to look at."""
+        return 200, {
+            "menu": self.menu,
+            "templates_sent": self.templates_sent,
+            "subscribe_sent": self.subscribe_sent,
+            "users": sorted(self.users),
+        }
+
     def authorize_page(self, query, data):
         """Dev mode: the OAuth consent page answers at once, as if the person tapped 'allow'."""
         openid = query.get("openid") or "o_dev_" + secrets.token_hex(6)
@@ -223,7 +235,7 @@ class FakeWechat:
 
         return httpx.MockTransport(handler)
 
-    def serve_in_thread(self) -> tuple[ThreadingHTTPServer, str]:
+    def serve_in_thread(self, port: int = 0) -> tuple[ThreadingHTTPServer, str]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -232,7 +244,20 @@ class FakeWechat:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                # The consent page remembers this browser as one WeChat user, like a phone.
+                cookie = SimpleCookie(self.headers.get("Cookie", ""))
+                if OPENID_COOKIE in cookie and not query.get("openid"):
+                    query["openid"] = cookie[OPENID_COOKIE].value
+                if parts.path.rstrip("/") == "/connect/oauth2/authorize":
+                    query.setdefault("openid", "o_dev_" + secrets.token_hex(6))
                 status, answer = fake.handle(method, parts.path, query, body)
+                if status == 302:
+                    self.send_response(302)
+                    self.send_header("Location", answer)
+                    self.send_header("Set-Cookie", f"{OPENID_COOKIE}={query['openid']}; Path=/")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 payload = json.dumps(answer, ensure_ascii=False).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -253,12 +278,13 @@ class FakeWechat:
             daemon_threads = False
             block_on_close = True  # server_close() waits for open requests: no stray sockets
 
-        server = Server(("127.0.0.1", 0), Handler)
+        server = Server(("127.0.0.1", port), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 ROUTES = {
+    "/": FakeWechat.overview,
     "/cgi-bin/token": FakeWechat.token,
     "/cgi-bin/stable_token": FakeWechat.stable,
     "/sns/oauth2/access_token": FakeWechat.oauth_token,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from openhall.core.decorators import mark_signed_in_without_password
 from openhall.core.refusals import Refused
 from openhall.wechat import callback, handlers, services
 from openhall.wechat.client import WechatError, get_client, is_configured, jssdk_signature
@@ -103,6 +104,7 @@ def oauth_return(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("console:login") + "?next=" + nxt)
     if user is not None:
         login(request, user, backend=BACKEND)
+        mark_signed_in_without_password(request)
         return redirect(nxt)
     # First visit: sign in once with the mobile number, then the openid is bound.
     request.session[PENDING] = {"openid": openid, "unionid": unionid}

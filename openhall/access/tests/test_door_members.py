@@ -382,3 +382,38 @@ def test_members_added_at_once_never_exceed_the_cap(
         thread.join()
     assert sorted(outcomes) == ["added", "too_many_members"]
     assert BookingDoorMember.objects.filter(booking=booking).count() == 1
+
+
+def test_a_booking_moved_to_another_room_opens_the_new_rooms_door_and_no_longer_the_old(
+    dance_room,
+    doors,
+    center_a,
+    multimedia,
+    tom,
+    alice,
+    team,
+    olivia,
+    django_capture_on_commit_callbacks,
+):
+    """Staff move an approved booking to another room (it stays approved, same hours): the
+    booker's and the members' PINs must follow it there, not keep opening the room it left
+    (which someone else may now have booked)."""
+    room, _zone_a, _zone_b = multimedia
+    room_door = Door.objects.create(center=center_a, name="多媒体活动室门")
+    room_door.spaces.add(room)
+    booking = team_booking(dance_room, tom, team, hours_ahead=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_approve(booking=booking, by=olivia)
+    add(booking, alice, tom, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = booking_reschedule(
+            booking=booking, by=olivia, start=booking.start, end=booking.end, space=room
+        )
+    assert booking.status == Booking.Status.APPROVED
+    for grant in (Grant.objects.get(booking=booking), grant_of(booking, alice)):
+        grant.refresh_from_db()
+        assert grant.revoked_at is None
+        assert opens(room_door, grant)
+        assert not opens(doors["dance"], grant)
+        assert opens(doors["entrance"], grant)

@@ -170,3 +170,29 @@ def test_a_grant_moved_while_its_lock_was_being_written_is_written_again(
     assert [(c.starts_at, c.ends_at) for c in on_lock] == [
         (new_start, new_start + timedelta(hours=2))
     ]
+
+
+@pytest.mark.django_db
+def test_a_resident_moving_to_another_room_gets_that_rooms_door_when_approved_again(
+    doors, dance_room, multimedia, center_a, alice, olivia, django_capture_on_commit_callbacks
+):
+    room = multimedia[0]
+    room_door = Door.objects.create(center=center_a, name="多媒体活动室门")
+    room_door.spaces.add(room)
+    booking = a_booking(dance_room, alice, hours_ahead=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_approve(booking=booking, by=olivia)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = booking_reschedule(
+            booking=booking, by=alice, start=booking.start, end=booking.end, space=room
+        )
+    assert booking.status == Booking.Status.REQUESTED
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_approve(booking=booking, by=olivia)
+
+    grant = Grant.objects.get(booking=booking)
+    assert grant.revoked_at is None
+    assert opens(room_door, grant) and opens(doors["entrance"], grant)
+    assert not opens(doors["dance"], grant)
+    on_dance = LockCredential.objects.filter(credential__grant=grant, door=doors["dance"])
+    assert set(on_dance.values_list("status", flat=True)) == {"removed"}

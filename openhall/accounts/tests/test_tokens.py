@@ -53,11 +53,9 @@ def test_the_command_prints_a_token_that_opens_the_api(olivia, center_a):
     out = StringIO()
     call_command("token", "create", "--user", olivia.mobile, "--name", "ops", stdout=out)
     raw = out.getvalue().strip()
-    response = Client(headers={"Authorization": f"Bearer {raw}"}).get(
-        f"/api/v1/centers/{center_a.pk}"
-    )
+    response = Client(headers={"Authorization": f"Bearer {raw}"}).get("/api/v1/me/centers")
     assert response.status_code == 200
-    assert response.json()["name"] == center_a.name
+    assert [c["name"] for c in response.json()] == [center_a.name]
     assert ApiToken.objects.get(user=olivia).name == "ops"
 
 

@@ -369,3 +369,21 @@ def test_a_clash_is_refused_in_three_statements(
         )
     assert response.status_code == 409
     assert response.json()["details"]["conflicts"][0]["space"] == "多媒体活动室 · A区"
+
+
+def test_the_openapi_document_lists_the_booking_purposes(db):
+    from openhall.api import api
+    from openhall.venues.models import Purpose
+
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    assert schemas["BookingIn"]["properties"]["purpose"] == {"$ref": "#/components/schemas/Purpose"}
+    assert schemas["Purpose"]["enum"] == [p.value for p in Purpose]
+
+
+def test_a_purpose_outside_the_list_is_refused_before_any_booking(api_client, alice, multimedia):
+    _, zone_a, _ = multimedia
+    body = payload(zone_a, at(2, 9), at(2, 11), purpose="birthday_party")
+    response = api_client(alice).post("/api/v1/bookings", body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["details"][0]["loc"][-1] == "purpose"
+    assert not Booking.objects.exists()

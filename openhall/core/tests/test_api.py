@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils.module_loading import import_string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,10 +50,16 @@ def test_openapi_is_published(client, db):
 
 def test_without_credentials_every_endpoint_answers_401_in_the_error_shape(client, db):
     for method, path, spec in operations():
-        if not spec.get("security"):  # declared open (auth=None): published news and activities
+        if not spec.get("security"):  # declared open (auth=None): centers, rooms, news, activities
+            assert spec.get("x-openhall-public"), path
             assert path.startswith(
-                ("/api/v1/articles/", "/api/v1/centers/{center_id}/articles", "/api/v1/activities")
+                (
+                    "/api/v1/articles/",
+                    "/api/v1/centers",
+                    "/api/v1/activities",
+                )
             )
+            assert not path.endswith(("/audit", "/teams", "/enterprises")), path
             assert method == "get"
             continue
         url = re.sub(r"\{\w+\}", "1", path)
@@ -68,7 +75,7 @@ def test_an_unknown_api_path_answers_404_in_the_error_shape(client, db):
 
 
 def test_a_wrong_token_answers_401(db):
-    response = Client(headers={"Authorization": "Bearer oh_forged"}).get("/api/v1/centers")
+    response = Client(headers={"Authorization": "Bearer oh_forged"}).get("/api/v1/me/centers")
     assert_error_shape(response, 401)
 
 
@@ -86,7 +93,7 @@ def test_a_session_write_without_the_csrf_token_is_refused(olivia, center_a):
 def test_a_session_read_needs_no_csrf_token(olivia, center_a):
     client = Client(enforce_csrf_checks=True)
     client.force_login(olivia)
-    assert client.get(f"/api/v1/centers/{center_a.pk}").status_code == 200
+    assert client.get("/api/v1/me/centers").json()[0]["id"] == center_a.pk
 
 
 def test_a_bad_path_parameter_is_a_validation_error(api_client, olivia):
@@ -181,3 +188,18 @@ def test_a_write_without_credentials_is_401_not_a_csrf_error(db):
         "/api/v1/bookings", "{}", content_type="application/json"
     )
     assert_error_shape(response, 401)
+
+
+def test_every_app_with_an_api_module_mounts_its_router_from_its_appconfig():
+    from django.apps import apps
+    from django.utils.module_loading import module_has_submodule
+
+    mounted = {prefix_router[1] for prefix_router in api._routers}
+    for config in apps.get_app_configs():
+        if not config.name.startswith("openhall.") or not module_has_submodule(
+            config.module, "api"
+        ):
+            continue
+        assert getattr(config, "api_router", None) == f"{config.name}.api.router", config.name
+        router = import_string(config.api_router)
+        assert router in mounted, f"{config.name}'s router is not mounted under /api/v1"

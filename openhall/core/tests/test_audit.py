@@ -57,11 +57,10 @@ def test_the_center_admin_browses_and_filters_the_log(client, adam, olivia, cent
     )  # another center's: never shown
     client.force_login(adam)
     page = client.get(f"/console/c/{center_a.pk}/audit/").content.decode()
-    assert page.count("<code>team.create</code>") == 1 and "<code>enterprise.verify</code>" in page
+    # Actions read in Chinese (创建团体 is team.create, 认证企业 is enterprise.verify).
+    assert page.count("<td>创建团体</td>") == 1 and "<td>认证企业</td>" in page
     filtered = client.get(f"/console/c/{center_a.pk}/audit/", {"action": "team"}).content.decode()
-    assert (
-        "<code>team.create</code>" in filtered and "<code>enterprise.verify</code>" not in filtered
-    )
+    assert "<td>创建团体</td>" in filtered and "<td>认证企业</td>" not in filtered
 
 
 def test_an_htmx_filter_returns_only_the_table(client, adam, olivia, center_a):

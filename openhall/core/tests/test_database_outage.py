@@ -77,3 +77,36 @@ def test_pages_and_the_api_answer_503_with_retry_after_quickly(server_without_da
             )
         else:
             assert "请半分钟后刷新再试" in body
+
+
+class _Row:
+    def __init__(self, error: Exception):
+        self.error = error
+
+    @property
+    def name(self) -> str:
+        raise self.error
+
+
+def _read_while_answering(error: Exception):
+    """What ninja does with a lazy queryset: pydantic reads each row while building the answer."""
+    from pydantic import BaseModel, ConfigDict, ValidationError
+
+    class Out(BaseModel):
+        model_config = ConfigDict(from_attributes=True)
+        name: str
+
+    try:
+        Out.model_validate(_Row(error))
+    except ValidationError as exc:
+        return exc
+    raise AssertionError("pydantic read the row without an error")
+
+
+def test_a_database_outage_met_while_building_an_api_answer_is_an_outage():
+    from django.db import OperationalError
+
+    from openhall.core.views import database_unavailable
+
+    assert database_unavailable(_read_while_answering(OperationalError("connection refused")))
+    assert not database_unavailable(_read_while_answering(ValueError("a bug, not an outage")))

@@ -227,7 +227,7 @@ def test_a_registration_and_its_notice_are_recorded_together_or_not_at_all(
 ):
     """Found by bench/faults.py: with PostgreSQL connections killed mid-burst, a registration
     committed while its notice was never recorded (two commits, not one)."""
-    from openhall.activities import services as activities
+    from openhall.activities import signup as activities
     from openhall.activities.models import Activity, Registration, Session
 
     activity = Activity.objects.create(

@@ -54,3 +54,24 @@ def test_the_upload_form_says_why(client, adam, center_a, dance_room):
     )
     assert response.status_code == 200 and not SpacePhoto.objects.exists()
     assert "像素" in response.content.decode()
+
+
+def test_a_postscript_file_is_refused_before_ghostscript_ever_runs(monkeypatch):
+    """Pillow opens EPS by running Ghostscript on it — a PostScript interpreter with a long
+    history of sandbox escapes — wherever `gs` is installed. A picture upload is JPG, PNG or
+    WebP (the refusal says so); nothing else is handed to a decoder."""
+    from PIL import EpsImagePlugin
+
+    ran = []
+
+    def ghostscript(*args, **kwargs):
+        ran.append(args)
+        raise OSError("a real Ghostscript would be running the file now")
+
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", ghostscript)
+    monkeypatch.setattr(EpsImagePlugin, "gs_binary", "gs", raising=False)
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n(pwned) print\nshowpage\n%%EOF\n"
+    with pytest.raises(ValidationError) as refused:
+        reencoded_jpeg(SimpleUploadedFile("x.jpg", eps, content_type="image/jpeg"))
+    assert refused.value.code == "not_a_photo"
+    assert ran == []

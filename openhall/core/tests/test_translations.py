@@ -21,9 +21,12 @@ def test_every_message_is_translated_to_chinese():
 def test_the_compiled_catalog_matches_the_po_file():
     po = polib.pofile(str(CATALOG / "django.po"))
     mo = polib.mofile(str(CATALOG / "django.mo"))
-    compiled = {e.msgid: e.msgstr or e.msgstr_plural.get(0) for e in mo}
-    source = {e.msgid: e.msgstr or e.msgstr_plural.get(0) for e in po if not e.obsolete}
-    stale = sorted(k for k in source if compiled.get(k) != source[k])
+    # Keyed by context too: pgettext("door", "Open") and pgettext("opening hours", "Open") differ.
+    compiled = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0) for e in mo}
+    source = {
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0) for e in po if not e.obsolete
+    }
+    stale = sorted((k for k in source if compiled.get(k) != source[k]), key=str)
     assert stale == [], "run `make messages` to recompile django.mo"
 
 

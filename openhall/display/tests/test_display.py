@@ -238,7 +238,8 @@ def test_changes_made_in_another_process_arrive_through_redis(committed_db, cent
     async def scenario():
         queue = await listening.subscribe(center_a.pk)
         queue.get_nowait()
-        await asyncio.sleep(0.5)  # the listener subscribes to the channel
+        # A change published before Redis confirms the subscription would not be heard.
+        await asyncio.wait_for(listening.listening.wait(), timeout=5)
         builds = listening.builds
         elsewhere.changed(center_a.pk)  # e.g. the worker process finishing a booking
         picture = await asyncio.wait_for(queue.get(), timeout=5)

@@ -174,3 +174,18 @@ def test_staff_see_whether_their_centers_notices_arrived_and_nothing_of_others(
     failed_page = client.get(f"/console/c/{center_a.pk}/outbox/?failed=1").content.decode()
     assert "场地变更" in failed_page and "活动改期" not in failed_page
     assert ok.center_id == center_a.pk
+
+
+def test_the_broadcast_list_says_how_far_each_broadcast_has_gone(team, olivia, center_a, client):
+    broadcast = services.broadcast_send(
+        center=center_a, by=olivia, title="排练改期", body="x", audience="team", team=team
+    )
+    client.force_login(olivia)
+    page = client.get(f"/console/c/{center_a.pk}/broadcasts/").content.decode()
+    assert "排队中，尚未发出" in page  # the worker has not run: never a blank cell
+
+    services.broadcast_deliver(
+        broadcast_id=broadcast.pk, user_ids=[m.user_id for m in team.memberships.all()]
+    )
+    page = client.get(f"/console/c/{center_a.pk}/broadcasts/").content.decode()
+    assert "站内消息 已发送 2" in page and "排队中" not in page

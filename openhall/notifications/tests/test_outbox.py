@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
+from openhall.core.outbox import retry_delay
 from openhall.notifications import services
 from openhall.notifications.models import ConsoleSms, Delivery, Message
 from openhall.wechat import client as wechat_client
@@ -139,10 +140,16 @@ def test_a_busy_wechat_is_retried_with_growing_delays(follower, fake):
     delivery = Delivery.objects.get(channel="wechat_template")
     assert delivery.status == "pending" and delivery.attempts == 1
     assert "-1" in delivery.last_error
-    assert [services.retry_delay(n) for n in (1, 2, 3, 10)] == [30, 60, 120, 3600]
-    services.delivery_attempt(delivery_id=delivery.pk)
+    # The relay waits out the one backoff of every retry loop (core.outbox.retry_delay) ...
+    tried_at = delivery.claimed_at
+    assert (
+        services.deliveries_retry_due(now=tried_at + retry_delay(1) - dt.timedelta(seconds=1)) == 0
+    )
+    assert services.deliveries_retry_due(now=tried_at + retry_delay(1)) == 1
     delivery.refresh_from_db()
     assert delivery.status == "sent" and len(fake.templates_sent) == 1
+    # ... which grows with each attempt.
+    assert retry_delay(1) < retry_delay(2) < retry_delay(3) <= retry_delay(10)
 
 
 def test_the_daily_quota_is_retried_then_given_up(follower, fake):

@@ -107,12 +107,27 @@ def test_the_booker_cancels_from_the_detail_page(client, alice, zone):
     )
     client.force_login(alice)
     assert (
-        f'action="/bookings/{booking.pk}/cancel/"'
+        f'href="/bookings/{booking.pk}/cancel/"'
         in client.get(f"/bookings/{booking.pk}/").content.decode()
     )
     client.post(f"/bookings/{booking.pk}/cancel/")
     booking.refresh_from_db()
     assert booking.status == "cancelled"
+
+
+def test_cancelling_asks_once_more_and_changes_nothing_until_confirmed(client, alice, zone):
+    from openhall import factories
+
+    booking = factories.BookingFactory(
+        center=zone.center, space=zone, booker=alice, start=at(3, 9), end=at(3, 11)
+    )
+    client.force_login(alice)
+    page = client.get(f"/bookings/{booking.pk}/cancel/").content.decode()
+    booking.refresh_from_db()
+    assert booking.status != "cancelled"
+    assert "确定取消这个预约吗？" in page
+    assert '<form method="post"' in page and "是的，取消" in page
+    assert f'href="/bookings/{booking.pk}/"' in page  # 不取消了 goes back
 
 
 def test_nobody_else_sees_my_booking(client, alice, tom, zone):
@@ -217,6 +232,10 @@ def test_the_booker_cancels_the_rest_of_a_weekly_booking(client, tom, zone):
     )
     client.force_login(tom)
     assert "cancel-rest" in client.get(f"/bookings/{created[1].pk}/").content.decode()
+    assert (
+        "以及之后每一次" in client.get(f"/bookings/{created[1].pk}/cancel-rest/").content.decode()
+    )
+    assert not Booking.objects.filter(status="cancelled").exists()
     client.post(f"/bookings/{created[1].pk}/cancel-rest/")
     statuses = [b.status for b in Booking.objects.filter(booker=tom).order_by("start")]
     assert statuses == ["requested", "cancelled", "cancelled", "cancelled"]

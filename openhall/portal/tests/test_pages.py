@@ -48,6 +48,18 @@ def test_elder_mode_enlarges_the_text_and_is_remembered(client, center_a):
     assert 'class="h5"' in client.get("/").content.decode()
 
 
+def test_the_home_page_has_the_elder_mode_switch_and_comes_back_to_itself(client, center_a):
+    page = client.get("/").content.decode()
+    assert 'action="/elder-mode/"' in page and 'name="next" value="/"' in page
+    assert 'role="switch" aria-labelledby="elder-switch-label" aria-checked="false"' in page
+    assert 'id="elder-switch-label">长辈模式' in page
+    response = client.post("/elder-mode/", {"on": "1", "next": "/"})
+    assert response["Location"] == "/"
+    page = client.get("/").content.decode()
+    assert 'class="h5 elder"' in page and 'aria-checked="true"' in page
+    assert 'class="h5 elder"' in client.get("/services/").content.decode()  # remembered
+
+
 def test_elder_mode_never_redirects_to_another_site(client, db):
     response = client.post("/elder-mode/", {"on": "1", "next": "https://evil.example/"})
     assert response["Location"] == "/"
@@ -124,3 +136,23 @@ def test_the_messages_tab_counts_unread_messages_until_they_are_read(client, ali
     assert '<span class="tabbar-badge">1</span>' in client.get("/").content.decode()
     assert "预约已通过" in client.get("/messages/").content.decode()
     assert "tabbar-badge" not in client.get("/").content.decode()
+
+
+def test_the_password_page_offers_wechat_sign_in_as_the_sms_page_does(client, settings, db):
+    settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET = "wx1234567890abcdef", "s3cret"
+    for path in ("/login/", "/login/sms/"):
+        page = client.get(path, {"next": "/book/"}).content.decode()
+        assert 'href="/wechat/login/?next=/book/"' in page and "微信登录" in page, path
+
+
+def test_no_wechat_sign_in_without_an_official_account(client, settings, db):
+    settings.WECHAT_APP_ID = ""
+    assert "/wechat/login/" not in client.get("/login/").content.decode()
+
+
+def test_no_second_wechat_sign_in_while_one_waits_for_its_sms_step(client, settings, db):
+    settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET = "wx1234567890abcdef", "s3cret"
+    session = client.session
+    session["wechat_pending"] = {"openid": "oPending"}
+    session.save()
+    assert "/wechat/login/" not in client.get("/login/").content.decode()

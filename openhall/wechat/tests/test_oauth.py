@@ -146,3 +146,27 @@ def test_staff_never_sign_in_by_wechat_alone(client, fake_wechat, olivia):
     assert "_auth_user_id" not in client.session
     assert response["Location"].startswith("/console/login/")
     assert AuditEntry.objects.filter(action="user.wechat_sign_in_refused", actor=olivia).exists()
+
+
+def test_a_resident_signed_in_by_wechat_and_made_staff_must_still_give_the_password(
+    client, fake_wechat, alice, center_a
+):
+    """Refusing staff at WeChat sign-in is not enough if a resident's WeChat session outlives
+    their appointment: the console and the API ask that session for the password first."""
+    from openhall import factories
+    from openhall.core.permissions import StaffRole
+
+    WechatAccount.objects.create(openid="oAlice", user=alice)
+    come_back(client, fake_wechat, "oAlice", start(client))
+    assert int(client.session["_auth_user_id"]) == alice.pk
+    factories.StaffFactory(user=alice, role=StaffRole.OPERATOR, center=center_a)
+
+    page = client.get(f"/console/c/{center_a.pk}/")
+    assert page.status_code == 302 and page["Location"].startswith("/console/login/")
+    assert client.get(f"/api/v1/centers/{center_a.pk}/audit").status_code == 401
+
+    alice.set_password("s3cret-pass!")
+    alice.save()
+    signed_in = client.post("/console/login/", {"mobile": alice.mobile, "password": "s3cret-pass!"})
+    assert signed_in.status_code == 302
+    assert client.get(f"/console/c/{center_a.pk}/").status_code == 200
