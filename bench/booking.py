@@ -4,6 +4,10 @@ booking_storm: N concurrent HTTP clients POST /api/v1/bookings against `openhall
 PostgreSQL database; half the requests aim at slots other clients also want. Afterwards the
 database is searched for overlapping live claims: the answer must be 0.
 
+create_storm (also alone: `python -m bench.booking create`, into booking-create-postgresql.json):
+32 clients whose every request creates a booking (a slot no other request wants, on a new
+connection each: no keep-alive), so the figure is bookings made per second, not answers.
+
 availability: 1,000,000 bookings written straight into the tables (SQL generate_series), then
 the day view (/spaces/{id}/availability) and the free-room search (/centers/{id}/free-spaces)
 are timed at 1 and 8 clients. Every loop is bounded in count and time; only 127.0.0.1 is used.
@@ -33,6 +37,10 @@ STORM_REQUESTS = int(os.environ.get("BENCH_STORM_REQUESTS", "2000"))
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "1000000"))
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 STORM_SECONDS = int(os.environ.get("BENCH_STORM_SECONDS", "20"))
+CREATE_CLIENTS = int(os.environ.get("BENCH_CREATE_CLIENTS", "32"))
+CREATE_SECONDS = int(os.environ.get("BENCH_CREATE_SECONDS", str(STORM_SECONDS)))
+# What issue 14 asks of the creation storm on the two-core reference machine.
+CREATE_TARGET = {"created_per_s": 290, "p95_ms": 150}
 
 
 def psql(sql: str, db: str = "postgres") -> str:
@@ -282,6 +290,163 @@ def reads_wrk(servers: "Servers", path: str, token: str, clients: int) -> dict:
     }
 
 
+def create_storm(servers: "Servers", fixture: dict, clients: int) -> dict:
+    """Every request creates a booking, each on a new connection (no keep-alive). Each server
+    gets its own share of the rooms and each request its own hour, so no request meets another's
+    slot: every answer but a failure is a 201."""
+    day0 = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    shares = [fixture["spaces"][n :: len(servers.bases)] for n in range(len(servers.bases))]
+    per_server = max(1, clients // len(servers.bases))
+    if not shutil.which("wrk"):
+        return _create_storm_python(servers, fixture, shares, per_server, day0)
+    runs = [
+        subprocess.Popen(  # noqa: S603
+            [
+                "wrk",
+                "-t1",
+                f"-c{per_server}",
+                f"-d{CREATE_SECONDS}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(ROOT / "bench" / "create.lua"),
+                base,
+            ],
+            env={
+                **os.environ,
+                "TOKENS": ",".join(fixture["tokens"]),
+                "SPACES": ",".join(map(str, share)),
+                "DAY0": str(int(day0.timestamp())),
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for base, share in zip(servers.bases, shares, strict=True)
+    ]
+    results = []
+    for run in runs:
+        out, _ = run.communicate(timeout=CREATE_SECONDS + 60)
+        line = next(line for line in out.splitlines() if line.startswith("RESULT "))
+        results.append(json.loads(line.removeprefix("RESULT ")))
+    seconds = max(r["seconds"] for r in results)
+    statuses: dict[int, int] = {}
+    for r in results:
+        for status, n in r["statuses"].items():
+            statuses[int(status)] = statuses.get(int(status), 0) + n
+    return _create_summary(
+        driver="wrk",
+        clients=per_server * len(runs),
+        statuses=statuses,
+        seconds=seconds,
+        p50=max(r["p50_ms"] for r in results),
+        p95=max(r["p95_ms"] for r in results),
+        p99=max(r["p99_ms"] for r in results),
+        socket_errors=sum(r["socket_errors"] for r in results),
+    )
+
+
+def _create_storm_python(servers, fixture, shares, per_server, day0) -> dict:
+    """The same without wrk: threads with http.client, a new connection per request. The
+    client then takes CPU from the servers, so its figures read lower than wrk's."""
+    import http.client
+
+    latencies, statuses, lock = [], {}, threading.Lock()
+    socket_errors = 0
+    deadline = time.monotonic() + CREATE_SECONDS
+
+    def client(index: int) -> None:
+        nonlocal socket_errors
+        server = index % len(servers.bases)
+        share = shares[server]
+        host, port = servers.bases[server].removeprefix("http://").split(":")
+        rng = random.Random(index)  # noqa: S311 — which resident asks, not a secret
+        sent = 0
+        first_hour = (index // len(servers.bases)) * 20000 // per_server
+        while time.monotonic() < deadline:
+            start = day0 + timedelta(hours=first_hour + sent // len(share))
+            body = json.dumps(
+                {
+                    "space_id": share[sent % len(share)],
+                    "start": start.isoformat(),
+                    "end": (start + timedelta(hours=1)).isoformat(),
+                    "title": "压测",
+                    "purpose": "team",
+                    "attendees": 5,
+                }
+            )
+            sent += 1
+            headers = {
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {rng.choice(fixture['tokens'])}",
+                "Connection": "close",
+            }
+            began = time.perf_counter()
+            connection = http.client.HTTPConnection(host, int(port), timeout=10)
+            try:
+                connection.request("POST", "/api/v1/bookings", body=body, headers=headers)
+                status = connection.getresponse().status
+            except OSError:
+                with lock:
+                    socket_errors += 1
+                continue
+            finally:
+                connection.close()
+            elapsed = (time.perf_counter() - began) * 1000
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    clients = per_server * len(servers.bases)
+    began = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    seconds = time.perf_counter() - began
+    latencies.sort()
+    return _create_summary(
+        driver="python http.client",
+        clients=clients,
+        statuses=statuses,
+        seconds=seconds,
+        p50=round(percentile(latencies, 50), 1),
+        p95=round(percentile(latencies, 95), 1),
+        p99=round(percentile(latencies, 99), 1),
+        socket_errors=socket_errors,
+    )
+
+
+def _create_summary(*, driver, clients, statuses, seconds, p50, p95, p99, socket_errors) -> dict:
+    created = statuses.get(201, 0)
+    created_per_s = round(created / seconds, 1)
+    return {
+        "driver": driver,
+        "clients": clients,
+        "keep_alive": False,
+        "seconds": round(seconds, 1),
+        "requests": sum(statuses.values()),
+        "statuses": statuses,
+        "created": created,
+        "created_per_s": created_per_s,
+        "p50_ms": p50,
+        "p95_ms": p95,
+        "p99_ms": p99,
+        "socket_errors": socket_errors,
+        "errors_5xx": sum(n for k, n in statuses.items() if k >= 500),
+        "target": CREATE_TARGET,
+        "target_met": created_per_s >= CREATE_TARGET["created_per_s"]
+        and p95 <= CREATE_TARGET["p95_ms"],
+    }
+
+
+def _print_create(result: dict) -> None:
+    print(
+        f"create c={result['clients']:<3} {result['created_per_s']} created/s "
+        f"p50 {result['p50_ms']} p95 {result['p95_ms']} p99 {result['p99_ms']} ms "
+        f"statuses {result['statuses']} socket errors {result['socket_errors']}"
+        f" target {'met' if result['target_met'] else 'NOT met'}"
+    )
+
+
 OVERLAPS_SQL = """
 SELECT count(*) FROM bookings_bookingclaim a JOIN bookings_bookingclaim b
   ON a.unit_id = b.unit_id AND a.id < b.id AND a.live AND b.live
@@ -312,11 +477,9 @@ def fill_million(db: str, fixture: dict) -> float:
     return round(time.perf_counter() - began, 1)
 
 
-def main() -> None:
-    db = f"openhall_bench_{os.getpid()}"
-    psql(f"CREATE DATABASE {db}")
+def bench_env(db: str) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="openhall-bench-booking-"))
-    env = {
+    return {
         **os.environ,
         "DEBUG": "false",
         "OPENHALL_DEMO_SITE": "true",  # console SMS and the demo accounts
@@ -330,6 +493,12 @@ def main() -> None:
         # As in production (docs/deployment.md): the task queue and cache on Redis, not SQLite.
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
     }
+
+
+def main() -> None:
+    db = f"openhall_bench_{os.getpid()}"
+    psql(f"CREATE DATABASE {db}")
+    env = bench_env(db)
     report = {
         "benchmark": "booking",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -353,6 +522,8 @@ def main() -> None:
                     f"storm c={clients:<3} {result['bookings_per_s']} bookings/s ({result['requests_per_s']} req/s) "
                     f"p50 {result['p50_ms']} p95 {result['p95_ms']} p99 {result['p99_ms']} ms statuses {result['statuses']}"
                 )
+            report["create_storm"] = create_storm(servers, fixture, CREATE_CLIENTS)
+            _print_create(report["create_storm"])
             # The floor under any API call on this stack: token sign-in and one small query, at
             # the storm's 32 clients. No booking can be cheaper than this.
             if shutil.which("wrk"):
@@ -414,5 +585,38 @@ def main() -> None:
     print("written to bench/results/booking-postgresql.json")
 
 
+def main_create() -> None:
+    """The creation storm alone (a minute, not the full run's ten): bookings made per second at
+    CREATE_CLIENTS clients, then the overlap check."""
+    db = f"openhall_bench_{os.getpid()}"
+    psql(f"CREATE DATABASE {db}")
+    report = {
+        "benchmark": "booking-create",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": "postgresql",
+        "server": f"{WEB_WORKERS} uvicorn processes on their own ports, clients spread over them; DEBUG=false",
+        "machine": {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()},
+    }
+    try:
+        env = bench_env(db)
+        fixture = setup(env, spaces=500)
+        servers = Servers(env)
+        try:
+            report["create_storm"] = create_storm(servers, fixture, CREATE_CLIENTS)
+            _print_create(report["create_storm"])
+            report["server_peak_rss_mb"] = servers.peak_rss_mb()
+        finally:
+            servers.stop()
+        report["machine"]["load_average_at_end"] = os.getloadavg()
+        report["overlapping_live_claims_after_storm"] = int(psql(OVERLAPS_SQL, db))
+        print(f"overlapping live claims: {report['overlapping_live_claims_after_storm']}")
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {db}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = os.environ.get("BENCH_CREATE_RESULT", "booking-create-postgresql.json")
+    (RESULTS / name).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    print(f"written to bench/results/{name}")
+
+
 if __name__ == "__main__":
-    main()
+    main_create() if sys.argv[1:] == ["create"] else main()

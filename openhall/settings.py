@@ -213,7 +213,8 @@ MQTT_URL = os.environ.get("MQTT_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # One Redis connection pool a process, not one a request (core/cache.py).
+            "BACKEND": "openhall.core.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "openhall",
         }

@@ -214,7 +214,44 @@ def display_fanout() -> str:
     return table(("what", "figure"), rows) + f"\n{measured_on(data)}display-fanout.json`*\n"
 
 
+def booking_create() -> str:
+    """The creation storm (`python -m bench.booking create`): every request a new booking."""
+    data = results("booking-create-postgresql")
+    run = data["create_storm"]
+    target = run["target"]
+    rows = [
+        (
+            f"creation storm, {run['clients']} clients, a new connection per request, "
+            "every request a free slot",
+            f"{per_s(run['created_per_s'])} bookings created/s ({run['created']:,} in "
+            f"{run['seconds']} s), p50 {ms(run['p50_ms'])}, p95 {ms(run['p95_ms'])}, "
+            f"p99 {ms(run['p99_ms'])}, {run['errors_5xx']} errors",
+        ),
+        (
+            f"target: ≥ {target['created_per_s']} bookings created/s with p95 ≤ "
+            f"{target['p95_ms']} ms",
+            ("met" if run["target_met"] else "not met")
+            + f" ({per_s(run['created_per_s'])}/s, p95 {ms(run['p95_ms'])})",
+        ),
+        (
+            "load average of the machine at the start / end",
+            " / ".join(
+                f"{data['machine'][key][0]:.1f}"
+                for key in ("load_average_at_start", "load_average_at_end")
+            ),
+        ),
+        (
+            "overlapping live claims afterwards",
+            str(data["overlapping_live_claims_after_storm"]),
+        ),
+    ]
+    return (
+        table(("what", "figure"), rows) + f"\n{measured_on(data)}booking-create-postgresql.json`*\n"
+    )
+
+
 BENCH_BLOCKS: dict[str, Callable[[], str]] = {
+    "booking-create": booking_create,
     "booking-summary": booking_summary,
     "booking": booking_detail,
     "registration-rush": registration_rush,

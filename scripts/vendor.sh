@@ -20,6 +20,8 @@ cp node_modules/echarts/LICENSE "$dest/echarts/LICENSE"
 # The articles' rich-text editor (BSD-3-Clause). Quill sets styles only through the CSSOM, never
 # a style attribute or <style> element, so it runs under the CSP's plain style-src 'self'.
 cp node_modules/quill/dist/quill.js node_modules/quill/dist/quill.snow.css "$dest/quill/"
+# Their source maps are not shipped: a reference to a missing map fails collectstatic (DEBUG=false).
+sed -i '/sourceMappingURL=/d' "$dest/quill/quill.js" "$dest/quill/quill.snow.css"
 cp node_modules/quill/LICENSE "$dest/quill/LICENSE"
 for pkg in htmx.org weui weixin-js-sdk echarts quill; do
   printf '%s %s\n' "$pkg" "$(node -p "require('./node_modules/$pkg/package.json').version")"

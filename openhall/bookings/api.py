@@ -221,9 +221,10 @@ def center_free_spaces(
     summary="Request a booking",
 )
 def create_booking(request: HttpRequest, payload: BookingIn):
-    return Status(
-        201, services.booking_request(**_booking_args(request, payload), note=payload.note)
-    )
+    args = _booking_args(request, payload)
+    # The space's query has just read its center's setup token: the service need not read it again.
+    setup_token = args["space"].center.setup_token
+    return Status(201, services.booking_request(**args, note=payload.note, setup_token=setup_token))
 
 
 @router.get(

@@ -286,13 +286,16 @@ def booking_request(
     note: str = "",
     now: datetime | None = None,
     for_activity: bool = False,
+    setup_token: str | None = None,
 ) -> Booking:
     """Hold a slot for `booker` (booked by themselves or by staff on their behalf).
     `for_activity`: staff hold the room of a published activity's session, which does not count
-    against anyone's quota of active bookings."""
+    against anyone's quota of active bookings. `setup_token`: the center's setup token, when the
+    caller read it with `space` in this request (venues.rules.center_setup)."""
     require_may_book_for(by=by, booker=booker, space=space, for_activity=for_activity)
     with transaction.atomic():
         return _create_booking(
+            setup_token=setup_token,
             space=space,
             booker=booker,
             by=by,
@@ -325,9 +328,10 @@ def _create_booking(
     now,
     series=None,
     check_quota=True,
+    setup_token: str | None = None,
 ) -> Booking:
     title = booking_title(title)
-    setup = center_setup(space.center_id)
+    setup = center_setup(space.center_id, token=setup_token)
     rules = effective_rules(space, setup)
     units = leaf_units(space, setup)
     lock_units([u.pk for u in units], booker=booker, team=team)
@@ -374,7 +378,9 @@ def _create_booking(
         after=snapshot(booking, AUDITED_FIELDS),
     )
     publish_on_commit(
-        "booking.approved" if approved else "booking.requested", booking_id=booking.pk
+        "booking.approved" if approved else "booking.requested",
+        booking_id=booking.pk,
+        center_id=booking.center_id,  # the screens need no query to know whose it is
     )
     return booking
 
@@ -401,7 +407,7 @@ def _transition(
         before=before,
         after=snapshot(booking, AUDITED_FIELDS),
     )
-    publish_on_commit(event, booking_id=booking.pk)
+    publish_on_commit(event, booking_id=booking.pk, center_id=booking.center_id)
     return booking
 
 
@@ -818,5 +824,5 @@ def booking_reschedule(
         before=before,
         after=snapshot(booking, AUDITED_FIELDS),
     )
-    publish_on_commit("booking.rescheduled", booking_id=booking.pk)
+    publish_on_commit("booking.rescheduled", booking_id=booking.pk, center_id=booking.center_id)
     return booking

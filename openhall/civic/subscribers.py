@@ -32,7 +32,7 @@ def service_withdrawn(*, source, source_id, **_):
 BOOKING_KIND = {"party": "party"}
 
 
-def booking_completed(*, booking_id: int) -> None:
+def booking_completed(*, booking_id: int, **_) -> None:
     from openhall.bookings.models import Booking
     from openhall.civic.services import record_from_source
 

@@ -2,15 +2,16 @@
 
 Rule of thumb: an object in a center you cannot see does not exist for you (404); an object you
 can see but may not change answers 403. Staff of center A therefore learn nothing about center B.
+Both are refusals (`NotFound`, `Forbidden`, core/refusals.py), never HTTP types, so a service may
+call these checks and the API's one Refused handler or the pages' RefusalMiddleware answers them.
 """
 
 from enum import StrEnum
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404
 
 from openhall.core.models import Center, StaffMembership, StaffRole
+from openhall.core.refusals import Forbidden, NotFound
 
 
 class Perm(StrEnum):
@@ -91,12 +92,13 @@ def has_center_perm(user, center: Center, perm: Perm) -> bool:
 
 
 def require_center_perm(user, center: Center, perm: Perm) -> None:
-    """For services: 404 when the center is invisible to the user, 403 when only `perm` is missing."""
+    """For services: `NotFound` when the center is invisible to the user, `Forbidden` when only
+    `perm` is missing."""
     if has_center_perm(user, center, perm):
         return
     if has_center_perm(user, center, Perm.VIEW_STATS):
-        raise PermissionDenied
-    raise Http404
+        raise Forbidden
+    raise NotFound
 
 
 def center_or_404(user, center_id, perm: Perm) -> Center:
@@ -106,7 +108,7 @@ def center_or_404(user, center_id, perm: Perm) -> Center:
         else None
     )
     if center is None:
-        raise Http404
+        raise NotFound
     require_center_perm(user, center, perm)
     return center
 
@@ -119,12 +121,12 @@ def scoped(user, queryset: QuerySet, perm: Perm, *, center_field: str = "center"
 def object_or_404(
     user, queryset: QuerySet, perm: Perm, *, center_field: str = "center", **lookup
 ) -> Model:
-    """Fetch a center-owned object the user may act on with `perm`, or 404/403 as above."""
+    """Fetch a center-owned object the user may act on with `perm`, or `NotFound`/`Forbidden`."""
     visible = scoped(user, queryset, Perm.VIEW_STATS, center_field=center_field)
     try:
         obj = visible.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+        raise NotFound from exc
     center = obj
     for part in center_field.split("__"):
         center = getattr(center, part)

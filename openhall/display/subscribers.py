@@ -24,10 +24,16 @@ CENTER_EVENTS = [
 ]
 
 
-def booking_changed(*, booking_id: int, **_) -> None:
-    from openhall.bookings.models import Booking
+def booking_changed(*, booking_id: int, center_id: int | None = None, **_) -> None:
+    # The booking services name the center (a query less after every booking); events stored
+    # before they did, or published elsewhere, are looked up.
+    if center_id is None:
+        from openhall.bookings.models import Booking
 
-    changed(Booking.objects.filter(pk=booking_id).values_list("center_id", flat=True).first())
+        center_id = (
+            Booking.objects.filter(pk=booking_id).values_list("center_id", flat=True).first()
+        )
+    changed(center_id)
 
 
 def center_changed(*, center_id: int, **_) -> None:

@@ -66,7 +66,7 @@ def deliver_booking_message(*, event: str, booking_id: int) -> None:
 
 
 def booking_event(event: str):
-    def handle(*, booking_id: int) -> None:
+    def handle(*, booking_id: int, **_) -> None:
         # Runs in a worker, from the outbox: the request that changed the booking never waits.
         deliver_booking_message(event=event, booking_id=booking_id)
 

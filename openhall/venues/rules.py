@@ -72,7 +72,8 @@ class CenterSetup:
 
     Every booking request reads all of them and they change a few times a year, so each process
     keeps the latest setup of each center in memory under the center's `setup_token`, which every
-    change replaces (`setup_changed`). Checking the token costs one indexed read instead of five.
+    change replaces (`setup_changed`). Checking the token costs one indexed read instead of five,
+    and none when the caller read the token with the center a moment ago (`center_setup(token=)`).
     """
 
     token: str
@@ -91,8 +92,16 @@ def setup_changed(center_id: int) -> None:
     Center.objects.filter(pk=center_id).update(setup_token=new_setup_token())
 
 
-def center_setup(center_id: int) -> CenterSetup:
-    token = Center.objects.filter(pk=center_id).values_list("setup_token", flat=True).get()
+def center_setup(center_id: int, *, token: str | None = None) -> CenterSetup:
+    """The center's setup as of its `setup_token`.
+
+    `token`: the token the caller read in the same request, in the statement that read the space
+    and its center (the booking API does), which saves the check's own statement on the hot path.
+    Pass it only when read that way: a Center object kept from before a change holds the old
+    token and would be answered with the old setup.
+    """
+    if token is None:
+        token = Center.objects.filter(pk=center_id).values_list("setup_token", flat=True).get()
     cached = _setups.get(center_id)
     if cached is not None and cached.token == token:
         return cached

@@ -1,9 +1,9 @@
 """Writes for venues: spaces and their photos, booking rules, opening hours and closures, each
-checked and audited."""
+checked and audited. Every no is a refusal (core/refusals.py): `Refused` for input to fix, and
+core.permissions' `NotFound`/`Forbidden` for a center that is not the person's to change."""
 
 from datetime import datetime, time
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from openhall.core import permissions
@@ -11,6 +11,7 @@ from openhall.core.audit import audit_record, snapshot
 from openhall.core.images import reencoded_jpeg
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
+from openhall.core.refusals import Refused
 from openhall.venues.models import BookingRule, Closure, OpeningHours, Space, SpacePhoto
 from openhall.venues.rules import RULE_FIELDS
 
@@ -68,17 +69,13 @@ def opening_hours_set(
             )
         return None
     if opens is None or closes is None or opens >= closes:
-        raise ValidationError(
-            "开放时间需要同时填写开门和关门时间，且开门早于关门。", code="invalid_hours"
-        )
+        raise Refused("开放时间需要同时填写开门和关门时间，且开门早于关门。", code="invalid_hours")
     if (staffed_from is None) != (staffed_until is None) or (
         staffed_from is not None
         and staffed_until is not None
         and not (opens <= staffed_from < staffed_until <= closes)
     ):
-        raise ValidationError(
-            "值守时间需要在开放时间之内，且开始早于结束。", code="invalid_staffed_hours"
-        )
+        raise Refused("值守时间需要在开放时间之内，且开始早于结束。", code="invalid_staffed_hours")
     hours = current or OpeningHours(center=center, weekday=weekday)
     hours.opens, hours.closes, hours.staffed_from, hours.staffed_until = (
         opens,
@@ -104,9 +101,9 @@ def closure_create(
 ) -> Closure:
     permissions.require_center_perm(by, center, Perm.MANAGE_CENTER)
     if space is not None and space.center_id != center.pk:
-        raise ValidationError("场地不属于该中心。", code="other_center")
+        raise Refused("场地不属于该中心。", code="other_center")
     if start >= end:
-        raise ValidationError("结束时间必须晚于开始时间。", code="invalid_time")
+        raise Refused("结束时间必须晚于开始时间。", code="invalid_time")
     closure = Closure.objects.create(
         center=center, space=space, start=start, end=end, reason=reason.strip()[:200]
     )
@@ -144,19 +141,19 @@ def space_save(
     booking claims treat a room's zones as its units, and a zone has no parts of its own."""
     permissions.require_center_perm(by, center, Perm.MANAGE_CENTER)
     if space is not None and space.center_id != center.pk:
-        raise ValidationError("场地不属于该中心。", code="other_center")
+        raise Refused("场地不属于该中心。", code="other_center")
     if parent is not None and (parent.center_id != center.pk or parent.parent_id is not None):
-        raise ValidationError("分区只能建在本中心的房间下。", code="invalid_parent")
+        raise Refused("分区只能建在本中心的房间下。", code="invalid_parent")
     name = (values.get("name") or "").strip()
     if not name:
-        raise ValidationError("请填写名称。", code="name_required")
+        raise Refused("请填写名称。", code="name_required")
     siblings = Space.objects.filter(
         center=center, parent=parent if space is None else space.parent, name=name
     )
     if space is not None:
         siblings = siblings.exclude(pk=space.pk)
     if siblings.exists():
-        raise ValidationError(f"已有名为“{name}”的场地。", code="name_taken")
+        raise Refused(f"已有名为“{name}”的场地。", code="name_taken")
     before = snapshot(space, SPACE_FIELDS) if space is not None else None
     if space is None:
         space = Space(center=center, parent=parent, kind="zone" if parent else "room")
@@ -180,7 +177,7 @@ def space_save(
 def space_photo_add(*, space: Space, upload, caption: str = "", by) -> SpacePhoto:
     permissions.require_center_perm(by, space.center, Perm.MANAGE_CENTER)
     if space.photos.count() >= PHOTOS_PER_SPACE:
-        raise ValidationError(f"每个场地最多 {PHOTOS_PER_SPACE} 张照片。", code="too_many_photos")
+        raise Refused(f"每个场地最多 {PHOTOS_PER_SPACE} 张照片。", code="too_many_photos")
     image = reencoded_jpeg(upload, max_side=PHOTO_MAX_SIDE)
     last = space.photos.order_by("-sort_order").values_list("sort_order", flat=True).first()
     photo = SpacePhoto(space=space, caption=caption.strip()[:100], sort_order=(last or 0) + 1)

@@ -1,13 +1,13 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import Http404
 
 from openhall import factories
 from openhall.accounts import services
 from openhall.accounts.models import Enterprise, User
 from openhall.accounts.validators import id_check_char
 from openhall.core.models import AuditEntry
+from openhall.core.refusals import NotFound
 
 ID_NUMBER = "11010519491231002X"
 
@@ -93,14 +93,14 @@ def test_verifying_an_enterprise_records_who_and_when_once(olivia, center_a):
 
 def test_an_operator_cannot_verify_another_centers_enterprise(oscar, center_a):
     enterprise = factories.EnterpriseFactory(center=center_a)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.enterprise_verify(enterprise=enterprise, by=oscar)
     enterprise.refresh_from_db()
     assert enterprise.verified_at is None
 
 
 def test_a_resident_cannot_create_a_team(alice, center_a):
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.team_create(center=center_a, name="舞蹈队", leader=alice, by=alice)
 
 

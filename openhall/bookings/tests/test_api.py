@@ -322,12 +322,12 @@ def test_not_an_operator_reads_404_to_a_resident_and_403_to_staff_elsewhere(
     }
 
 
-def test_a_booking_request_takes_seven_statements(
+def test_a_booking_request_takes_six_statements(
     api_client, alice, dance_room, django_assert_max_num_queries
 ):
-    """The hot path: the space; the center's setup token (venues' cache check); the quota, the
-    no-shows and the overlap in one query; the booking, its claim, the audit entry and the
-    outbox row. The bearer token and its person's roles come from the cache (10 s), and the
+    """The hot path: the space with its center, whose setup token is venues' cache check; the
+    quota, the no-shows and the overlap in one query; the booking, its claim, the audit entry
+    and the outbox row. The bearer token and its person's roles come from the cache (10 s), and the
     test's transaction adds a savepoint and its release (BEGIN and COMMIT in production).
     PostgreSQL adds the advisory locks (services.lock_units): they must be a statement of their
     own, before the reads, or the reads' snapshot would predate a writer that held the lock."""
@@ -339,7 +339,7 @@ def test_a_booking_request_takes_seven_statements(
     )
     assert first.status_code == 201
     locks = 1 if connection.vendor == "postgresql" else 0
-    with django_assert_max_num_queries(7 + locks + 2):
+    with django_assert_max_num_queries(6 + locks + 2):
         response = client.post(
             "/api/v1/bookings",
             payload(dance_room, at(3, 9), at(3, 11)),
@@ -348,11 +348,11 @@ def test_a_booking_request_takes_seven_statements(
     assert response.status_code == 201
 
 
-def test_a_clash_is_refused_in_four_statements(
+def test_a_clash_is_refused_in_three_statements(
     api_client, alice, tom, multimedia, django_assert_max_num_queries
 ):
-    """Half the storm's requests clash: the space, the setup token, the one read that finds the
-    slot taken, and the one that names who holds it (their spaces come from the setup). The
+    """Half the storm's requests clash: the space with its center's setup token, the one read
+    that finds the slot taken, and the one that names who holds it (their spaces come from the setup). The
     test's transaction adds a savepoint, its rollback and its release."""
     room, zone_a, _ = multimedia
     api_client(alice).post(
@@ -363,7 +363,7 @@ def test_a_clash_is_refused_in_four_statements(
         "/api/v1/bookings", payload(zone_a, at(4, 9), at(4, 10)), content_type="application/json"
     )
     locks = 1 if connection.vendor == "postgresql" else 0
-    with django_assert_max_num_queries(4 + locks + 3):
+    with django_assert_max_num_queries(3 + locks + 3):
         response = client.post(
             "/api/v1/bookings", payload(room, at(2, 9), at(2, 11)), content_type="application/json"
         )

@@ -41,3 +41,34 @@ def test_a_new_zone_is_claimed_by_the_next_whole_room_booking(multimedia, alice)
     zone = Space.objects.create(center=multimedia.center, parent=multimedia, name="C区")
     booking = book(multimedia, alice, at(3, 9), at(3, 10))
     assert zone.pk in set(booking.claims.values_list("unit_id", flat=True))
+
+
+def test_a_rule_changed_between_two_api_bookings_applies_to_the_second(
+    api_client, multimedia, alice
+):
+    """The booking API hands the service the setup token it read with the space, instead of a
+    second read: that token must still be the one a change just replaced."""
+    multimedia, *_zones = multimedia
+    client = api_client(alice)
+
+    def post(start, end):
+        return client.post(
+            "/api/v1/bookings",
+            {
+                "space_id": multimedia.pk,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "title": "读书会",
+                "purpose": "public_benefit",
+                "attendees": 8,
+            },
+            content_type="application/json",
+        )
+
+    assert post(at(2, 9), at(2, 11)).status_code == 201  # the setup is now cached
+    BookingRule.objects.update_or_create(
+        center=multimedia.center, space=None, defaults={"max_duration_minutes": 60}
+    )
+    refused = post(at(3, 9), at(3, 11))
+    assert refused.status_code == 422
+    assert "too_long" in str(refused.json()["details"])

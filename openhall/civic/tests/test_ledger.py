@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils import timezone
 
 from openhall import factories
@@ -12,6 +11,7 @@ from openhall.civic import selectors, services
 from openhall.civic.models import ServiceRecord
 from openhall.core.events import publish_on_commit
 from openhall.core.models import AuditEntry
+from openhall.core.refusals import NotFound
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def test_impossible_entries_are_refused_in_words(olivia, center_a, people, day, 
 
 
 def test_staff_of_another_center_cannot_record_here(oscar, center_a):
-    with pytest.raises(Http404):  # another center's ledger does not exist for them
+    with pytest.raises(NotFound):  # another center's ledger does not exist for them
         services.record_add(
             center=center_a, by=oscar, kind=legal(center_a), day=timezone.localdate()
         )

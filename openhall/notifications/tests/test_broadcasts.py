@@ -1,10 +1,10 @@
 import pytest
 from django.core.exceptions import ValidationError
-from django.http import Http404
 
 from openhall import factories
 from openhall.accounts.models import TeamMembership
 from openhall.core.models import AuditEntry
+from openhall.core.refusals import NotFound
 from openhall.notifications import services
 from openhall.notifications.models import Broadcast, Message
 from openhall.wechat.models import WechatAccount
@@ -65,7 +65,7 @@ def test_another_centers_team_is_nobody(team, oscar, center_b):
 
 
 def test_staff_of_another_center_cannot_broadcast_here(team, oscar, center_a):
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.broadcast_send(
             center=center_a, by=oscar, title="x", body="y", audience="team", team=team
         )

@@ -5,10 +5,10 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 
 from openhall.core.models import AuditEntry
+from openhall.core.refusals import Forbidden, NotFound
 from openhall.venues import services
 from openhall.venues.models import Closure, OpeningHours
 from openhall.venues.rules import center_setup
@@ -85,9 +85,9 @@ def test_an_unstaffed_day_is_allowed(center_a, adam):
 
 def test_only_a_center_admin_sets_hours_and_closures(center_a, olivia, oscar):
     start = datetime(2026, 10, 1, tzinfo=SHANGHAI)
-    with pytest.raises(PermissionDenied):  # an operator sees the center but may not change it
+    with pytest.raises(Forbidden):  # an operator sees the center but may not change it
         set_hours(center_a, olivia)
-    with pytest.raises(Http404):  # staff of another center do not even see it
+    with pytest.raises(NotFound):  # staff of another center do not even see it
         services.closure_create(
             center=center_a,
             space=None,
