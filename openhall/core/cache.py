@@ -19,9 +19,12 @@ _clients_lock = threading.Lock()
 class SharedRedisCache(RedisCache):
     @property
     def _cache(self) -> RedisCacheClient:
-        key = (tuple(self._servers), repr(sorted(self._options.items())))
+        # RedisCache's own attributes, which django-stubs does not declare.
+        servers, options = self._servers, self._options  # type: ignore[attr-defined]
+        key = (tuple(servers), repr(sorted(options.items())))
         client = _clients.get(key)
         if client is None:
             with _clients_lock:
-                client = _clients.setdefault(key, self._class(self._servers, **self._options))
+                make = self._class  # type: ignore[attr-defined]
+                client = _clients.setdefault(key, make(servers, **options))
         return client
