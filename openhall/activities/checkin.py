@@ -12,8 +12,8 @@ from openhall.activities.rules import (
     TICKET_SALT,
     check_in_hours_text,
     check_in_open,
-    require_perm,
 )
+from openhall.core import permissions
 from openhall.core.events import publish_on_commit
 from openhall.core.permissions import Perm
 
@@ -45,7 +45,7 @@ def check_in(
 ) -> CheckInResult:
     """A scanned QR or a typed code, at the door of today's session. Scanning twice (or two
     phones uploading the same scan) records one check-in."""
-    require_perm(by, activity.center, Perm.OPERATE)
+    permissions.require_center_perm(by, activity.center, Perm.OPERATE)
     now = now or timezone.now()
     registration = _registration_from(scanned)
     if registration is None:

@@ -15,7 +15,7 @@ from openhall.core import permissions
 from openhall.core.html import clean_html
 from openhall.core.models import Center
 from openhall.core.permissions import Perm
-from openhall.core.refusals import Forbidden, NotFound, Refused
+from openhall.core.refusals import Refused
 
 CHECK_IN_OPENS_BEFORE = timedelta(minutes=60)  # the door opens an hour before; closes at the end
 OFFER_HOURS = 12  # a freed place waits this long for the next in line, then passes on
@@ -93,16 +93,6 @@ def refuse(code: str, message: str, *, status: int = 422, details=None) -> Activ
 def conflict(code: str, message: str) -> ActivityRefused:
     """The present state forbids it (409): nothing the person typed can fix it."""
     return ActivityRefused(message, code=code, status=409)
-
-
-def require_perm(user, center: Center, perm: Perm) -> None:
-    """As `permissions.require_center_perm`, in refusals: not found when the center is not
-    theirs to see, forbidden when only `perm` is missing."""
-    if permissions.has_center_perm(user, center, perm):
-        return
-    if permissions.has_center_perm(user, center, Perm.VIEW_STATS):
-        raise Forbidden()
-    raise NotFound()
 
 
 def may_review(user: User, center: Center, *, street: bool) -> bool:

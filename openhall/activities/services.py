@@ -21,7 +21,6 @@ from openhall.activities.rules import (
     conflict,
     may_review,
     refuse,
-    require_perm,
     screen_text,
 )
 from openhall.activities.signup import offer_new_places
@@ -65,7 +64,7 @@ def activity_create(
     A cover picture is re-encoded (camera data removed, at most 1200 px)."""
     from openhall.core.images import reencoded_jpeg
 
-    require_perm(by, center, Perm.OPERATE)
+    permissions.require_center_perm(by, center, Perm.OPERATE)
     activity = Activity(center=center, created_by=by, **clean_values(values))
     if not activity.type:
         raise refuse("type_required", "请选择活动类型。")
@@ -123,7 +122,7 @@ def activity_propose(
 
 
 def session_add(*, activity: Activity, by: User, space, start: datetime, end: datetime) -> Session:
-    require_perm(by, activity.center, Perm.OPERATE)
+    permissions.require_center_perm(by, activity.center, Perm.OPERATE)
     if space.center_id != activity.center_id:
         raise refuse("other_center", "场地不属于该中心。")
     if end <= start:
@@ -175,7 +174,7 @@ def activity_update(
     from openhall.core.images import reencoded_jpeg
 
     if not _may_edit(by, activity):
-        require_perm(by, activity.center, Perm.OPERATE)
+        permissions.require_center_perm(by, activity.center, Perm.OPERATE)
     activity = _locked(activity)
     if activity.status not in EDITABLE_BY_STAFF:
         raise conflict(
@@ -306,7 +305,7 @@ def activity_submit(*, activity: Activity, by: User) -> Activity:
     """Sent for review after the checks approval will run (the rooms under the booking rules),
     so a proposer fixes a problem now rather than the reviewer finding it later."""
     if not _may_edit(by, activity):
-        require_perm(by, activity.center, Perm.OPERATE)
+        permissions.require_center_perm(by, activity.center, Perm.OPERATE)
     activity = _locked(activity)
     if not activity.sessions.exists():
         raise refuse("no_sessions", "请至少安排一个场次（时间和场地）。")
@@ -488,7 +487,7 @@ def session_move(
     """Staff move a published session to another time or room: its booking moves under the
     booking rules (a clash refuses it), and everyone registered is told."""
     activity = session.activity
-    require_perm(by, activity.center, Perm.OPERATE)
+    permissions.require_center_perm(by, activity.center, Perm.OPERATE)
     if end <= start:
         raise refuse("invalid_time", "结束时间必须晚于开始时间。")
     session = _move_session(session, by=by, start=start, end=end, space=space)
@@ -533,7 +532,7 @@ def activity_cancel(*, activity: Activity, by: User, reason: str) -> Activity:
     """Cancelled by staff: rooms freed, every registrant told."""
     from openhall.bookings.services import booking_cancel
 
-    require_perm(by, activity.center, Perm.OPERATE)
+    permissions.require_center_perm(by, activity.center, Perm.OPERATE)
     reason = (reason or "").strip()
     if not reason:
         raise refuse("reason_required", "请写明取消的理由。")
@@ -566,7 +565,7 @@ def activity_cancel(*, activity: Activity, by: User, reason: str) -> Activity:
 @transaction.atomic
 def activity_complete(*, activity: Activity, by: User, summary: str = "") -> Activity:
     """Done: the summary kept, and its attendance counted into the service ledger."""
-    require_perm(by, activity.center, Perm.OPERATE)
+    permissions.require_center_perm(by, activity.center, Perm.OPERATE)
     last_end = max((s.end for s in activity.sessions.all()), default=None)
     if last_end is None or last_end > timezone.now():
         raise refuse("not_over", "活动结束后才能登记总结。")
@@ -600,7 +599,7 @@ def photo_add(*, activity: Activity, by: User, upload):
     from openhall.activities.models import ActivityPhoto
     from openhall.core.images import reencoded_jpeg
 
-    require_perm(by, activity.center, Perm.OPERATE)
+    permissions.require_center_perm(by, activity.center, Perm.OPERATE)
     if activity.status != Activity.Status.COMPLETED:
         raise refuse("not_over", "活动结束并登记总结后才能上传照片。")
     if activity.photos.count() >= MAX_PHOTOS:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from openhall.accounts.models import User
 from openhall.activities.models import Activity, Registration
 from openhall.activities.notices import tell_registrant
-from openhall.activities.rules import CODE_ALPHABET, OFFER_HOURS, conflict, refuse, require_perm
+from openhall.activities.rules import CODE_ALPHABET, OFFER_HOURS, conflict, refuse
 from openhall.core import permissions
 from openhall.core.audit import audit_record
 from openhall.core.events import publish_on_commit
@@ -248,7 +248,7 @@ def registration_move(*, registration: Registration, by: User, to: str, reason: 
         .get(pk=registration.pk)
     )
     activity = registration.activity
-    require_perm(by, activity.center, Perm.OPERATE)
+    permissions.require_center_perm(by, activity.center, Perm.OPERATE)
     if not (reason or "").strip():
         raise refuse("reason_required", "请写明调整的理由。")
     before = registration.status
@@ -289,7 +289,7 @@ def payment_record(
         .select_related("activity__center")
         .get(pk=registration.pk)
     )
-    require_perm(by, registration.activity.center, Perm.OPERATE)
+    permissions.require_center_perm(by, registration.activity.center, Perm.OPERATE)
     if status not in Registration.Payment.values or not status:
         raise refuse("invalid_payment", "请选择付款状态。")
     before = {"payment": registration.payment}
