@@ -21,12 +21,12 @@ from openhall.access.models import (
     LockCredential,
 )
 from openhall.access.reconcile import reconcile_soon
-from openhall.access.refusals import AccessRefused, require_center_perm
+from openhall.access.refusals import AccessRefused
 from openhall.accounts.models import User
 from openhall.core.audit import audit_record
 from openhall.core.crypto import blind_index
 from openhall.core.models import Center
-from openhall.core.permissions import Perm
+from openhall.core.permissions import Perm, require_center_perm
 
 logger = logging.getLogger(__name__)
 PIN_DIGITS = 6

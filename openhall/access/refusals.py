@@ -3,14 +3,9 @@ code that cannot be done as asked, and the core refusals (`NotFound`, `Forbidden
 a center that is not the person's to act on. The one Refused handler of the API and the pages
 answer them all."""
 
-from openhall.core import permissions
 from openhall.core.refusals import Refused
 
 
 class AccessRefused(Refused):
     status = 422
     code = "access_refused"
-
-
-# core's check answers with these refusals itself now; kept under access's name for its callers.
-require_center_perm = permissions.require_center_perm
